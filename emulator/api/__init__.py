@@ -1,0 +1,1 @@
+"""The HTTP layer (starlette): the CallingBox /v1 dialect and the /_emulator control plane."""

@@ -1,0 +1,23 @@
+"""create_app(emulator): the ASGI app over an Emulator built elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+
+from emulator.api import agents, calls, control, numbers, spec, webhooks
+from emulator.api.errors import HANDLERS
+from emulator.runtime import Emulator
+
+
+def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
+    """The app over ``emulator``. ``lifespan`` (the server's) drives realtime jobs;
+    in-process use needs none, since tests move the clock themselves."""
+    app = Starlette(
+        lifespan=lifespan,
+        routes=[*numbers.routes, *agents.routes, *calls.routes, *webhooks.routes, *control.routes, *spec.routes],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+    )
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,80 @@
+"""/v1/calls: dispatch, list, read, transcript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.api import http
+from emulator.api.wire import calls as wire
+from emulator.api.wire.common import Page
+from emulator.domain.records import Call
+from emulator.domain.store import Org
+from emulator.errors import InvalidRequest, NotFound
+
+CallPage = Page[wire.Call]
+SCENARIO_HEADER = "callingbox-emulator-scenario"
+
+
+def call_out(call: Call) -> wire.Call:
+    return wire.Call.model_validate(call, from_attributes=True)
+
+
+async def create_call(request: Request) -> Response:
+    org = http.org(request)
+    raw = await http.json_object(request)
+    call = _dispatch(request, org, raw, request.headers.get(SCENARIO_HEADER))
+    return http.respond(call_out(call), 201)
+
+
+def _dispatch(request: Request, org: Org, raw: dict[str, Any], scenario: str | None) -> Call:
+    emulator = http.emulator(request)
+    calls = emulator.services.calls
+    if "agent_id" not in raw:
+        if not emulator.config.legacy_calls:
+            raise InvalidRequest(
+                "agent_id: is required. This looks like a legacy prompt-based body (as SDK 0.1.0 sends); "
+                "start the emulator with --legacy-calls (or CALLINGBOX_EMULATOR_LEGACY_CALLS=1) to accept it"
+            )
+        body = http.parse(wire.CreateLegacyCall, raw)
+        return calls.dispatch_legacy(org, body.model_dump(exclude_unset=True), scenario)
+    for key in wire.AGENT_ONLY_FIELDS:
+        if key in raw:
+            raise InvalidRequest(
+                f"{key}: not accepted on POST /v1/calls; it lives on the agent (PATCH /v1/agents/{{agent_id}})"
+            )
+    body = http.parse(wire.CreateCall, raw)
+    try:
+        agent = emulator.services.agents.get(org, body.agent_id)
+    except NotFound:
+        raise NotFound(f"agent {body.agent_id} not found") from None
+    return calls.dispatch(org, agent, body.model_dump(exclude_unset=True), scenario)
+
+
+async def list_calls(request: Request) -> Response:
+    org = http.org(request)
+    rows, more = org.calls.page(**http.page_params(request))
+    return http.respond(CallPage(data=[call_out(c) for c in rows], has_more=more))
+
+
+async def get_call(request: Request) -> Response:
+    org = http.org(request)
+    call = http.emulator(request).services.calls.get(org, request.path_params["call_id"])
+    return http.respond(call_out(call))
+
+
+async def get_call_transcript(request: Request) -> Response:
+    org = http.org(request)
+    call = http.emulator(request).services.calls.get(org, request.path_params["call_id"])
+    return http.respond(wire.Transcript.model_validate(
+        {"call_id": call.id, "segments": call.transcript}, from_attributes=True
+    ))
+
+
+routes = [
+    http.route("/v1/calls", get=list_calls, post=create_call),
+    http.route("/v1/calls/{call_id}", get=get_call),
+    http.route("/v1/calls/{call_id}/transcript", get=get_call_transcript),
+]

@@ -1,0 +1,51 @@
+"""The one table from domain errors to HTTP, and the JSON error envelope for all."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emulator import errors
+
+STATUS = {
+    errors.InvalidRequest: 400,
+    errors.Unauthorized: 401,
+    errors.InsufficientCredits: 402,
+    errors.NotFound: 404,
+    errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.ProviderRefused: 502,
+}
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def on_emulator_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.EmulatorError)
+    return error_response(STATUS.get(type(exc), 400), exc.message)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no route {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return error_response(exc.status_code, message, exc.headers)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    # Never expected: every input has a 4xx. Still answer in the envelope.
+    return error_response(500, f"internal emulator error: {type(exc).__name__}: {exc}")
+
+
+HANDLERS = {
+    errors.EmulatorError: on_emulator_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,52 @@
+"""Shared pieces of the wire models: strict requests, timestamp format, list envelope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def iso(ts: float | None) -> str | None:
+    """RFC 3339 in UTC with ``Z``; milliseconds only when there are some."""
+    if ts is None:
+        return None
+    dt = datetime.fromtimestamp(round(ts, 3), timezone.utc)
+    ms = dt.microsecond // 1000
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms:03d}Z" if ms else "Z")
+
+
+Timestamp = Annotated[float, PlainSerializer(iso, return_type=str)]
+OptTimestamp = Annotated[float | None, PlainSerializer(iso, return_type=str | None)]
+UuidStr = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+class Request(BaseModel):
+    """Strict: no coercion ("5" is not 5), unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    has_more: bool
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = True
+
+
+class Error(BaseModel):
+    error: str

@@ -1,0 +1,87 @@
+"""The ``callingbox-emulator`` command. It only turns options into a Config and runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from emulator import __version__
+from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, Config, from_env
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callingbox-emulator",
+        description="A local, deterministic emulator of the CallingBox API.",
+    )
+    parser.add_argument("--version", action="version", version=f"callingbox-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser(
+        "up",
+        help="serve the emulator over HTTP",
+        description="Serve the emulator. Every option can also be set with CALLINGBOX_EMULATOR_<OPTION>.",
+    )
+    up.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    up.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free port)")
+    up.add_argument("--seed", type=int, help="seed for every id, secret and generated value (default 0)")
+    up.add_argument("--api-key", help=f"API key of the default org (default {DEFAULT_API_KEY})")
+    up.add_argument("--legacy-calls", action="store_true", default=None,
+                    help="accept the legacy prompt-based POST /v1/calls body (as SDK 0.1.0 sends)")
+    up.add_argument("--balance", type=int, dest="balance_milli_cents",
+                    help="starting balance of each org, in milli-cents (default 100000000 = $1,000.00)")
+    up.add_argument("--clock", choices=("realtime", "manual"), help="realtime (default) or manual time")
+    up.add_argument("--speed", type=float, help="realtime speed factor (default 1)")
+    up.add_argument("--scenarios", action="append", metavar="DIR", help="extra scenario files (repeatable)")
+    up.add_argument("--strict-webhook-urls", action="store_true", default=None,
+                    help="reject http:// and private webhook URLs, as production does")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    settings = {"clock": "realtime", **from_env()}
+    flags = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    if "scenarios" in flags:
+        flags["scenarios"] = tuple(flags["scenarios"])
+    return Config(**{**settings, **flags})
+
+
+def _banner(config: Config, base_url: str, secret: str) -> str:
+    return "\n".join([
+        f"CallingBox emulator {__version__} listening on {base_url}",
+        f"  API key:                {config.api_key}",
+        f"  default signing secret: {secret}",
+        f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
+        "",
+        f"  export CALLINGBOX_BASE_URL={base_url}",
+        f"  export CALLINGBOX_API_KEY={config.api_key}",
+        "",
+        "Ctrl-C to stop.",
+    ])
+
+
+def up(args: argparse.Namespace) -> int:
+    from emulator import server
+    from emulator.runtime import Emulator
+
+    try:
+        config = _config(args)
+        sock = server.bind(config.host, config.port)
+    except (ValueError, TypeError, server.PortInUse) as exc:
+        print(f"callingbox-emulator: {exc}", file=sys.stderr)
+        return 2
+    emulator = Emulator(config)
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    base_url = f"http://{host}:{port}"
+
+    def ready() -> None:
+        print(_banner(config, base_url, emulator.default_org.default_signing_secret), flush=True)
+
+    server.serve(emulator, sock, on_ready=ready)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return {"up": up}[args.command](args)

@@ -1,0 +1,1 @@
+"""Domain services and records: the CallingBox model, with no wire format."""

@@ -1,0 +1,151 @@
+"""Calls: dispatch (agent-centric, and the legacy prompt body), reads, credits hold.
+
+A new call is complete at dispatch: every snapshot (persona, instructions,
+rendered prompt, returns, language, webhook URL) is taken now, so later agent
+edits never change it. Progress after dispatch is the simulation's job: it
+hears ``call.queued`` on the bus.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+from emulator.domain.context import Context
+from emulator.domain.money import CALL_HOLD_MILLI_CENTS, dollars
+from emulator.domain.phone import check_us_e164
+from emulator.domain.records import Agent, Call, Event
+from emulator.domain.rules import VOICEMAIL_ACTIONS, check_choice, check_language, check_returns, check_tools, check_url
+from emulator.domain.store import Org
+from emulator.errors import InsufficientCredits, InvalidRequest, NotFound
+
+DEFAULT_PERSONA = (
+    "You are a friendly, concise AI phone agent calling on behalf of the organization. "
+    "Speak naturally, confirm important details and keep the call short."
+)
+LEGACY_DEFAULT_PROMPT = "Hello from CallingBox."
+
+# Chooses how a call will go before it is kept; may raise (a refused dispatch).
+Planner = Callable[[Call, "str | None"], None]
+
+
+def render_prompt(persona: str | None, instructions: str | None) -> str:
+    return f"{persona or DEFAULT_PERSONA}\n\n{instructions or ''}".rstrip()
+
+
+class Calls:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.planner: Planner | None = None
+
+    def get(self, org: Org, call_id: str) -> Call:
+        call = org.calls.get(call_id)
+        if call is None:
+            raise NotFound.of("call", call_id)
+        return call
+
+    def dispatch(self, org: Org, agent: Agent, fields: dict[str, Any], scenario: str | None = None) -> Call:
+        """Place an outbound call from ``agent`` (already looked up in ``org``)."""
+        if agent.type != "outbound":
+            raise InvalidRequest(f"agent_id: agent {agent.id} is an inbound agent; only outbound agents place calls")
+        if agent.archived_at is not None:
+            raise InvalidRequest(f"agent_id: agent {agent.id} is archived and cannot place calls")
+        if not agent.number_ids:
+            raise InvalidRequest(
+                f"agent_id: agent {agent.id} has no attached number; attach one with POST /v1/agents/{agent.id}/numbers"
+            )
+        to = check_us_e164("to", fields["to"])
+        from_number = self._caller_id(org, agent, fields.get("from_number"))
+        webhook_url = fields.get("webhook_url")
+        if webhook_url is not None:
+            check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
+        instructions = fields.get("instructions") or agent.instructions
+        return self._place(org, scenario, Call(
+            id="", org_id=org.id, agent_id=agent.id, to_number=to, from_number=from_number,
+            direction="outbound", persona=agent.persona, instructions=instructions,
+            prompt=render_prompt(agent.persona, instructions), language=agent.language,
+            context=fields.get("context") or {}, metadata=fields.get("metadata") or {},
+            returns=copy.deepcopy(agent.returns), tools=copy.deepcopy(agent.tools) or None,
+            voicemail_action=agent.voicemail_action,
+            webhook_url=webhook_url or agent.webhook_url, created_at=0.0, updated_at=0.0,
+        ))
+
+    def dispatch_legacy(self, org: Org, fields: dict[str, Any], scenario: str | None = None) -> Call:
+        """The prompt-based body SDK 0.1.0 sends (``--legacy-calls``)."""
+        to = check_us_e164("to", fields["to"])
+        from_number = self._legacy_caller_id(org, fields.get("from_number"))
+        returns = check_returns("returns", fields.get("returns") or {})
+        tools = fields.get("tools")
+        if tools is not None:
+            check_tools("tools", tools)
+        language = check_language("language", fields.get("language") or "en")
+        action = check_choice("voicemail_action", fields.get("voicemail_action") or "hangup", VOICEMAIL_ACTIONS)
+        webhook_url = fields.get("webhook_url")
+        if webhook_url is not None:
+            check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
+        return self._place(org, scenario, Call(
+            id="", org_id=org.id, to_number=to, from_number=from_number, direction="outbound",
+            prompt=fields.get("prompt") or LEGACY_DEFAULT_PROMPT, language=language,
+            context=fields.get("context") or {},
+            # SDK 0.1.0 reads the call's language from metadata.language.
+            metadata={"language": language}, returns=returns, tools=tools, voicemail_action=action,
+            webhook_url=webhook_url, created_at=0.0, updated_at=0.0,
+        ))
+
+    def _caller_id(self, org: Org, agent: Agent, from_number: str | None) -> str:
+        if from_number is None:
+            primary = org.numbers.get(agent.primary_number_id or "")
+            assert primary is not None, "an agent with numbers always has a primary"
+            return primary.e164
+        check_us_e164("from_number", from_number)
+        for number_id in agent.number_ids:
+            number = org.numbers.get(number_id)
+            if number is not None and number.e164 == from_number:
+                return from_number
+        raise InvalidRequest(f"from_number: {from_number} is not attached to agent {agent.id}")
+
+    def _legacy_caller_id(self, org: Org, from_number: str | None) -> str:
+        if from_number is None:
+            oldest = next((n for n in org.numbers.oldest_first() if n.status == "active"), None)
+            if oldest is None:
+                raise InvalidRequest(
+                    "from_number: the organization has no active phone number to call from; purchase one first"
+                )
+            return oldest.e164
+        check_us_e164("from_number", from_number)
+        owned = self.ctx.store.numbers_by_e164.get(from_number)
+        if owned is None or owned.org_id != org.id or owned.status != "active":
+            raise InvalidRequest(f"from_number: {from_number} is not an active number of this organization")
+        return from_number
+
+    def _place(self, org: Org, scenario: str | None, call: Call) -> Call:
+        self._reserve(org)
+        call.id = self.ctx.ids.uuid()
+        call.created_at = call.updated_at = self.ctx.clock.now()
+        call.hold_milli_cents = CALL_HOLD_MILLI_CENTS
+        try:
+            if self.planner is not None:
+                self.planner(call, scenario)
+        except Exception:
+            org.held_milli_cents -= CALL_HOLD_MILLI_CENTS
+            raise
+        org.calls.add(call)
+        self.publish("call.queued", call)
+        return call
+
+    def _reserve(self, org: Org) -> None:
+        available = org.available_milli_cents
+        if available < CALL_HOLD_MILLI_CENTS:
+            short = CALL_HOLD_MILLI_CENTS - available
+            raise InsufficientCredits(
+                f"Calls paused. Your balance is {dollars(available)} but each call requires a "
+                f"{dollars(CALL_HOLD_MILLI_CENTS)} hold (we release it back if no one answers). "
+                f"Add {dollars(short)} or more in credits to keep calling."
+            )
+        org.held_milli_cents += CALL_HOLD_MILLI_CENTS
+
+    def publish(self, event_type: str, call: Call) -> None:
+        """Tell subscribers; the event carries a snapshot of the call as it is now."""
+        snapshot = copy.copy(call)
+        snapshot.transcript = []
+        self.ctx.bus.publish(Event(type=event_type, call=snapshot, created=self.ctx.clock.now()))

@@ -1,0 +1,70 @@
+"""Field rules of the CallingBox model that any dialect must enforce."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.errors import InvalidRequest
+
+RETURN_TYPES = ("boolean", "string", "number")
+VOICEMAIL_ACTIONS = ("hangup", "leave_message")
+AGENT_TYPES = ("inbound", "outbound")
+MAX_TOOLS = 16
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PRIVATE_HOSTS = ("localhost", "127.", "10.", "192.168.", "169.254.", "0.", "[::1]", "::1")
+
+
+def check_url(field: str, url: str, strict: bool = False) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest(f"{field}: {url!r} is not an http(s) URL")
+    if strict:
+        host = parts.hostname or ""
+        if parts.scheme != "https":
+            raise InvalidRequest(f"{field}: must use https (strict webhook URLs are on)")
+        if host.startswith(PRIVATE_HOSTS) or _is_private_172(host):
+            raise InvalidRequest(f"{field}: {host} is a private address (strict webhook URLs are on)")
+    return url
+
+
+def _is_private_172(host: str) -> bool:
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "172" and parts[1].isdigit() and 16 <= int(parts[1]) <= 31
+
+
+def check_returns(field: str, returns: dict[str, Any]) -> dict[str, Any]:
+    for key, hint in returns.items():
+        if not key:
+            raise InvalidRequest(f"{field}: field names must not be empty")
+        if hint not in RETURN_TYPES:
+            raise InvalidRequest(
+                f"{field}.{key}: type hint must be one of {', '.join(RETURN_TYPES)} (got {hint!r}); keep schemas flat"
+            )
+    return returns
+
+
+def check_tools(field: str, tools: list[Any]) -> list[Any]:
+    if len(tools) > MAX_TOOLS:
+        raise InvalidRequest(f"{field}: at most {MAX_TOOLS} tools per call (got {len(tools)})")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise InvalidRequest(f"{field}[{i}]: each tool must be an object")
+        if tool.get("type") not in ("http", "builtin"):
+            raise InvalidRequest(f"{field}[{i}].type: must be 'http' or 'builtin'")
+        if not isinstance(tool.get("name"), str) or not tool["name"]:
+            raise InvalidRequest(f"{field}[{i}].name: a non-empty name is required")
+    return tools
+
+
+def check_language(field: str, language: str) -> str:
+    if not LANGUAGE.match(language):
+        raise InvalidRequest(f"{field}: {language!r} is not a BCP-47 language code (like en or es-MX)")
+    return language
+
+
+def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidRequest(f"{field}: must be one of {', '.join(choices)} (got {value!r})")
+    return value

@@ -1,0 +1,92 @@
+"""An insertion-ordered table with O(1) lookup and cursor pages.
+
+Lists are newest first. A page starts from the cursor's position (a dict
+lookup) and walks only as far as it must, so the cost of a page does not grow
+with the number of stored rows (filters skip rows and pay for what they skip).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Generic, Iterator, Protocol, TypeVar
+
+from emulator.errors import InvalidRequest
+
+
+class HasId(Protocol):
+    id: str
+
+
+T = TypeVar("T", bound=HasId)
+
+
+class Table(Generic[T]):
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._rows: list[T | None] = []
+        self._pos: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    def __contains__(self, ident: str) -> bool:
+        return ident in self._pos
+
+    def add(self, row: T) -> T:
+        self._pos[row.id] = len(self._rows)
+        self._rows.append(row)
+        return row
+
+    def get(self, ident: str) -> T | None:
+        pos = self._pos.get(ident)
+        return None if pos is None else self._rows[pos]
+
+    def remove(self, ident: str) -> None:
+        # A tombstone keeps every other row's position valid.
+        self._rows[self._pos.pop(ident)] = None
+
+    def oldest_first(self) -> Iterator[T]:
+        return (row for row in self._rows if row is not None)
+
+    def page(
+        self,
+        limit: int,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        where: Callable[[T], bool] | None = None,
+    ) -> tuple[list[T], bool]:
+        """Up to ``limit`` rows newest first, and whether more lie beyond them.
+
+        ``starting_after=X``: rows older than X. ``ending_before=X``: the rows
+        newer than X that are closest to it (the SDK pages backwards this way).
+        """
+        if starting_after is not None and ending_before is not None:
+            raise InvalidRequest("use starting_after or ending_before, not both")
+        if ending_before is not None:
+            rows, more = self._walk(self._cursor(ending_before, "ending_before") + 1, 1, limit, where)
+            rows.reverse()
+            return rows, more
+        start = len(self._rows) - 1
+        if starting_after is not None:
+            start = self._cursor(starting_after, "starting_after") - 1
+        return self._walk(start, -1, limit, where)
+
+    def _cursor(self, ident: str, name: str) -> int:
+        pos = self._pos.get(ident)
+        if pos is None:
+            raise InvalidRequest(f"{name}: no {self.kind} with id {ident} in this list")
+        return pos
+
+    def _walk(
+        self, pos: int, step: int, limit: int, where: Callable[[T], bool] | None
+    ) -> tuple[list[T], bool]:
+        rows = self._rows
+        found: list[T] = []
+        while 0 <= pos < len(rows):
+            row = rows[pos]
+            pos += step
+            if row is None or (where is not None and not where(row)):
+                continue
+            if len(found) == limit:
+                return found, True
+            found.append(row)
+        return found, False

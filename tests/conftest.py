@@ -1,0 +1,62 @@
+"""Shared fixtures: a fresh Emulator (manual clock) and an httpx client bound to it in-process."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+import httpx
+import pytest
+
+from emulator.api.app import create_app
+from emulator.config import Config
+from emulator.runtime import Emulator
+
+API_KEY = "sk_test_emulator"
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture
+def emulator(config: Config) -> Emulator:
+    return Emulator(config)
+
+
+@pytest.fixture
+async def client(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(emulator))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://emulator.test", headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as c:
+        yield c
+
+
+class Api:
+    """Short helpers for building state through the public HTTP surface."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def ok(self, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
+        r = await self.client.request(method, path, **kwargs)
+        assert r.status_code == status, f"{method} {path} -> {r.status_code} {r.text}"
+        return r.json()
+
+    async def buy_number(self, area_code: str = "415") -> dict[str, Any]:
+        available = await self.ok("GET", "/v1/numbers/available", params={"area_code": area_code, "limit": 1})
+        return await self.ok("POST", "/v1/numbers/purchase", 201, json={"phone_number": available[0]["phone_number"]})
+
+    async def agent(self, type: str = "outbound", numbers: int = 1, **fields: Any) -> dict[str, Any]:
+        number_ids = [(await self.buy_number())["id"] for _ in range(numbers)]
+        body = {"name": "Reminders", "type": type, "number_ids": number_ids, **fields}
+        return await self.ok("POST", "/v1/agents", 201, json=body)
+
+    async def call(self, agent_id: str, to: str = "+15005550006", **fields: Any) -> dict[str, Any]:
+        return await self.ok("POST", "/v1/calls", 201, json={"agent_id": agent_id, "to": to, **fields})
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
