@@ -35,7 +35,46 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--scenarios", action="append", metavar="DIR", help="extra scenario files (repeatable)")
     up.add_argument("--strict-webhook-urls", action="store_true", default=None,
                     help="reject http:// and private webhook URLs, as production does")
+    scenarios = commands.add_parser("scenarios", help="check and list scenario files")
+    actions = scenarios.add_subparsers(dest="action", required=True)
+    validate = actions.add_parser("validate", help="check scenario files; exit 1 on the first error")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or directories (default: the shipped library)")
+    listing = actions.add_parser("list", help="list the scenarios a server would load")
+    listing.add_argument("--scenarios", action="append", metavar="DIR", default=[],
+                         help="extra scenario files (repeatable), as for `up`")
+    actions.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
+
+
+def scenarios(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from emulator.resources import scenarios_dir
+    from emulator.runtime import load_scenarios
+    from emulator.simulation.registry import Registry
+    from emulator.simulation.scenario import ScenarioError, json_schema, load_path
+
+    if args.action == "schema":
+        print(json.dumps(json_schema(), indent=2))
+        return 0
+    try:
+        if args.action == "validate":
+            paths = [Path(p) for p in args.paths] or [scenarios_dir()]
+            count = sum(len(load_path(p)) for p in paths)
+            print(f"ok: {count} scenarios in {', '.join(map(str, paths))}")
+            return 0
+        registry = Registry()
+        for found in load_scenarios(tuple(args.scenarios)):
+            registry.add(found)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for scenario, source in registry.entries():
+        match = scenario.match.model_dump(exclude_none=True) if scenario.match else "(by name only)"
+        print(f"{scenario.name:28} {scenario.outcome:18} {match}  [{Path(source).name}]")
+    return 0
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -63,14 +102,17 @@ def _banner(config: Config, base_url: str, secret: str) -> str:
 def up(args: argparse.Namespace) -> int:
     from emulator import server
     from emulator.runtime import Emulator
+    from emulator.simulation.scenario import ScenarioError
 
     try:
         config = _config(args)
+        if not 0 <= config.port <= 65535:  # bind() would raise OverflowError, a traceback
+            raise ValueError(f"port {config.port} is out of range (0-65535)")
+        emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
         sock = server.bind(config.host, config.port)
-    except (ValueError, TypeError, server.PortInUse) as exc:
+    except (ValueError, TypeError, server.PortInUse, ScenarioError) as exc:
         print(f"callingbox-emulator: {exc}", file=sys.stderr)
         return 2
-    emulator = Emulator(config)
     host, port = sock.getsockname()[:2]
     host = f"[{host}]" if ":" in host else host
     base_url = f"http://{host}:{port}"
@@ -84,4 +126,7 @@ def up(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"up": up}[args.command](args)
+    try:
+        return {"up": up, "scenarios": scenarios}[args.command](args)
+    except KeyboardInterrupt:  # Ctrl-C before the server took over the signals
+        return 130

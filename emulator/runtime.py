@@ -20,7 +20,11 @@ from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
 from emulator.domain.store import Org, Store
 from emulator.ids import Ids
+from emulator.resources import scenarios_dir
 from emulator.scheduler import Scheduler
+from emulator.simulation.engine import Engine
+from emulator.simulation.registry import Registry
+from emulator.simulation.scenario import Scenario, load_path
 
 
 @dataclass(slots=True)
@@ -33,11 +37,23 @@ class Services:
     deliveries: Deliveries
 
 
+def load_scenarios(extra_dirs: tuple[str, ...]) -> list[list[tuple[Scenario, str]]]:
+    """The shipped library, then each ``--scenarios`` path (later ones win)."""
+    from pathlib import Path
+
+    return [load_path(scenarios_dir()), *(load_path(Path(p)) for p in extra_dirs)]
+
+
 class Emulator:
     def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
         self.config = config or Config()
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
+        # Awaited after each advance: async work that jobs started must finish
+        # before the control plane answers (the webhook dispatcher registers here).
+        self.settle_hooks: list = []
+        # Parsed once: a broken file stops the emulator here, before it serves.
+        self._base_scenarios = load_scenarios(self.config.scenarios)
         self._build()
 
     def _build(self) -> None:
@@ -52,6 +68,11 @@ class Emulator:
             endpoints=endpoints, deliveries=Deliveries(self.ctx, endpoints),
         )
         self.bus.subscribe(self.services.deliveries.on_event)
+        self.scenarios = Registry()
+        for found in self._base_scenarios:
+            self.scenarios.add(found)
+        self.engine = Engine(self.ctx, self.services.calls, self.scenarios)
+        self.services.calls.planner = self.engine.plan
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
 
     def reset(self) -> None:
@@ -80,4 +101,11 @@ class Emulator:
             job.fn(*job.args)
             ran += 1
         self.clock.set(target)
+        return ran
+
+    async def advance_async(self, seconds: float) -> int:
+        """``advance``, then wait for the work the jobs started (webhook sends)."""
+        ran = self.advance(seconds)
+        for waiter in self.settle_hooks:
+            await waiter()
         return ran

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import signal
 import socket
-from typing import AsyncIterator, Callable
+import threading
+from typing import AsyncIterator, Callable, Iterator
 
 import uvicorn
 
@@ -58,10 +60,28 @@ def lifespan_for(emulator: Emulator) -> Callable:
     return lifespan
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a caught SIGINT/SIGTERM once it has shut down, so the process
+    dies of the signal (exit -15) or with a KeyboardInterrupt traceback. A signal is the
+    normal way to stop the emulator: shut down, restore the handlers, return (exit 0)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
 def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning") -> uvicorn.Server:
     app = create_app(emulator, lifespan=lifespan_for(emulator))
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None) -> None:
@@ -77,3 +97,53 @@ def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] 
         await task
 
     asyncio.run(main())
+
+
+class ServerThread:
+    """An emulator served on a free loopback port from a background thread.
+
+    For clients that need a real URL (the official SDK, its CLI). ``start``
+    returns once the server answers; ``stop`` shuts it down cleanly.
+    """
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        import threading
+
+        self.emulator = emulator
+        self._sock = bind(host, port)
+        bound_host, bound_port = self._sock.getsockname()[:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        self._server = make_server(emulator, self._sock)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._run, name="callingbox-emulator", daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # surfaced by start()/stop()
+            self._error = exc
+
+    def start(self, timeout: float = 10.0) -> "ServerThread":
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if self._error is not None or not self._thread.is_alive():
+                raise RuntimeError(f"emulator server failed to start: {self._error!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("emulator server did not start in time")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()
+
+    def __enter__(self) -> "ServerThread":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -94,6 +94,7 @@ def describe(exc: ValidationError) -> str:
         "extra_forbidden": "is not a known field",
         "string_type": "must be a string",
         "int_type": "must be an integer",
+        "float_type": "must be a number",
         "bool_type": "must be a boolean",
         "dict_type": "must be a JSON object",
         "list_type": "must be an array",

@@ -92,6 +92,39 @@ class Calls:
             webhook_url=webhook_url, created_at=0.0, updated_at=0.0,
         ))
 
+    def receive(self, from_number: str, to: str, scenario: str | None = None) -> Call:
+        """An inbound call from ``from_number`` to an org's number ``to``.
+
+        It runs under the number's inbound agent (or the legacy per-number
+        inbound config); with neither, the call is rejected and nothing is kept.
+        """
+        check_us_e164("from", from_number)
+        check_us_e164("to", to)
+        number = self.ctx.store.numbers_by_e164.get(to)
+        if number is None:
+            raise NotFound(f"number {to} not found: no organization owns it")
+        org = self.ctx.store.orgs.get(number.org_id)
+        assert org is not None
+        agent = org.agents.get(number.inbound_agent_id or "")
+        common = dict(id="", org_id=org.id, to_number=to, from_number=from_number, direction="inbound",
+                      created_at=0.0, updated_at=0.0)
+        if agent is not None:
+            return self._place(org, scenario, Call(
+                **common, agent_id=agent.id, persona=agent.persona, instructions=agent.instructions,
+                prompt=render_prompt(agent.persona, agent.instructions), language=agent.language,
+                returns=copy.deepcopy(agent.returns), tools=copy.deepcopy(agent.tools) or None,
+                voicemail_action=agent.voicemail_action, webhook_url=agent.webhook_url,
+            ))
+        if number.inbound_enabled:
+            language = number.inbound_language or "en"
+            return self._place(org, scenario, Call(
+                **common, prompt=number.inbound_prompt or LEGACY_DEFAULT_PROMPT, language=language,
+                metadata={"language": language}, returns=copy.deepcopy(number.inbound_returns or {}),
+                tools=copy.deepcopy(number.inbound_tools), voicemail_action=number.inbound_voicemail_action,
+                webhook_url=number.inbound_webhook_url,
+            ))
+        raise InvalidRequest(f"to: {to} has no inbound agent attached, so the call is rejected")
+
     def _caller_id(self, org: Org, agent: Agent, from_number: str | None) -> str:
         if from_number is None:
             primary = org.numbers.get(agent.primary_number_id or "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -55,3 +55,36 @@ class CreateOrg(Request):
 
 class UpdateOrg(Request):
     balance_milli_cents: Annotated[int, Field(ge=0)]
+
+
+class SetClock(Request):
+    mode: Literal["manual", "realtime"]
+    speed: Annotated[float, Field(gt=0, le=100000)] = None  # type: ignore[assignment]
+
+
+class Advance(Request):
+    seconds: Annotated[float, Field(ge=0, le=10 * 365 * 86400)]
+
+
+class Advanced(BaseModel):
+    advanced_seconds: float
+    jobs_run: int
+    clock: ClockState
+
+
+class ScenarioInfo(BaseModel):
+    name: str
+    description: str | None
+    outcome: str
+    match: dict[str, Any] | None
+    source: str
+
+
+class ScenarioList(BaseModel):
+    data: list[ScenarioInfo]
+
+
+class PlaceInboundCall(Request):
+    from_: str = Field(alias="from")
+    to: str
+    scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]

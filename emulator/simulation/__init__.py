@@ -1,0 +1,1 @@
+"""Call simulation: the lifecycle table, scenarios, generated results, the engine."""

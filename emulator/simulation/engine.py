@@ -1,0 +1,138 @@
+"""The engine: makes each call live out its scenario on the virtual clock.
+
+At dispatch it picks the scenario (and may refuse the call); from then on a
+call is one scheduler job at a time, each moving it one step through the
+lifecycle table and publishing the step's event. Nothing here sleeps or reads
+the wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from emulator.domain.calls import Calls
+from emulator.domain.context import Context
+from emulator.domain.money import charge_for
+from emulator.domain.records import Call
+from emulator.errors import ProviderRefused
+from emulator.simulation import lifecycle, results
+from emulator.simulation.registry import Registry
+from emulator.simulation.scenario import Scenario
+
+DIAL_DELAY = 1.0  # queued -> initiated: handed to the carrier
+CONNECT_DELAY = 1.0  # initiated -> ringing (or busy / failed)
+VOICEMAIL_MESSAGE = "Hi, this is an automated call. Sorry we missed you; we will try again later. Goodbye."
+EXTRACTION_ERROR = "extraction failed: the transcript did not contain the requested fields"
+FAILURE = {
+    "failed": ("carrier_unreachable", "The carrier could not connect the call.", "network_out_of_order"),
+    "busy": (None, None, "user_busy"),
+    "no_answer": (None, None, "no_answer"),
+    "canceled": (None, None, "originator_cancel"),
+}
+
+
+class Engine:
+    def __init__(self, ctx: Context, calls: Calls, registry: Registry) -> None:
+        self.ctx = ctx
+        self.calls = calls
+        self.registry = registry
+
+    def plan(self, call: Call, header: str | None) -> None:
+        """Called at dispatch, before the call is kept: choose, maybe refuse, schedule."""
+        scenario = self.registry.choose(call, self._agent_name(call), header)
+        if scenario.outcome == "dispatch_refused":
+            detail = scenario.error.message if scenario.error and scenario.error.message else None
+            raise ProviderRefused(detail or "The telephony provider could not place the call.")
+        call.scenario = scenario.name
+        seed = self.ctx.ids.random.getrandbits(32)
+        self._after(DIAL_DELAY, self._initiate, call, scenario, seed)
+
+    def _agent_name(self, call: Call) -> str | None:
+        org = self.ctx.store.orgs.get(call.org_id)
+        agent = org.agents.get(call.agent_id) if org and call.agent_id else None
+        return agent.name if agent else None
+
+    def _after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
+        self.ctx.scheduler.at(self.ctx.clock.now() + delay, fn, *args)
+
+    def _move(self, call: Call, status: str, **fields: Any) -> None:
+        lifecycle.check(call.status, status)
+        call.status = status
+        for key, value in fields.items():
+            setattr(call, key, value)
+        call.updated_at = self.ctx.clock.now()
+        event = lifecycle.EVENT_ON_ENTER.get(status)
+        if event is not None:
+            self.calls.publish(event, call)
+
+    def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
+        self._move(call, "initiated")
+        self._after(CONNECT_DELAY, self._connect, call, sc, seed)
+
+    def _connect(self, call: Call, sc: Scenario, seed: int) -> None:
+        if sc.outcome in ("busy", "failed"):
+            return self._end(call, sc.outcome, sc)
+        self._move(call, "ringing", started_at=self.ctx.clock.now())
+        self._after(sc.timing.ring, self._pickup, call, sc, seed)
+
+    def _pickup(self, call: Call, sc: Scenario, seed: int) -> None:
+        if sc.outcome in ("no_answer", "canceled"):
+            return self._end(call, sc.outcome, sc)
+        if sc.outcome == "voicemail":
+            return self._voicemail(call, sc)
+        self._move(call, "in_progress", answered_at=self.ctx.clock.now(), answered_by="human")
+        self._after(sc.timing.talk, self._hangup, call, sc, seed)
+
+    def _voicemail(self, call: Call, sc: Scenario) -> None:
+        # A machine answered: detection is free and nothing is extracted.
+        call.answered_by = "machine"
+        if call.voicemail_action == "leave_message":
+            text = sc.transcript[0].text if sc.transcript else VOICEMAIL_MESSAGE
+            call.transcript = results.segments([("agent", text)], self.ctx.clock.now(), sc.timing.talk)
+            return self._after(sc.timing.talk, self._end, call, "no_answer", sc)
+        self._end(call, "no_answer", sc)
+
+    def _hangup(self, call: Call, sc: Scenario, seed: int) -> None:
+        start = call.answered_at or self.ctx.clock.now()
+        turns = [(t.role, t.text) for t in sc.transcript] if sc.transcript else results.default_turns(call)
+        call.transcript = results.segments(turns, start, self.ctx.clock.now() - start)
+        self._end(call, "completed", sc)
+        self._after(sc.timing.extraction, self._extract, call, sc, seed)
+
+    def _extract(self, call: Call, sc: Scenario, seed: int) -> None:
+        if sc.outcome == "extraction_failed":
+            call.result = {name: None for name in call.returns} or None
+            call.result_status = "failed"
+            call.result_error = (sc.error.message if sc.error and sc.error.message else None) or EXTRACTION_ERROR
+        else:
+            made = results.generate(call.returns, sc.result, seed, self.ctx.clock.now())
+            call.result = made or None
+            call.result_status = "completed"
+        call.updated_at = self.ctx.clock.now()
+        self.calls.publish("call.completed", call)
+
+    def _end(self, call: Call, status: str, sc: Scenario) -> None:
+        now = self.ctx.clock.now()
+        fields: dict[str, Any] = {"ended_at": now}
+        fields["duration_seconds"] = math.ceil(now - call.started_at) if call.started_at else 0
+        code, message, cause = FAILURE.get(status, (None, None, "normal_clearing"))
+        if sc.error is not None:
+            code, message, cause = sc.error.code or code, sc.error.message or message, sc.error.hangup_cause or cause
+        fields.update(error_code=code, error_message=message, hangup_cause=cause)
+        fields.update(self._settle(call, now))
+        self._move(call, status, **fields)
+
+    def _settle(self, call: Call, now: float) -> dict[str, Any]:
+        """Charge connected time and release the rest of the hold."""
+        org = self.ctx.store.orgs.get(call.org_id)
+        billed = math.ceil(now - call.answered_at) if call.answered_at is not None else 0
+        amount = charge_for(billed)
+        if org is not None:
+            org.held_milli_cents -= call.hold_milli_cents
+            org.balance_milli_cents -= amount
+        return {
+            "billed_duration_seconds": billed,
+            "billing_amount_milli_cents": amount,
+            "reservation_status": "settled" if call.answered_at is not None else "released",
+        }

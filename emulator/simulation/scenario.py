@@ -1,0 +1,156 @@
+"""The scenario format: validated models, and the YAML loader that reports file:line.
+
+YAML is read with ``safe_load`` semantics (no tags, no expressions) and
+validated into pydantic models at load time, so a broken scenario fails when
+it loads (or in ``scenarios validate``), never in the middle of a call.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+OUTCOMES = ("completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed",
+            "dispatch_refused")
+ResultValue = bool | int | float | str | None
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used; the message names file, line and reason."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(Strict):
+    to: str | None = Field(None, description="destination number, exact or a prefix")
+    to_regex: str | None = Field(None, description="regular expression the destination must match")
+    agent: str | None = Field(None, description="agent name or id")
+    direction: Literal["inbound", "outbound"] | None = None
+    context: dict[str, Any] | None = Field(None, description="keys of the call's context that must be equal")
+    metadata: dict[str, Any] | None = Field(None, description="keys of the call's metadata that must be equal")
+
+    @field_validator("to_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+        return value
+
+
+class Timing(Strict):
+    ring: float = Field(4, ge=0, le=3600, description="seconds of ringing before pickup or giving up")
+    talk: float = Field(45, ge=0, le=3600, description="seconds of conversation")
+    extraction: float = Field(2, ge=0, le=3600, description="seconds from hangup to the extracted result")
+
+
+class Turn(Strict):
+    role: Literal["agent", "user"]
+    text: str = Field(min_length=1)
+
+
+class ErrorDetail(Strict):
+    code: str | None = None
+    message: str | None = None
+    hangup_cause: str | None = None
+
+
+class Scenario(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    description: str | None = None
+    match: Match | None = None
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    timing: Timing = Timing()
+    transcript: list[Turn] | None = None
+    result: dict[str, ResultValue] | None = None
+    error: ErrorDetail | None = None
+
+    @model_validator(mode="after")
+    def _outcome_fits(self) -> "Scenario":
+        if self.transcript and self.outcome not in ("completed", "extraction_failed", "voicemail"):
+            raise ValueError(f"outcome {self.outcome} has no conversation, so it takes no transcript")
+        if self.result is not None and self.outcome != "completed":
+            raise ValueError(f"outcome {self.outcome} extracts no result, so it takes no result")
+        return self
+
+
+class ScenarioFile(Strict):
+    scenarios: list[Scenario] = Field(min_length=1)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line."""
+    best = node
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            break
+        best = node
+    return best.start_mark.line + 1 if best is not None else None
+
+
+def parse(text: str, source: str) -> list[Scenario]:
+    """Scenarios from YAML text; ``source`` names it in errors."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{source}{line}: YAML error: {getattr(exc, 'problem', exc)}") from None
+    try:
+        scenarios = ScenarioFile.model_validate(data).scenarios
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = tuple(first["loc"])
+        where = ".".join(str(p) for p in loc) or "document"
+        line = _line_of(root, loc)
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"{source}:{line}: {where}: {reason}") from None
+    _unique(scenarios, root, source)
+    return scenarios
+
+
+def _unique(scenarios: list[Scenario], root: yaml.Node | None, source: str) -> None:
+    seen: set[str] = set()
+    for i, scenario in enumerate(scenarios):
+        if scenario.name in seen:
+            line = _line_of(root, ("scenarios", i, "name"))
+            raise ScenarioError(f"{source}:{line}: scenarios.{i}.name: duplicate scenario name {scenario.name!r}")
+        seen.add(scenario.name)
+
+
+def load_path(path: Path) -> list[tuple[Scenario, str]]:
+    """Every scenario of a file, or of the *.yaml/*.yml files of a directory (sorted)."""
+    files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such file or directory")
+    found: list[tuple[Scenario, str]] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{file}: cannot read: {exc}") from None
+        found.extend((s, str(file)) for s in parse(text, str(file)))
+    return found
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for editors."""
+    schema = ScenarioFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "CallingBox emulator scenario file"
+    return schema
