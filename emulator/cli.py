@@ -35,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--scenarios", action="append", metavar="DIR", help="extra scenario files (repeatable)")
     up.add_argument("--strict-webhook-urls", action="store_true", default=None,
                     help="reject http:// and private webhook URLs, as production does")
+    listen = commands.add_parser(
+        "listen", help="forward an org's webhooks to a local app and print each one",
+        description="Register a webhook endpoint on a running emulator and forward every event to "
+                    "--forward-to, printing each (like `stripe listen`).",
+    )
+    listen.add_argument("--forward-to", required=True, metavar="URL", help="your app's webhook URL")
+    listen.add_argument("--base-url", help="the emulator (default $CALLINGBOX_BASE_URL or http://127.0.0.1:8787)")
+    listen.add_argument("--api-key", help="the org's key (default $CALLINGBOX_API_KEY or sk_test_emulator)")
+    listen.add_argument("--events", default="*", help="comma-separated event types (default *)")
     scenarios = commands.add_parser("scenarios", help="check and list scenario files")
     actions = scenarios.add_subparsers(dest="action", required=True)
     validate = actions.add_parser("validate", help="check scenario files; exit 1 on the first error")
@@ -77,6 +86,26 @@ def scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def listen(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from emulator import listen as forwarding
+    from emulator.server import PortInUse
+
+    base_url = (args.base_url or os.environ.get("CALLINGBOX_BASE_URL") or f"http://127.0.0.1:{DEFAULT_PORT}")
+    api_key = args.api_key or os.environ.get("CALLINGBOX_API_KEY") or DEFAULT_API_KEY
+    events = [e.strip() for e in args.events.split(",") if e.strip()]
+    try:
+        asyncio.run(forwarding.run(base_url.rstrip("/"), api_key, args.forward_to, events))
+    except (RuntimeError, PortInUse, OSError) as exc:
+        print(f"callingbox-emulator listen: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
 def _config(args: argparse.Namespace) -> Config:
     settings = {"clock": "realtime", **from_env()}
     flags = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
@@ -91,6 +120,8 @@ def _banner(config: Config, base_url: str, secret: str) -> str:
         f"  API key:                {config.api_key}",
         f"  default signing secret: {secret}",
         f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
+        f"  webhook sink:           {base_url}/_emulator/sinks/default  (use it as a webhook_url;",
+        f"                          read what arrived at GET {base_url}/_emulator/sinks/default)",
         "",
         f"  export CALLINGBOX_BASE_URL={base_url}",
         f"  export CALLINGBOX_API_KEY={config.api_key}",
@@ -113,9 +144,7 @@ def up(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, server.PortInUse, ScenarioError) as exc:
         print(f"callingbox-emulator: {exc}", file=sys.stderr)
         return 2
-    host, port = sock.getsockname()[:2]
-    host = f"[{host}]" if ":" in host else host
-    base_url = f"http://{host}:{port}"
+    base_url = server.base_url_of(sock)
 
     def ready() -> None:
         print(_banner(config, base_url, emulator.default_org.default_signing_secret), flush=True)
@@ -127,6 +156,6 @@ def up(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"up": up, "scenarios": scenarios}[args.command](args)
+        return {"up": up, "scenarios": scenarios, "listen": listen}[args.command](args)
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signals
         return 130

@@ -25,6 +25,9 @@ from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
 from emulator.simulation.registry import Registry
 from emulator.simulation.scenario import Scenario, load_path
+from emulator.webhooks.dispatcher import Dispatcher
+from emulator.webhooks.sinks import Sinks
+from emulator.webhooks.transport import Transport
 
 
 @dataclass(slots=True)
@@ -49,9 +52,7 @@ class Emulator:
         self.config = config or Config()
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
-        # Awaited after each advance: async work that jobs started must finish
-        # before the control plane answers (the webhook dispatcher registers here).
-        self.settle_hooks: list = []
+        self.transport = Transport(timeout=self.config.webhook_timeout)
         # Parsed once: a broken file stops the emulator here, before it serves.
         self._base_scenarios = load_scenarios(self.config.scenarios)
         self._build()
@@ -73,6 +74,11 @@ class Emulator:
             self.scenarios.add(found)
         self.engine = Engine(self.ctx, self.services.calls, self.scenarios)
         self.services.calls.planner = self.engine.plan
+        from emulator.api.wire.events import render_envelope  # the dialect's envelope
+
+        self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
+        self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
+        self.sinks = Sinks(self.ctx)
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
 
     def reset(self) -> None:
@@ -81,7 +87,7 @@ class Emulator:
         self._build()
 
     def run_due(self) -> int:
-        """Run every job due now, each at its own due time. Returns how many ran."""
+        """Run every job due now (the realtime driver's tick). Returns how many ran."""
         ran = 0
         now = self.clock.now()
         while (job := self.scheduler.pop_due(now)) is not None:
@@ -90,22 +96,45 @@ class Emulator:
                 ran += 1
         return ran
 
+    def _run_at(self, due: float) -> int:
+        self.clock.set(due)
+        ran = 0
+        while (job := self.scheduler.pop_due(due)) is not None:
+            if not job.cancelled:
+                job.fn(*job.args)
+                ran += 1
+        return ran
+
     def advance(self, seconds: float) -> int:
-        """Move virtual time forward, running each job at its due time, in order."""
+        """Move virtual time forward, running each job at its due time, in order.
+
+        Without a running event loop, webhook attempts that come due wait for
+        the next ``advance_async`` (or the server's driver) to be sent.
+        """
         target = self.clock.now() + seconds
         ran = 0
-        while (job := self.scheduler.pop_due(target)) is not None:
-            if job.cancelled:
-                continue
-            self.clock.set(job.due)
-            job.fn(*job.args)
-            ran += 1
+        while (due := self.scheduler.next_due()) is not None and due <= target:
+            ran += self._run_at(due)
         self.clock.set(target)
         return ran
 
     async def advance_async(self, seconds: float) -> int:
-        """``advance``, then wait for the work the jobs started (webhook sends)."""
-        ran = self.advance(seconds)
-        for waiter in self.settle_hooks:
-            await waiter()
+        """``advance``, waiting at each instant for the webhook attempts it started,
+        so their outcomes (and retries) land at the right virtual time."""
+        target = self.clock.now() + seconds
+        ran = 0
+        while True:
+            due = self.scheduler.next_due()
+            if due is None or due > target:
+                await self.settle()
+                due = self.scheduler.next_due()
+                if due is None or due > target:
+                    break
+            ran += self._run_at(due)
+            await self.settle()
+        self.clock.set(target)
         return ran
+
+    async def settle(self) -> None:
+        """Wait for the webhook attempts started so far."""
+        await self.dispatcher.settle()

@@ -56,6 +56,7 @@ def lifespan_for(emulator: Emulator) -> Callable:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await emulator.transport.aclose()
 
     return lifespan
 
@@ -78,8 +79,18 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+def base_url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning") -> uvicorn.Server:
     app = create_app(emulator, lifespan=lifespan_for(emulator))
+    # Webhooks to the emulator's own sinks go straight to the app, no socket.
+    base_url = base_url_of(sock)
+    emulator.transport.mount(base_url, app)
+    if base_url.startswith("http://127.0.0.1:"):
+        emulator.transport.mount(base_url.replace("127.0.0.1", "localhost"), app)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
     return _Server(config)
 
@@ -111,8 +122,7 @@ class ServerThread:
 
         self.emulator = emulator
         self._sock = bind(host, port)
-        bound_host, bound_port = self._sock.getsockname()[:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
+        self.base_url = base_url_of(self._sock)
         self._server = make_server(emulator, self._sock)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._run, name="callingbox-emulator", daemon=True)

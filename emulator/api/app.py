@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from emulator.api import agents, calls, control, numbers, simulation, spec, webhooks
+from emulator.api import agents, calls, control, numbers, observe, simulation, spec, webhooks
 from emulator.api.errors import HANDLERS
 from emulator.runtime import Emulator
 
@@ -16,8 +16,10 @@ def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
     in-process use needs none, since tests move the clock themselves."""
     app = Starlette(
         lifespan=lifespan,
-        routes=[*numbers.routes, *agents.routes, *calls.routes, *webhooks.routes, *control.routes, *simulation.routes,
-                *spec.routes],
+        routes=[
+            *numbers.routes, *agents.routes, *calls.routes, *webhooks.routes,
+            *control.routes, *simulation.routes, *observe.routes, *spec.routes,
+        ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
     app.state.emulator = emulator

@@ -88,3 +88,48 @@ class PlaceInboundCall(Request):
     from_: str = Field(alias="from")
     to: str
     scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
+
+
+class AttemptOut(Response):
+    delivery_id: str
+    org_id: str
+    endpoint_id: str | None
+    call_id: str | None
+    event_type: str
+    url: str
+    attempt: int
+    manual: bool
+    sent_at: Timestamp
+    request_headers: dict[str, str]
+    request_body: str
+    response_status: int | None
+    response_body: str
+    error: str | None
+    latency_ms: float
+
+
+class AttemptList(BaseModel):
+    data: list[AttemptOut]
+    total_attempts: int
+
+
+class ReceivedOut(Response):
+    sink: str
+    received_at: Timestamp
+    event_id: str | None
+    event_type: str | None
+    call_id: str | None
+    headers: dict[str, str]
+    body: Any
+    verified: bool
+    verified_with: str | None
+    org_id: str | None
+    error: str | None
+
+
+class ReceivedList(BaseModel):
+    data: list[ReceivedOut]
+
+
+class Cleared(BaseModel):
+    cleared: bool = True

@@ -1,0 +1,158 @@
+"""The dispatcher: sends each delivery row, retries on the schedule, keeps the books.
+
+Attempts are scheduler jobs at virtual times; the HTTP work is asyncio tasks.
+Deliveries of one call to one destination go out one at a time in lifecycle
+order (a lane); a failed one waits for its retry without holding back the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Callable
+
+from emulator.domain.context import Context
+from emulator.domain.records import Delivery, WebhookEndpoint
+from emulator.domain.store import Org
+from emulator.scheduler import Job
+from emulator.webhooks import retry, signing
+from emulator.webhooks.log import Attempt, AttemptLog
+from emulator.webhooks.transport import Outcome, Transport
+
+Lane = tuple[str | None, str]
+
+
+class Dispatcher:
+    def __init__(self, ctx: Context, render: Callable[[Delivery], bytes], transport: Transport) -> None:
+        self.ctx = ctx
+        self.render = render
+        self.transport = transport
+        self.log = AttemptLog()
+        self._rng = ctx.ids.fork("webhook-jitter")
+        self._jobs: dict[str, Job] = {}
+        self._lanes: dict[Lane, deque[tuple[Delivery, bool]]] = {}
+        self._busy: set[Lane] = set()
+        self._ready: list[tuple[Delivery, bool]] = []  # due while no event loop ran
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def enqueue(self, delivery: Delivery) -> None:
+        """A new row, or a redelivered one: attempt it at its next_attempt_at."""
+        manual = delivery.manual_retry_count > 0  # only a redelivery re-enters here
+        old = self._jobs.pop(delivery.id, None)
+        if old is not None:
+            old.cancel()
+        if delivery.call_id and delivery.endpoint_id is None:
+            self._set_call_status(delivery, "pending", None)
+        self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, manual)
+
+    def _due(self, delivery: Delivery, manual: bool) -> None:
+        self._jobs.pop(delivery.id, None)
+        lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
+        if lane in self._busy:
+            self._lanes.setdefault(lane, deque()).append((delivery, manual))
+            return
+        self._start(delivery, manual)
+
+    def _start(self, delivery: Delivery, manual: bool) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._ready.append((delivery, manual))
+            return
+        self._busy.add((delivery.call_id, delivery.endpoint_id or delivery.url))
+        task = loop.create_task(self._attempt(delivery, manual))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait until every attempt started so far (and the lanes behind them) is done."""
+        ready, self._ready = self._ready, []
+        for delivery, manual in ready:
+            self._start(delivery, manual)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _attempt(self, delivery: Delivery, manual: bool) -> None:
+        lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
+        try:
+            await self._send(delivery, manual)
+        finally:
+            self._busy.discard(lane)
+            waiting = self._lanes.get(lane)
+            if waiting:
+                self._start(*waiting.popleft())
+            if waiting is not None and not waiting:
+                del self._lanes[lane]
+
+    async def _send(self, delivery: Delivery, manual: bool) -> None:
+        org = self.ctx.store.orgs.get(delivery.org_id)
+        secret = self._secret(org, delivery)
+        if org is None or secret is None:
+            return self._give_up(delivery, "the webhook endpoint was deleted")
+        body = self.render(delivery)
+        timestamp = int(self.ctx.clock.wall_now())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "CallingBox-Emulator-Webhooks/1",
+            "CallingBox-Signature": signing.header(secret, timestamp, body),
+            "CallingBox-Event-Id": delivery.id,
+            "CallingBox-Event-Type": delivery.event_type,
+            "X-CallingBox-Event": delivery.event_type,
+            "X-CallingBox-Call-Id": delivery.call_id or "",
+        }
+        sent_at = self.ctx.clock.now()
+        outcome = await self.transport.post(delivery.url, body, headers)
+        if not manual:
+            delivery.attempt_count += 1
+        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome))
+        self._record(org, delivery, manual, outcome)
+
+    def _secret(self, org: Org | None, delivery: Delivery) -> str | None:
+        if org is None:
+            return None
+        if delivery.endpoint_id is None:
+            return org.default_signing_secret
+        endpoint = org.endpoints.get(delivery.endpoint_id)
+        return endpoint.signing_secret if endpoint is not None else None
+
+    def _record(self, org: Org, delivery: Delivery, manual: bool, outcome: Outcome) -> None:
+        now = self.ctx.clock.now()
+        delivery.last_response_status = outcome.status
+        delivery.updated_at = now
+        endpoint = org.endpoints.get(delivery.endpoint_id) if delivery.endpoint_id else None
+        if outcome.ok:
+            delivery.status, delivery.last_error = "delivered", None
+            delivery.next_attempt_at = now
+            delivery.delivered_at = delivery.delivered_at or now
+            if endpoint is not None:
+                endpoint.consecutive_failures = 0
+            return self._set_call_status(delivery, "delivered", None)
+        delivery.last_error = outcome.error
+        if delivery.attempt_count >= retry.MAX_ATTEMPTS:
+            return self._exhaust(delivery, endpoint)
+        delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self._rng)
+        self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
+        self._set_call_status(delivery, "pending", outcome.error)
+
+    def _exhaust(self, delivery: Delivery, endpoint: WebhookEndpoint | None) -> None:
+        delivery.status = "exhausted"
+        self._set_call_status(delivery, "failed", delivery.last_error)
+        if endpoint is None:
+            return
+        endpoint.consecutive_failures += 1
+        if endpoint.consecutive_failures >= retry.AUTO_DISABLE_AFTER and endpoint.status == "enabled":
+            endpoint.status, endpoint.disabled_reason = "disabled", "too_many_failures"
+            endpoint.disabled_at = self.ctx.clock.now()
+
+    def _give_up(self, delivery: Delivery, reason: str) -> None:
+        delivery.status, delivery.last_error = "exhausted", reason
+        delivery.updated_at = self.ctx.clock.now()
+
+    def _set_call_status(self, delivery: Delivery, status: str, error: str | None) -> None:
+        """The call's webhook_status reflects its latest inline delivery (docs: call-object)."""
+        if delivery.endpoint_id is not None or delivery.call_id is None:
+            return
+        org = self.ctx.store.orgs.get(delivery.org_id)
+        call = org.calls.get(delivery.call_id) if org else None
+        if call is not None:
+            call.webhook_status, call.webhook_error = status, error

@@ -1,0 +1,84 @@
+"""Real HTTP POSTs for webhook attempts (httpx, async, pooled, bounded).
+
+Outcomes are plain data; the dispatcher decides what they mean. Redirects are
+not followed: a 3xx is a failed attempt, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+MAX_IN_FLIGHT = 64
+RESPONSE_KEEP = 2048  # bytes of each response body kept for inspection
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: int | None
+    error: str | None
+    latency_ms: float
+    response_body: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Transport:
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._mounts: dict[str, Any] = {}
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._gate: asyncio.Semaphore | None = None
+
+    def mount(self, base_url: str, app: Any) -> None:
+        """Serve URLs under ``base_url`` from ``app`` in-process (the emulator's own sinks)."""
+        self._mounts[base_url.rstrip("/")] = app
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # clients and locks belong to one loop
+            self._clients, self._loop, self._gate = {}, loop, asyncio.Semaphore(MAX_IN_FLIGHT)
+        key = next((base for base in self._mounts if url.startswith(base + "/")), None)
+        client = self._clients.get(key)
+        if client is None:
+            transport = httpx.ASGITransport(app=self._mounts[key]) if key else None
+            client = httpx.AsyncClient(
+                transport=transport, timeout=self.timeout, follow_redirects=False,
+                limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
+            )
+            self._clients[key] = client
+        return client
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        client = self._client_for(url)
+        assert self._gate is not None
+        async with self._gate:
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.TimeoutException:
+                return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
+            except httpx.ConnectError as exc:
+                return Outcome(None, f"connection failed: {exc or 'refused'}", _ms(started))
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                return Outcome(None, f"connection closed by the receiver: {exc}", _ms(started))
+            except httpx.HTTPError as exc:
+                return Outcome(None, f"{type(exc).__name__}: {exc}", _ms(started))
+        error = None if 200 <= response.status_code < 300 else f"receiver answered HTTP {response.status_code}"
+        return Outcome(response.status_code, error, _ms(started), response.text[:RESPONSE_KEEP])
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
