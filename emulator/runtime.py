@@ -16,6 +16,7 @@ from emulator.domain.context import Context
 from emulator.domain.deliveries import Deliveries
 from emulator.domain.endpoints import Endpoints
 from emulator.domain.events import Bus
+from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
 from emulator.domain.store import Org, Store
@@ -68,6 +69,8 @@ class Emulator:
             orgs=Orgs(self.ctx), numbers=Numbers(self.ctx), agents=Agents(self.ctx), calls=Calls(self.ctx),
             endpoints=endpoints, deliveries=Deliveries(self.ctx, endpoints),
         )
+        self.history = History()
+        self.bus.subscribe(self.history.record)
         self.bus.subscribe(self.services.deliveries.on_event)
         self.scenarios = Registry()
         for found in self._base_scenarios:
@@ -134,6 +137,25 @@ class Emulator:
             await self.settle()
         self.clock.set(target)
         return ran
+
+    async def step_async(self) -> float | None:
+        """Run the jobs of the next instant that has any; None when nothing is scheduled."""
+        due = self.scheduler.next_due()
+        if due is None:
+            return None
+        self._run_at(max(due, self.clock.now()))
+        await self.settle()
+        return due
+
+    async def run_until_idle_async(self, limit_seconds: float) -> int:
+        """Run instant by instant until nothing is scheduled (or ``limit_seconds`` passed)."""
+        deadline = self.clock.now() + limit_seconds
+        steps = 0
+        while (due := self.scheduler.next_due()) is not None and due <= deadline:
+            await self.step_async()
+            steps += 1
+        await self.settle()
+        return steps
 
     async def settle(self) -> None:
         """Wait for the webhook attempts started so far."""

@@ -36,6 +36,32 @@ async def advance_clock(request: Request) -> Response:
     return http.respond(wire.Advanced(advanced_seconds=body.seconds, jobs_run=ran, clock=wire.clock_out(emulator.clock)))
 
 
+async def step_clock(request: Request) -> Response:
+    await http.no_body(request)
+    emulator = http.emulator(request)
+    due = await emulator.step_async()
+    return http.respond(wire.Stepped(ran=due is not None, clock=wire.clock_out(emulator.clock),
+                                     next_due=emulator.scheduler.next_due()))
+
+
+async def run_until_idle(request: Request) -> Response:
+    body = http.parse(wire.RunUntilIdle, await http.json_object(request, required=False))
+    emulator = http.emulator(request)
+    steps = await emulator.run_until_idle_async(body.max_seconds)
+    return http.respond(wire.Stepped(ran=steps > 0, clock=wire.clock_out(emulator.clock),
+                                     next_due=emulator.scheduler.next_due()))
+
+
+async def list_events(request: Request) -> Response:
+    history = http.emulator(request).history
+    events = history.events(http.query_id(request, "call_id"), http.query_id(request, "org_id"))
+    limit = http.query_int(request, "limit", 1000, 1, 10_000)
+    return http.respond(wire.EventList(data=[
+        wire.EventOut(type=e.type, call_id=e.call.id, org_id=e.call.org_id, status=e.call.status, created=e.created)
+        for e in events[-limit:]
+    ]))
+
+
 def _scenarios(request: Request) -> wire.ScenarioList:
     return wire.ScenarioList(data=[
         wire.ScenarioInfo(
@@ -75,6 +101,9 @@ async def place_inbound_call(request: Request) -> Response:
 routes = [
     http.route("/_emulator/clock", get=get_clock, post=set_clock),
     http.route("/_emulator/clock/advance", post=advance_clock),
+    http.route("/_emulator/clock/step", post=step_clock),
+    http.route("/_emulator/clock/run_until_idle", post=run_until_idle),
+    http.route("/_emulator/events", get=list_events),
     http.route("/_emulator/scenarios", get=list_scenarios, post=load_scenarios),
     http.route("/_emulator/inbound_calls", post=place_inbound_call),
 ]

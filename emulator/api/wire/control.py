@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from emulator.api.wire.common import Request, Response, Timestamp
+from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp
 from emulator.clock import Clock
 
 
@@ -133,3 +133,25 @@ class ReceivedList(BaseModel):
 
 class Cleared(BaseModel):
     cleared: bool = True
+
+
+class Stepped(BaseModel):
+    ran: bool
+    clock: ClockState
+    next_due: OptTimestamp
+
+
+class RunUntilIdle(Request):
+    max_seconds: Annotated[float, Field(gt=0, le=10 * 365 * 86400)] = 30 * 86400
+
+
+class EventOut(BaseModel):
+    type: str
+    call_id: str
+    org_id: str
+    status: str
+    created: Timestamp
+
+
+class EventList(BaseModel):
+    data: list[EventOut]

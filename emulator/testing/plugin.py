@@ -1,0 +1,149 @@
+"""The pytest plugin (registered by entry point: installing the package is enough).
+
+Fixtures:
+
+* ``callingbox`` (per test): a :class:`~emulator.testing.CallingBox` handle on
+  its own org, so tests never see each other's numbers, agents, calls or
+  webhooks. The clock is manual: time moves only when the test says so.
+* ``callingbox_session``: the shared emulators behind the handles.
+
+Marker ``@pytest.mark.callingbox(...)``:
+
+* ``live=True``: serve over a real port (``base_url`` is a real http URL, for
+  clients like the official SDK); default in-process, no socket at all;
+* ``seed=``, ``scenarios=[dir, ...]``, ``legacy_calls=``, ``balance=``
+  (milli-cents), ``webhook_timeout=``: a dedicated emulator for the test;
+* ``realtime_timeout=``: how long waits poll when the clock is realtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from emulator.config import Config
+from emulator.testing.handle import CallingBox
+from emulator.testing.inprocess import BackgroundLoop, InProcessTransport
+
+IN_PROCESS_URL = "http://callingbox.test"
+CONFIG_OPTIONS = {"seed": "seed", "scenarios": "scenarios", "legacy_calls": "legacy_calls",
+                  "webhook_timeout": "webhook_timeout"}
+HANDLE_OPTIONS = {"live", "balance", "realtime_timeout"}
+KNOWN = sorted({*CONFIG_OPTIONS, *HANDLE_OPTIONS})
+
+
+@dataclass
+class Target:
+    """One emulator and how to reach it."""
+
+    base_url: str
+    transport: httpx.BaseTransport | None
+    stop: Any
+
+    def client(self, api_key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return httpx.Client(base_url=self.base_url, transport=self.transport, headers=headers, timeout=30)
+
+
+@dataclass
+class Session:
+    """Shared emulators, built on first use: one in-process, one live, per config."""
+
+    loop: BackgroundLoop | None = None
+    targets: dict[tuple[bool, Config], Target] = field(default_factory=dict)
+
+    def target(self, config: Config, live: bool, shared: bool) -> Target:
+        key = (live, config)
+        if shared and key in self.targets:
+            return self.targets[key]
+        target = self._serve(config) if live else self._in_process(config)
+        if shared:
+            self.targets[key] = target
+        return target
+
+    def _in_process(self, config: Config) -> Target:
+        from emulator.api.app import create_app
+        from emulator.runtime import Emulator
+
+        if self.loop is None:
+            self.loop = BackgroundLoop()
+        emulator = Emulator(config)
+        app = create_app(emulator)
+        emulator.transport.mount(IN_PROCESS_URL, app)
+        loop = self.loop
+        return Target(IN_PROCESS_URL, InProcessTransport(app, loop),
+                      lambda: loop.run(emulator.transport.aclose()))
+
+    def _serve(self, config: Config) -> Target:
+        from emulator.runtime import Emulator
+        from emulator.server import ServerThread
+
+        server = ServerThread(Emulator(config)).start()
+        return Target(server.base_url, None, server.stop)
+
+    def close(self) -> None:
+        for target in self.targets.values():
+            target.stop()
+        self.targets.clear()
+        if self.loop is not None:
+            self.loop.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "callingbox(live=False, seed=0, scenarios=(), legacy_calls=False, balance=None, webhook_timeout=10, "
+        "realtime_timeout=30): configure the emulator behind the `callingbox` fixture",
+    )
+
+
+@pytest.fixture(scope="session")
+def callingbox_session() -> Iterator[Session]:
+    session = Session()
+    yield session
+    session.close()
+
+
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("callingbox"))):  # closest marker wins
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.callingbox takes keyword options only, e.g. live=True")
+        options.update(marker.kwargs)
+    unknown = sorted(set(options) - set(KNOWN))
+    if unknown:
+        raise pytest.UsageError(
+            f"unknown option(s) for @pytest.mark.callingbox: {', '.join(unknown)}; known: {', '.join(KNOWN)}"
+        )
+    return options
+
+
+@pytest.fixture
+def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> Iterator[CallingBox]:
+    """A handle on a fresh org of the emulator (see the module docstring)."""
+    options = _options(request)
+    changes = {CONFIG_OPTIONS[k]: v for k, v in options.items() if k in CONFIG_OPTIONS}
+    if "scenarios" in changes:
+        changes["scenarios"] = tuple(str(p) for p in changes["scenarios"])
+    config = Config().with_overrides(**changes)
+    shared = not changes  # a test with its own settings gets its own emulator
+    target = callingbox_session.target(config, bool(options.get("live")), shared)
+    admin = target.client()
+    try:
+        body = {} if options.get("balance") is None else {"balance_milli_cents": options["balance"]}
+        answer = admin.post("/_emulator/orgs", json=body)
+        if answer.status_code != 201:
+            raise pytest.UsageError(f"callingbox: could not create the test's org: {answer.text}")
+        org = answer.json()
+    finally:
+        admin.close()
+    client = target.client(org["api_key"])
+    try:
+        yield CallingBox(client, target.base_url, org, realtime_timeout=options.get("realtime_timeout", 30))
+    finally:
+        client.close()
+        if not shared:
+            target.stop()
