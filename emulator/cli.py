@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--scenarios", action="append", metavar="DIR", help="extra scenario files (repeatable)")
     up.add_argument("--strict-webhook-urls", action="store_true", default=None,
                     help="reject http:// and private webhook URLs, as production does")
+    up.add_argument("--state-file", metavar="PATH",
+                    help="load the state from PATH at start if it exists; save it there at exit and periodically")
+    up.add_argument("--state-interval", type=float, metavar="SECONDS",
+                    help="seconds between saves of --state-file (default 30; 0 = only at exit)")
     listen = commands.add_parser(
         "listen", help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
@@ -120,6 +124,7 @@ def _banner(config: Config, base_url: str, secret: str) -> str:
         f"  API key:                {config.api_key}",
         f"  default signing secret: {secret}",
         f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
+        *([f"  state file:             {config.state_file}"] if config.state_file else []),
         f"  webhook sink:           {base_url}/_emulator/sinks/default  (use it as a webhook_url;",
         f"                          read what arrived at GET {base_url}/_emulator/sinks/default)",
         "",
@@ -132,16 +137,22 @@ def _banner(config: Config, base_url: str, secret: str) -> str:
 
 def up(args: argparse.Namespace) -> int:
     from emulator import server
+    from emulator.api.state import load_state_file
     from emulator.runtime import Emulator
     from emulator.simulation.scenario import ScenarioError
+    from emulator.snapshot import SnapshotError
 
     try:
         config = _config(args)
         if not 0 <= config.port <= 65535:  # bind() would raise OverflowError, a traceback
             raise ValueError(f"port {config.port} is out of range (0-65535)")
+        if not config.state_interval >= 0:
+            raise ValueError(f"state interval {config.state_interval} must be 0 or more seconds")
         emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
+        if config.state_file:  # a file it cannot use stops it here, untouched
+            load_state_file(emulator, config.state_file)
         sock = server.bind(config.host, config.port)
-    except (ValueError, TypeError, server.PortInUse, ScenarioError) as exc:
+    except (ValueError, TypeError, server.PortInUse, ScenarioError, SnapshotError) as exc:
         print(f"callingbox-emulator: {exc}", file=sys.stderr)
         return 2
     base_url = server.base_url_of(sock)

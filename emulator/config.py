@@ -26,6 +26,8 @@ class Config:
     strict_webhook_urls: bool = False
     webhook_timeout: float = 10.0
     max_body_bytes: int = 1024 * 1024
+    state_file: str | None = None  # load at start, save atomically every state_interval s and at exit
+    state_interval: float = 30.0
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -62,12 +62,14 @@ async def _register(api: httpx.AsyncClient, url: str, events: list[str]) -> dict
 
 async def run(base_url: str, api_key: str, forward_to: str, events: list[str], host: str = "127.0.0.1",
               port: int = 0, out: TextIO = sys.stdout) -> None:
-    from emulator.server import base_url_of, bind
+    from emulator.server import _Server, base_url_of, bind
 
     forwarder = Forwarder(forward_to, out)
     sock = bind(host, port)
     app = Starlette(routes=[Route("/{path:path}", forwarder.receive, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # _Server: Ctrl-C/SIGTERM end serve() without re-raising the signal, so the endpoint is deleted below
+    # (plain uvicorn re-raises it on the way out, which cancelled or killed the cleanup).
+    server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     api = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     endpoint: dict[str, Any] | None = None

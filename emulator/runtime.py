@@ -6,6 +6,7 @@ tests (where no lifespan runs) hold the very object the app serves.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from emulator.clock import Clock
@@ -20,7 +21,9 @@ from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
 from emulator.domain.store import Org, Store
+from emulator.faults import Faults
 from emulator.ids import Ids
+from emulator.journal import Journal
 from emulator.resources import scenarios_dir
 from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
@@ -45,7 +48,18 @@ def load_scenarios(extra_dirs: tuple[str, ...]) -> list[list[tuple[Scenario, str
     """The shipped library, then each ``--scenarios`` path (later ones win)."""
     from pathlib import Path
 
-    return [load_path(scenarios_dir()), *(load_path(Path(p)) for p in extra_dirs)]
+    shipped = scenarios_dir()
+    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(shipped.iterdir()))
+    return [list(_parse_shipped(str(shipped), stamp)), *(load_path(Path(p)) for p in extra_dirs)]
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_shipped(path: str, stamp: tuple[tuple[str, int, int], ...]) -> tuple[tuple[Scenario, str], ...]:
+    """Parsing the library's YAML costs tens of ms, paid by every Emulator (one per test):
+    parse it once per process and version of its files (scenarios are frozen, so sharing is safe)."""
+    from pathlib import Path
+
+    return tuple(load_path(Path(path)))
 
 
 class Emulator:
@@ -82,6 +96,8 @@ class Emulator:
         self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
         self.sinks = Sinks(self.ctx)
+        self.journal = Journal()  # /v1 requests and answers (api/journal.py records them)
+        self.faults = Faults(self.ids)  # injected by api/faults.py
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
 
     def reset(self) -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
+import logging
 import signal
 import socket
+import sys
 import threading
-from typing import AsyncIterator, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Coroutine, Iterator
 
 import uvicorn
 
+from emulator.api import state
 from emulator.api.app import create_app
+from emulator.api.faults import QUIET_DROPS
 from emulator.runtime import Emulator
 
 
@@ -46,16 +51,33 @@ async def _drive(emulator: Emulator) -> None:
         await asyncio.sleep(wait)
 
 
+async def _autosave(emulator: Emulator, path: str, every: float, stop: asyncio.Event) -> None:
+    """Save the state every ``every`` seconds (0: never), so a crash loses at most that
+    much, and once more when ``stop`` is set. Encoded on the loop, written in a thread."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every if every > 0 else None)
+        try:
+            await asyncio.to_thread(state.write_atomic, path, state.dumps(emulator))
+        except Exception as exc:  # a full disk must not stop the server; say so and go on
+            print(f"callingbox-emulator: could not save the state to {path}: {exc}", file=sys.stderr, flush=True)
+
+
 def lifespan_for(emulator: Emulator) -> Callable:
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[None]:
         task = asyncio.create_task(_drive(emulator))
+        stop, path = asyncio.Event(), emulator.config.state_file
+        saver = asyncio.create_task(_autosave(emulator, path, emulator.config.state_interval, stop)) if path else None
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if saver is not None:  # the last save, after the driver stopped moving the state
+                stop.set()
+                await saver
             await emulator.transport.aclose()
 
     return lifespan
@@ -92,6 +114,7 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     if base_url.startswith("http://127.0.0.1:"):
         emulator.transport.mount(base_url.replace("127.0.0.1", "localhost"), app)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    logging.getLogger("uvicorn.error").addFilter(QUIET_DROPS)  # an injected drop is not an error
     return _Server(config)
 
 
@@ -107,7 +130,15 @@ def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] 
             on_ready()
         await task
 
-    asyncio.run(main())
+    gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection
+    _run(server, main())
+
+
+def _run(server: uvicorn.Server, main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvicorn's loop (uvloop when installed, as the `uvicorn` command does);
+    a bare asyncio.run() would always take the slower asyncio loop."""
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(main)
 
 
 class ServerThread:
@@ -130,7 +161,7 @@ class ServerThread:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
+            _run(self._server, self._server.serve(sockets=[self._sock]))
         except BaseException as exc:  # surfaced by start()/stop()
             self._error = exc
 

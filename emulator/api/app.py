@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
-from emulator.api import agents, calls, control, numbers, observe, simulation, spec, webhooks
+from emulator.api import agents, calls, control, faults, journal, numbers, observe, simulation, spec, state, webhooks
 from emulator.api.errors import HANDLERS
 from emulator.runtime import Emulator
 
@@ -19,7 +20,11 @@ def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
         routes=[
             *numbers.routes, *agents.routes, *calls.routes, *webhooks.routes,
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
+            *journal.routes, *faults.routes, *state.routes,
         ],
+        # The journal outside the faults: a faulted request is journaled as the client saw it.
+        middleware=[Middleware(journal.JournalMiddleware, emulator=emulator),
+                    Middleware(faults.FaultMiddleware, emulator=emulator)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
     app.state.emulator = emulator

@@ -7,6 +7,7 @@ the same way.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, TypeVar
 
@@ -22,6 +23,8 @@ from emulator.runtime import Emulator
 
 M = TypeVar("M", bound=BaseModel)
 UUID = re.compile(UUID_PATTERN)
+# Well under the serializer's own limit, so whatever is accepted can be answered back.
+MAX_JSON_DEPTH = 100
 
 
 def emulator(request: Request) -> Emulator:
@@ -61,12 +64,44 @@ async def json_object(request: Request, required: bool = True) -> dict[str, Any]
     if media != "application/json" and not media.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/json (got {media or 'none'})")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidRequest(f"request body must be a JSON object, not {type(data).__name__}")
+    _check_tree(data)
     return data
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _check_tree(data: Any) -> None:
+    """Refuse what Python's json accepts but no response could carry back: nesting
+    deeper than MAX_JSON_DEPTH, and unpaired surrogate escapes (like \\ud800)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRequest(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, dict):
+            stack.extend((key, depth) for key in node)
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidRequest("request body has a string with an unpaired surrogate (like \\ud800)") from None
 
 
 async def no_body(request: Request) -> None:
@@ -111,7 +146,8 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,12}", raw.strip()) or not low <= int(raw) <= high:
+    # ASCII digits, nothing around them: `\d` and int() also take other scripts' digits.
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw) or not low <= int(raw) <= high:
         raise InvalidRequest(f"{name}: must be an integer from {low} to {high} (got {raw!r})")
     return int(raw)
 
@@ -125,7 +161,7 @@ def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str |
 
 def query_id(request: Request, name: str) -> str | None:
     raw = request.query_params.get(name)
-    if raw is not None and not UUID.match(raw):
+    if raw is not None and not UUID.fullmatch(raw):  # fullmatch: `$` also matches before a final newline
         raise InvalidRequest(f"{name}: {raw!r} is not a valid id (expected a UUID)")
     return raw
 

@@ -45,14 +45,20 @@ class Endpoints:
 
     def update(self, org: Org, endpoint_id: str, changes: dict[str, Any]) -> WebhookEndpoint:
         endpoint = self.get(org, endpoint_id)
+        # Check everything before changing anything: a rejected PATCH changes nothing.
         if "url" in changes:
-            endpoint.url = check_url("url", changes["url"], self.ctx.config.strict_webhook_urls)
-        if "enabled_events" in changes:
-            endpoint.enabled_events = check_events(changes["enabled_events"])
+            check_url("url", changes["url"], self.ctx.config.strict_webhook_urls)
+        events = check_events(changes["enabled_events"]) if "enabled_events" in changes else None
+        if "status" in changes:
+            check_choice("status", changes["status"], ("enabled", "disabled"))
+        if "url" in changes:
+            endpoint.url = changes["url"]
+        if events is not None:
+            endpoint.enabled_events = events
         if "description" in changes:
             endpoint.description = changes["description"]
         if "status" in changes:
-            self._set_status(endpoint, check_choice("status", changes["status"], ("enabled", "disabled")))
+            self._set_status(endpoint, changes["status"])
         endpoint.updated_at = self.ctx.clock.now()
         return endpoint
 

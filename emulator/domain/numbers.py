@@ -71,7 +71,9 @@ class Numbers:
         kind = number_type or "local"
         if area_code is not None and kind == "toll_free":
             raise InvalidRequest("area_code: applies to local numbers only")
-        if area_code is not None and (len(area_code) != 3 or not area_code.isdigit() or area_code[0] in "01"):
+        # isascii: str.isdigit() also takes other scripts' digits and superscripts.
+        if area_code is not None and (len(area_code) != 3 or not (area_code.isascii() and area_code.isdigit())
+                                      or area_code[0] in "01"):
             raise InvalidRequest(f"area_code: {area_code!r} is not a US area code (3 digits, not starting 0 or 1)")
         rng = self.ctx.ids.fork(f"available:{kind}:{area_code or '*'}")
         found: list[AvailableNumber] = []
@@ -112,7 +114,7 @@ class Numbers:
         cost = MONTHLY_COST_CENTS[kind] * 1000
         if org.available_milli_cents < cost:
             raise InsufficientCredits(
-                f"Insufficient credits. Your balance is {dollars(org.available_milli_cents)} "
+                f"Insufficient credits. Your balance is {dollars(org.available_milli_cents, up=False)} "
                 f"but this number costs {dollars(cost)} per month."
             )
         org.balance_milli_cents -= cost

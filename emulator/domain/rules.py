@@ -13,11 +13,28 @@ VOICEMAIL_ACTIONS = ("hangup", "leave_message")
 AGENT_TYPES = ("inbound", "outbound")
 MAX_TOOLS = 16
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# The URL shape openapi.yaml states (WebhookUrl), matched whole: http(s), an ASCII host
+# name or IPv4 address, a port from 0 to 65535, then printable ASCII. Everything it
+# accepts also splits cleanly below, so the contract and the check agree exactly.
+URL = re.compile(
+    r"^https?://[A-Za-z0-9._-]+"
+    r"(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"([/?#][!-~]*)?$"
+)
 PRIVATE_HOSTS = ("localhost", "127.", "10.", "192.168.", "169.254.", "0.", "[::1]", "::1")
 
 
 def check_url(field: str, url: str, strict: bool = False) -> str:
-    parts = urlsplit(url)
+    if not URL.fullmatch(url):
+        raise InvalidRequest(
+            f"{field}: {url!r} is not an http(s) URL (like https://example.com/webhooks; "
+            "ASCII host name or IPv4 address, no spaces)"
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        raise InvalidRequest(f"{field}: {url!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest(f"{field}: {url!r} is not an http(s) URL")
     if strict:
@@ -59,7 +76,7 @@ def check_tools(field: str, tools: list[Any]) -> list[Any]:
 
 
 def check_language(field: str, language: str) -> str:
-    if not LANGUAGE.match(language):
+    if not LANGUAGE.fullmatch(language):
         raise InvalidRequest(f"{field}: {language!r} is not a BCP-47 language code (like en or es-MX)")
     return language
 

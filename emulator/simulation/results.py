@@ -87,7 +87,10 @@ DEFAULT_TURNS = (
 
 
 def default_turns(call: Call) -> list[tuple[str, str]]:
-    task = (call.instructions or call.prompt or "").strip().split("\n")[-1][:200]
+    # An agent's call renders persona + instructions into `prompt`: only the
+    # instructions are the task, the persona is never said aloud.
+    source = call.instructions if call.agent_id is not None else call.prompt
+    task = (source or "").strip().split("\n")[-1][:200]
     task = task or "I'm calling to follow up on your request."
     return [(role, text.format(task=task)) for role, text in DEFAULT_TURNS]
 

@@ -24,7 +24,8 @@ class ScenarioError(Exception):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion, as the API's own request models ("5" and true are not seconds).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Match(Strict):
@@ -102,8 +103,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return best.start_mark.line + 1 if best is not None else None
 
 
-def parse(text: str, source: str) -> list[Scenario]:
-    """Scenarios from YAML text; ``source`` names it in errors."""
+def parse(text: str, source: str, taken: dict[str, str] | None = None) -> list[Scenario]:
+    """Scenarios from YAML text; ``source`` names it in errors. ``taken`` maps names
+    already read (from other files of the same load) to their file, and gets these."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -120,17 +122,21 @@ def parse(text: str, source: str) -> list[Scenario]:
         line = _line_of(root, loc)
         reason = first["msg"].removeprefix("Value error, ")
         raise ScenarioError(f"{source}:{line}: {where}: {reason}") from None
-    _unique(scenarios, root, source)
+    _unique(scenarios, root, source, {} if taken is None else taken)
     return scenarios
 
 
-def _unique(scenarios: list[Scenario], root: yaml.Node | None, source: str) -> None:
+def _unique(scenarios: list[Scenario], root: yaml.Node | None, source: str, taken: dict[str, str]) -> None:
     seen: set[str] = set()
     for i, scenario in enumerate(scenarios):
-        if scenario.name in seen:
+        if scenario.name in seen or scenario.name in taken:
             line = _line_of(root, ("scenarios", i, "name"))
-            raise ScenarioError(f"{source}:{line}: scenarios.{i}.name: duplicate scenario name {scenario.name!r}")
+            also = f" (also in {taken[scenario.name]})" if scenario.name in taken else ""
+            raise ScenarioError(
+                f"{source}:{line}: scenarios.{i}.name: duplicate scenario name {scenario.name!r}{also}"
+            )
         seen.add(scenario.name)
+    taken.update((name, source) for name in seen)
 
 
 def load_path(path: Path) -> list[tuple[Scenario, str]]:
@@ -139,12 +145,13 @@ def load_path(path: Path) -> list[tuple[Scenario, str]]:
     if not path.exists():
         raise ScenarioError(f"{path}: no such file or directory")
     found: list[tuple[Scenario, str]] = []
+    taken: dict[str, str] = {}  # a name may appear once across the files of a directory
     for file in files:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioError(f"{file}: cannot read: {exc}") from None
-        found.extend((s, str(file)) for s in parse(text, str(file)))
+        found.extend((s, str(file)) for s in parse(text, str(file), taken))
     return found
 
 

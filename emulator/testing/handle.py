@@ -13,6 +13,7 @@ from typing import Any, Callable
 import httpx
 
 TERMINAL = {"completed", "no_answer", "busy", "canceled", "failed"}
+STATUSES = ("queued", "initiated", "ringing", "in_progress", *sorted(TERMINAL))
 DEFAULT_TO = "+15005550006"
 
 
@@ -70,12 +71,17 @@ class CallingBox:
                 if not self._ok("POST", "/_emulator/clock/step")["ran"]:
                     raise WaitTimeout(explain() + "; nothing more is scheduled, so it never will")
             elif time.monotonic() > deadline:
-                raise WaitTimeout(explain() + f" within {self.realtime_timeout:g} s of real time")
+                raise WaitTimeout(explain() + f"; gave up after {self.realtime_timeout:g} s of real time "
+                                              "(realtime clock; the marker's realtime_timeout)")
             else:
-                time.sleep(0.02)  # realtime mode only: the emulator's own clock moves the call
+                # Realtime: run what is due now (in-process nothing else would), then let real time pass.
+                self._ok("POST", "/_emulator/clock/advance", json={"seconds": 0})
+                time.sleep(0.02)
 
     def wait_for_status(self, call_id: str, status: str) -> dict[str, Any]:
         """The call once it has ``status``; fails at once if it can no longer get there."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown call status {status!r}; one of: {', '.join(STATUSES)}")
         seen: list[dict[str, Any]] = []
 
         def done() -> Any:
@@ -141,6 +147,16 @@ class CallingBox:
         items = self._ok("GET", f"/_emulator/sinks/{self.sink}")["data"]
         return [w for w in items if (type is None or w["event_type"] == type)
                 and (call_id is None or w["call_id"] == call_id)]
+
+    def deliveries(self, call_id: str | None = None) -> list[dict[str, Any]]:
+        """Every webhook attempt of this test's org, oldest first, exactly as sent.
+
+        ``request_body`` (the raw JSON text) and ``request_headers`` (with
+        ``CallingBox-Signature``) are what to feed a webhook handler under test.
+        """
+        params: dict[str, Any] = {"limit": 10_000, **({"call_id": call_id} if call_id else {})}
+        items = self._ok("GET", "/_emulator/deliveries", params=params)["data"]
+        return [a for a in reversed(items) if a["org_id"] == self.org_id]
 
     def set_balance(self, milli_cents: int) -> dict[str, Any]:
         return self._ok("PATCH", f"/_emulator/orgs/{self.org_id}", json={"balance_milli_cents": milli_cents})

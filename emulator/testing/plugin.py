@@ -18,6 +18,7 @@ Marker ``@pytest.mark.callingbox(...)``:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -42,6 +43,12 @@ class Target:
     base_url: str
     transport: httpx.BaseTransport | None
     stop: Any
+    emulator: Any  # the Emulator served (read at teardown, never driven from here)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Emulator-wide state a test can change (clock mode, scenarios, a reset): read, not requested."""
+        e = self.emulator
+        return e.clock.mode, e.clock.speed, e.store, e.scenarios, e.scenarios.entries()  # compared by identity first
 
     def client(self, api_key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -75,14 +82,14 @@ class Session:
         emulator.transport.mount(IN_PROCESS_URL, app)
         loop = self.loop
         return Target(IN_PROCESS_URL, InProcessTransport(app, loop),
-                      lambda: loop.run(emulator.transport.aclose()))
+                      lambda: loop.run(emulator.transport.aclose()), emulator)
 
     def _serve(self, config: Config) -> Target:
         from emulator.runtime import Emulator
         from emulator.server import ServerThread
 
         server = ServerThread(Emulator(config)).start()
-        return Target(server.base_url, None, server.stop)
+        return Target(server.base_url, None, server.stop, server.emulator)
 
     def close(self) -> None:
         for target in self.targets.values():
@@ -90,6 +97,11 @@ class Session:
         self.targets.clear()
         if self.loop is not None:
             self.loop.close()
+
+    def discard(self, target: Target) -> None:
+        """Stop a shared emulator and forget it; the next test that needs one gets a fresh one."""
+        self.targets = {k: t for k, t in self.targets.items() if t is not target}
+        target.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,12 +123,16 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("callingbox"))):  # closest marker wins
         if marker.args:
-            raise pytest.UsageError("@pytest.mark.callingbox takes keyword options only, e.g. live=True")
+            pytest.fail(
+                f"@pytest.mark.callingbox takes keyword options only (got positional {marker.args!r}), "
+                f"e.g. live=True; known: {', '.join(KNOWN)}", pytrace=False
+            )
         options.update(marker.kwargs)
     unknown = sorted(set(options) - set(KNOWN))
     if unknown:
-        raise pytest.UsageError(
-            f"unknown option(s) for @pytest.mark.callingbox: {', '.join(unknown)}; known: {', '.join(KNOWN)}"
+        pytest.fail(
+            f"unknown option(s) for @pytest.mark.callingbox: {', '.join(unknown)}; known: {', '.join(KNOWN)}",
+            pytrace=False,
         )
     return options
 
@@ -127,19 +143,35 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
     options = _options(request)
     changes = {CONFIG_OPTIONS[k]: v for k, v in options.items() if k in CONFIG_OPTIONS}
     if "scenarios" in changes:
-        changes["scenarios"] = tuple(str(p) for p in changes["scenarios"])
+        dirs = changes["scenarios"]
+        dirs = [dirs] if isinstance(dirs, (str, os.PathLike)) else dirs  # one dir, or several
+        changes["scenarios"] = tuple(str(p) for p in dirs)
     config = Config().with_overrides(**changes)
     shared = not changes  # a test with its own settings gets its own emulator
-    target = callingbox_session.target(config, bool(options.get("live")), shared)
+    from emulator.simulation.scenario import ScenarioError
+
+    try:
+        target = callingbox_session.target(config, bool(options.get("live")), shared)
+    except ScenarioError as exc:
+        broken = f"callingbox: scenarios={list(config.scenarios)}: {exc}"
+    else:
+        broken = None
+    if broken:
+        pytest.fail(broken, pytrace=False)  # outside the except: no "during handling" chain
     admin = target.client()
     try:
         body = {} if options.get("balance") is None else {"balance_milli_cents": options["balance"]}
         answer = admin.post("/_emulator/orgs", json=body)
         if answer.status_code != 201:
-            raise pytest.UsageError(f"callingbox: could not create the test's org: {answer.text}")
+            pytest.fail(f"callingbox: could not create the test's org: {answer.text}", pytrace=False)
         org = answer.json()
+    except BaseException:
+        if not shared:
+            target.stop()
+        raise
     finally:
         admin.close()
+    before = target.fingerprint()
     client = target.client(org["api_key"])
     try:
         yield CallingBox(client, target.base_url, org, realtime_timeout=options.get("realtime_timeout", 30))
@@ -147,3 +179,7 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
         client.close()
         if not shared:
             target.stop()
+        elif target.fingerprint() != before:
+            # The test changed what every org sees (loaded scenarios, the clock's mode, a reset):
+            # later tests get a fresh emulator rather than inherit it.
+            callingbox_session.discard(target)

@@ -47,6 +47,8 @@ class Dispatcher:
 
     def _due(self, delivery: Delivery, manual: bool) -> None:
         self._jobs.pop(delivery.id, None)
+        if not manual and delivery.status != "pending":
+            return  # a redelivery sent meanwhile settled it: this automatic retry is moot
         lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
         if lane in self._busy:
             self._lanes.setdefault(lane, deque()).append((delivery, manual))
@@ -130,8 +132,9 @@ class Dispatcher:
         delivery.last_error = outcome.error
         if delivery.attempt_count >= retry.MAX_ATTEMPTS:
             return self._exhaust(delivery, endpoint)
-        delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self._rng)
-        self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
+        if delivery.id not in self._jobs:  # else a send is already scheduled (a redelivery): one retry chain only
+            delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self._rng)
+            self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
         self._set_call_status(delivery, "pending", outcome.error)
 
     def _exhaust(self, delivery: Delivery, endpoint: WebhookEndpoint | None) -> None:

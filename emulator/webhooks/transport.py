@@ -71,6 +71,8 @@ class Transport:
                 return Outcome(None, f"connection closed by the receiver: {exc}", _ms(started))
             except httpx.HTTPError as exc:
                 return Outcome(None, f"{type(exc).__name__}: {exc}", _ms(started))
+            except Exception as exc:  # e.g. a host httpx cannot encode (IDNAError): a failed attempt, not a lost one
+                return Outcome(None, f"request failed: {type(exc).__name__}: {exc}", _ms(started))
         error = None if 200 <= response.status_code < 300 else f"receiver answered HTTP {response.status_code}"
         return Outcome(response.status_code, error, _ms(started), response.text[:RESPONSE_KEEP])
 

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 def iso(ts: float | None) -> str | None:
     """RFC 3339 in UTC with ``Z``; milliseconds only when there are some."""
-    if ts is None:
-        return None
+    return None if ts is None else _iso(ts)
+
+
+@functools.lru_cache(maxsize=4096)  # the same instants are written again and again (polling, lists)
+def _iso(ts: float) -> str:
     dt = datetime.fromtimestamp(round(ts, 3), timezone.utc)
     ms = dt.microsecond // 1000
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms:03d}Z" if ms else "Z")
+    return dt.isoformat(timespec="seconds")[:-6] + (f".{ms:03d}Z" if ms else "Z")  # minus "+00:00"
 
 
 Timestamp = Annotated[float, PlainSerializer(iso, return_type=str)]
 OptTimestamp = Annotated[float | None, PlainSerializer(iso, return_type=str | None)]
 UuidStr = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A JSON integer: JSON has one number type, and JSON Schema counts 137.0 as the integer
+# 137, so a strict int field takes it too (137.5, "137" and true are still refused).
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 class Request(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp
+from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
 
 
@@ -50,11 +50,11 @@ class ResetResult(BaseModel):
 class CreateOrg(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = None  # type: ignore[assignment]
     api_key: Annotated[str, StringConstraints(pattern=r"^sk_[A-Za-z0-9_]{4,120}$")] = None  # type: ignore[assignment]
-    balance_milli_cents: Annotated[int, Field(ge=0)] = None  # type: ignore[assignment]
+    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
 
 
 class UpdateOrg(Request):
-    balance_milli_cents: Annotated[int, Field(ge=0)]
+    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)]
 
 
 class SetClock(Request):

@@ -1,0 +1,167 @@
+"""/_emulator/state: export and import the whole state; and the state file of ``up --state-file``.
+
+``emulator/snapshot.py`` turns the state into a JSON document and checks one
+coming back; here the checked snapshot is put in place of the running state
+(``restore``), over HTTP or from a file, and the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator import snapshot
+from emulator.api import http
+from emulator.api.wire.control import ClockState, clock_out
+from emulator.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from emulator.runtime import Emulator
+
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024  # a snapshot is bigger than any API body (1 MiB)
+
+
+def restore(emulator: Emulator, doc: Any) -> snapshot.State:
+    """Replace the emulator's whole state with the snapshot's: all of it, or nothing."""
+    state = snapshot.parse(doc)  # raises SnapshotError (400) before anything changes
+    emulator.reset()  # fresh services (journal and faults too), then the snapshot's state in them
+    emulator.store = emulator.ctx.store = state.store
+    emulator.default_org = state.default_org
+    emulator.ids.seed = state.seed
+    emulator.ids.random.setstate(state.rng["ids"])
+    emulator.dispatcher._rng.setstate(state.rng["webhook_jitter"])
+    emulator.scenarios.add(state.scenarios, replace=True)
+    _set_clock(emulator, *state.clock)
+    for due, step, args in state.jobs:
+        owner, method, _ = snapshot.STEPS[step]
+        job = emulator.scheduler.at(due, getattr(getattr(emulator, owner), method), *args)
+        if step == "deliver":
+            emulator.dispatcher._jobs[args[0].id] = job  # so a redelivery replaces it, as it would have
+    return state
+
+
+def _set_clock(emulator: Emulator, now: float, mode: str, speed: float) -> None:
+    clock = emulator.clock
+    clock.configure("manual", speed)
+    if now >= clock.now():
+        clock.set(now)
+    else:
+        clock._virtual = now  # Clock.set never goes back; an import may
+    clock.configure(mode)
+
+
+def dumps(emulator: Emulator) -> str:
+    return json.dumps(snapshot.export(emulator), separators=(",", ":"))
+
+
+class Imported(BaseModel):
+    imported: bool = True
+    version: int
+    orgs: int
+    numbers: int
+    agents: int
+    calls: int
+    webhook_endpoints: int
+    webhook_deliveries: int
+    jobs: int
+    clock: ClockState
+
+
+async def get_state(request: Request) -> Response:
+    return Response(dumps(http.emulator(request)), media_type="application/json")
+
+
+async def put_state(request: Request) -> Response:
+    emulator = http.emulator(request)
+    state = restore(emulator, await _snapshot_body(request))
+    orgs = list(state.store.orgs.oldest_first())
+    return http.respond(Imported(
+        version=snapshot.VERSION, orgs=len(orgs), numbers=sum(len(o.numbers) for o in orgs),
+        agents=sum(len(o.agents) for o in orgs), calls=sum(len(o.calls) for o in orgs),
+        webhook_endpoints=sum(len(o.endpoints) for o in orgs),
+        webhook_deliveries=sum(len(o.deliveries) for o in orgs), jobs=len(state.jobs),
+        clock=clock_out(emulator.clock),
+    ))
+
+
+async def _snapshot_body(request: Request) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_SNAPSHOT_BYTES:
+        raise PayloadTooLarge(f"a snapshot is limited to {MAX_SNAPSHOT_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_SNAPSHOT_BYTES:
+            raise PayloadTooLarge(f"a snapshot is limited to {MAX_SNAPSHOT_BYTES} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidRequest("request body is required: send a snapshot, as GET /_emulator/state answers it")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaType(f"Content-Type must be application/json (got {media or 'none'})")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+
+
+routes = [
+    http.route("/_emulator/state", get=get_state, put=put_state),
+]
+
+
+# ---------------------------------------------------------------- the state file
+
+def load_state_file(emulator: Emulator, path: str) -> bool:
+    """Load ``path`` if it exists (False when it does not). A file that cannot be used
+    raises SnapshotError with a one-line reason, and is never touched."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise snapshot.SnapshotError(f"state file {path}: its directory {target.parent} does not exist")
+    if not target.exists():
+        return False
+    try:
+        doc = json.loads(target.read_bytes())
+    except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise snapshot.SnapshotError(
+            f"state file {path} is unreadable, truncated or corrupt ({reason}); it was left untouched") from None
+    try:
+        restore(emulator, doc)
+    except snapshot.SnapshotError as exc:
+        raise snapshot.SnapshotError(
+            f"state file {path} does not hold a usable snapshot ({exc.message}); it was left untouched") from None
+    return True
+
+
+def write_atomic(path: str, text: str) -> None:
+    """A temporary file in the same directory, fsynced, then renamed over ``path``:
+    a crash leaves the old file or the new one, never a part of one."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # and the rename itself survives a crash
+    finally:
+        os.close(dir_fd)
+
+
+def save_state_file(emulator: Emulator, path: str) -> None:
+    write_atomic(path, dumps(emulator))

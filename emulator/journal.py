@@ -1,0 +1,82 @@
+"""The request journal: what each /v1 request asked and what it was answered.
+
+Bounded (a deque drops the oldest entry) so a long run never grows without
+limit, and cheap to write: bodies are kept as raw bytes, cut at 4 KiB, and
+only decoded when someone reads the journal. The HTTP capture lives in
+``emulator/api/journal.py``; this module knows nothing of ASGI.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterator
+
+BODY_LIMIT = 4096  # bytes of each request and response body kept
+DEFAULT_SIZE = 1000  # entries kept
+
+
+@dataclass(slots=True)
+class Entry:
+    seq: int
+    method: str
+    path: str
+    query: str
+    received_at: float  # virtual time at arrival
+    org_id: str | None  # when the request carried a valid key
+    status: int | None = None  # None: no complete answer went out (dropped)
+    request_body: bytes = b""
+    request_bytes: int = 0  # the whole body's size, kept or not
+    response_body: bytes = b""
+    response_bytes: int = 0
+    duration_ms: float = 0.0  # real time, injected latency included
+    fault_id: str | None = None  # the injected fault that acted on it
+    error: str | None = None
+
+    def keep_request(self, chunk: bytes) -> None:
+        self.request_bytes += len(chunk)
+        room = BODY_LIMIT - len(self.request_body)
+        if room > 0:
+            self.request_body += chunk[:room]
+
+    def keep_response(self, chunk: bytes) -> None:
+        self.response_bytes += len(chunk)
+        room = BODY_LIMIT - len(self.response_body)
+        if room > 0:
+            self.response_body += chunk[:room]
+
+
+class Journal:
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self.total = 0  # recorded since start or reset; a clear keeps counting
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def open(self, method: str, path: str, query: str, received_at: float, org_id: str | None) -> Entry:
+        """A new entry, numbered now (in arrival order) and kept once ``add``ed."""
+        self.total += 1
+        return Entry(self.total, method, path, query, received_at, org_id)
+
+    def add(self, entry: Entry) -> None:
+        self._entries.append(entry)
+
+    def find(self, limit: int, method: str | None = None, path_prefix: str | None = None,
+             status: int | None = None) -> list[Entry]:
+        """Newest first, at most ``limit``, filtered."""
+        found: list[Entry] = []
+        for entry in self._newest_first():
+            if ((method is None or entry.method == method)
+                    and (path_prefix is None or entry.path.startswith(path_prefix))
+                    and (status is None or entry.status == status)):
+                found.append(entry)
+                if len(found) == limit:
+                    break
+        return found
+
+    def _newest_first(self) -> Iterator[Entry]:
+        return reversed(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()

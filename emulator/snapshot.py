@@ -1,0 +1,296 @@
+"""State snapshots: the whole emulator as one JSON document, and back. No I/O here.
+
+Records are written generically from their dataclass fields (a new field is in
+the next snapshot with no change here) and read back checked against their
+annotations; a snapshot that does not fit changes nothing. Besides the store a
+snapshot holds what makes the run go on as it would have: clock, seed and
+generator states, scenarios loaded at run time, and the scheduled jobs (each
+call's next lifecycle step, each pending webhook attempt). The journal, faults,
+attempt log and sinks are observation, not state: a snapshot leaves them out.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import types
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+
+from pydantic import ValidationError
+
+from emulator.clock import MODES
+from emulator.domain.records import Call, Delivery
+from emulator.domain.store import Org, Store
+from emulator.domain.table import Table
+from emulator.errors import InvalidRequest
+from emulator.scheduler import Job
+from emulator.simulation import lifecycle
+from emulator.simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from emulator.runtime import Emulator
+
+VERSION = 1
+KEYS = ("version", "seed", "clock", "random", "default_org_id", "orgs", "scenarios", "jobs")
+# A scheduled job by step: (its owner on the Emulator, the method, the method's arguments).
+STEPS = {
+    **{step: ("engine", f"_{step}", ("call_id", "scenario", "seed"))
+       for step in ("initiate", "connect", "pickup", "hangup", "extract")},
+    "end": ("engine", "_end", ("call_id", "status", "scenario")),  # after a voicemail message
+    "deliver": ("dispatcher", "_due", ("delivery_id", "manual")),
+}
+# The call status each engine step starts from (``end`` is checked by the lifecycle table).
+STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringing", "hangup": "in_progress",
+                 "extract": "completed"}
+SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+
+
+class SnapshotError(InvalidRequest):
+    """A snapshot that cannot be used; the message says where and why."""
+
+
+@functools.cache
+def _layout(cls: type) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A record's field types, and the fields a snapshot keeps: all but derived
+    indexes (``dict[str, Table]``), which an import rebuilds."""
+    hints = get_type_hints(cls)
+    derived = {n for n, t in hints.items() if get_origin(t) is dict and get_origin(get_args(t)[1]) is Table}
+    return hints, tuple(f.name for f in fields(cls) if f.name not in derived)
+
+
+def encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if is_dataclass(value):
+        return {name: encode(getattr(value, name)) for name in _layout(type(value))[1]}
+    if isinstance(value, Table):
+        return [encode(row) for row in value.oldest_first()]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    raise TypeError(f"cannot put a {type(value).__name__} in a snapshot")
+
+
+def decode(tp: Any, value: Any, where: str) -> Any:
+    """``value`` (parsed JSON) as an instance of ``tp``, checked all the way down."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in get_args(tp):
+            return None
+        (inner,) = [a for a in get_args(tp) if a is not type(None)]
+        return decode(inner, value, where)
+    if value is None:
+        raise SnapshotError(f"{where}: must not be null")
+    if is_dataclass(tp):
+        return _record(tp, value, where)
+    if origin in (list, Table, dict) and not isinstance(value, dict if origin is dict else list):
+        raise SnapshotError(f"{where}: must be {'an object' if origin is dict else 'an array'}")
+    if origin in (list, Table):
+        return [decode(get_args(tp)[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        return {k: decode(get_args(tp)[1], v, f"{where}.{k}") for k, v in value.items()}
+    fits = isinstance(value, tp) or (tp is float and isinstance(value, int))
+    if not fits or (tp is not bool and isinstance(value, bool)):
+        raise SnapshotError(f"{where}: must be {SCALARS.get(tp, tp.__name__)}")
+    return float(value) if tp is float else value
+
+
+def _record(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise SnapshotError(f"{where}: must be an object")
+    hints, stored = _layout(cls)
+    for key in value:
+        if key not in stored:
+            raise SnapshotError(f"{where}.{key}: is not a field of {cls.__name__}")
+    given: dict[str, Any] = {}
+    tables: dict[str, list[Any]] = {}
+    for f in fields(cls):
+        if f.name not in value:
+            if f.name in stored and f.default is MISSING and f.default_factory is MISSING:
+                raise SnapshotError(f"{where}.{f.name}: is required")
+            continue
+        decoded = decode(hints[f.name], value[f.name], f"{where}.{f.name}")
+        (tables if get_origin(hints[f.name]) is Table else given)[f.name] = decoded
+    record = cls(**given)
+    for name, rows in tables.items():  # into the tables the record made (they carry their kind)
+        table = getattr(record, name)
+        for i, row in enumerate(rows):
+            if row.id in table:
+                raise SnapshotError(f"{where}.{name}[{i}].id: {row.id} appears twice")
+            table.add(row)
+    return record
+
+
+def export(emulator: Emulator) -> dict[str, Any]:
+    clock = emulator.clock
+    jobs = sorted(job for job in emulator.scheduler._heap if not job.cancelled)  # (due, seq): run order
+    base = {id(s) for found in emulator._base_scenarios for s, _ in found}  # the library it starts with
+    loaded = [(s, src) for s, src in reversed(emulator.scenarios.entries()) if id(s) not in base]
+    return {
+        "version": VERSION,
+        "seed": emulator.ids.seed,
+        "clock": {"now": clock.now(), "mode": clock.mode, "speed": clock.speed},
+        "random": {"ids": encode(emulator.ids.random.getstate()),
+                   "webhook_jitter": encode(emulator.dispatcher._rng.getstate())},
+        "default_org_id": emulator.default_org.id,
+        "orgs": [encode(org) for org in emulator.store.orgs.oldest_first()],
+        "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],
+        "jobs": [_job_out(emulator, job) for job in jobs],
+    }
+
+
+def _job_out(emulator: Emulator, job: Job) -> dict[str, Any]:
+    owner, name = getattr(job.fn, "__self__", None), getattr(job.fn, "__name__", repr(job.fn))
+    for step, (attr, method, names) in STEPS.items():
+        if owner is getattr(emulator, attr) and name == method:
+            out: dict[str, Any] = {"step": step, "due": job.due}
+            for key, arg in zip(names, job.args):
+                out[key] = arg.id if key.endswith("_id") else arg.model_dump(mode="json") if key == "scenario" else arg
+            return out
+    raise TypeError(f"cannot export the scheduled job {type(owner).__name__}.{name}: add its step to STEPS")
+
+
+@dataclass(slots=True)
+class State:
+    seed: int
+    clock: tuple[float, str, float]  # now, mode, speed
+    rng: dict[str, tuple[Any, ...]]
+    store: Store
+    default_org: Org
+    scenarios: list[tuple[Scenario, str]]
+    jobs: list[tuple[float, str, tuple[Any, ...]]]  # due, step, arguments
+
+
+def parse(doc: Any) -> State:
+    """Check a whole snapshot and build its objects, touching no emulator."""
+    if not isinstance(doc, dict):
+        raise SnapshotError("a snapshot must be a JSON object")
+    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
+        raise SnapshotError(f"version: this emulator reads snapshot version {VERSION} (got {doc.get('version')!r})")
+    for key in (*doc, *KEYS):
+        if key not in KEYS or key not in doc:
+            raise SnapshotError(f"{key}: " + ("is required" if key in KEYS else f"is not a snapshot field ({KEYS})"))
+    store = _store(decode(list[Org], doc["orgs"], "orgs"))
+    default = store.orgs.get(doc["default_org_id"]) if isinstance(doc["default_org_id"], str) else None
+    if default is None:
+        raise SnapshotError("default_org_id: must be the id of one of the orgs")
+    clock = decode(dict[str, Any], doc["clock"], "clock")
+    if sorted(clock) != ["mode", "now", "speed"] or clock["mode"] not in MODES:
+        raise SnapshotError(f"clock: must be {{\"now\", \"mode\" ({' or '.join(MODES)}), \"speed\"}}")
+    now, speed = decode(float, clock["now"], "clock.now"), decode(float, clock["speed"], "clock.speed")
+    if not math.isfinite(now) or not 0 < speed <= 100_000:
+        raise SnapshotError("clock: now must be finite and speed in (0, 100000]")
+    states = decode(dict[str, list[Any]], doc["random"], "random")
+    if sorted(states) != ["ids", "webhook_jitter"]:
+        raise SnapshotError("random: must hold exactly the generator states ids and webhook_jitter")
+    return State(
+        seed=decode(int, doc["seed"], "seed"), clock=(now, clock["mode"], speed),
+        rng={name: _rng_state(raw, f"random.{name}") for name, raw in states.items()},
+        store=store, default_org=default, scenarios=_scenarios(doc["scenarios"]), jobs=_jobs(doc["jobs"], store),
+    )
+
+
+def _rng_state(raw: list[Any], where: str) -> tuple[Any, ...]:
+    try:
+        version, internal, gauss = raw
+        state = (version, tuple(internal), gauss)
+        random.Random().setstate(state)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise SnapshotError(f"{where}: not a random generator state ({exc})") from None
+    return state
+
+
+def _store(orgs: list[Org]) -> Store:
+    store = Store()
+    for i, org in enumerate(orgs):
+        if org.id in store.orgs or org.api_key in store.orgs_by_key:
+            raise SnapshotError(f"orgs[{i}]: id {org.id} or api_key {org.api_key} appears twice")
+        for table in (org.numbers, org.agents, org.calls, org.endpoints, org.deliveries):
+            for row in table.oldest_first():
+                if row.org_id != org.id:
+                    raise SnapshotError(f"orgs[{i}]: {table.kind} {row.id} has another org's org_id")
+        for number in org.numbers.oldest_first():
+            if store.numbers_by_e164.setdefault(number.e164, number) is not number:
+                raise SnapshotError(f"orgs[{i}].numbers: {number.e164} belongs to two numbers")
+        for call in org.calls.oldest_first():
+            if call.status not in lifecycle.TERMINAL and call.status not in lifecycle.TRANSITIONS:
+                raise SnapshotError(f"orgs[{i}].calls: call {call.id} has an unknown status {call.status!r}")
+        for d in org.deliveries.oldest_first():  # the indexes Deliveries keeps
+            if d.call_id is not None:
+                org.deliveries_by_call.setdefault(d.call_id, Table("webhook delivery")).add(d)
+            if d.endpoint_id is not None:
+                org.deliveries_by_endpoint.setdefault(d.endpoint_id, Table("webhook delivery")).add(d)
+        store.add_org(org)
+    return store
+
+
+def _scenarios(raw: Any) -> list[tuple[Scenario, str]]:
+    items = decode(list[dict[str, Any]], raw, "scenarios")
+    for i, item in enumerate(items):
+        if sorted(item) != ["scenario", "source"] or not isinstance(item["source"], str):
+            raise SnapshotError(f"scenarios[{i}]: must be {{\"source\": string, \"scenario\": object}}")
+    return [(_scenario(item["scenario"], f"scenarios[{i}].scenario"), item["source"]) for i, item in enumerate(items)]
+
+
+def _scenario(raw: Any, where: str) -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise SnapshotError(f"{'.'.join([where, *map(str, first['loc'])])}: {first['msg']}") from None
+
+
+def _jobs(raw: Any, store: Store) -> list[tuple[float, str, tuple[Any, ...]]]:
+    calls = {c.id: c for org in store.orgs.oldest_first() for c in org.calls.oldest_first()}
+    deliveries = {d.id: d for org in store.orgs.oldest_first() for d in org.deliveries.oldest_first()}
+    jobs, busy = [], set()
+    for i, item in enumerate(decode(list[dict[str, Any]], raw, "jobs")):
+        where, step = f"jobs[{i}]", item.get("step")
+        if step not in STEPS:
+            raise SnapshotError(f"{where}.step: must be one of {', '.join(STEPS)}")
+        names = STEPS[step][2]
+        if sorted(item) != sorted(("step", "due", *names)):
+            raise SnapshotError(f"{where}: a {step} job holds exactly step, due, {', '.join(names)}")
+        args = tuple(_arg(name, item[name], f"{where}.{name}", calls, deliveries) for name in names)
+        if args[0].id in busy:
+            raise SnapshotError(f"{where}: {args[0].id} already has a scheduled job")
+        busy.add(args[0].id)
+        _check_step(step, args, where)
+        jobs.append((decode(float, item["due"], f"{where}.due"), step, args))
+    for call in calls.values():
+        if call.id not in busy and not lifecycle.is_terminal(call.status):
+            raise SnapshotError(f"jobs: call {call.id} is {call.status} but no job continues it")
+    for d in deliveries.values():  # a pending delivery with no job: attempt it when it is due
+        if d.status == "pending" and d.id not in busy:
+            jobs.append((d.next_attempt_at, "deliver", (d, d.manual_retry_count > 0)))
+    return jobs
+
+
+def _arg(name: str, value: Any, where: str, calls: dict[str, Call], deliveries: dict[str, Delivery]) -> Any:
+    if name.endswith("_id"):
+        found = (calls if name == "call_id" else deliveries).get(value) if isinstance(value, str) else None
+        if found is None:
+            raise SnapshotError(f"{where}: no {name.removesuffix('_id')} {value!r} in the snapshot")
+        return found
+    if name == "scenario":
+        return _scenario(value, where)
+    return decode({"seed": int, "status": str, "manual": bool}[name], value, where)
+
+
+def _check_step(step: str, args: tuple[Any, ...], where: str) -> None:
+    """A step the target is not ready for would fail inside the scheduler: refuse it here."""
+    target = args[0]
+    if step == "deliver" and target.status != "pending":
+        raise SnapshotError(f"{where}: delivery {target.id} is {target.status}, not pending")
+    if step == "end":
+        try:
+            lifecycle.check(target.status, args[1])
+        except lifecycle.InvalidTransition as exc:
+            raise SnapshotError(f"{where}: {exc}") from None
+    if step in STATUS_BEFORE and target.status != STATUS_BEFORE[step]:
+        raise SnapshotError(f"{where}: a {step} step needs a {STATUS_BEFORE[step]} call; {target.id} is {target.status}")
