@@ -10,8 +10,9 @@ Switching modes re-anchors, so virtual time never jumps when the mode changes.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 MODES = ("manual", "realtime")
 
@@ -31,6 +32,7 @@ class Clock:
         self._anchor_wall = wall()
         self._mode = "manual"
         self._speed = 1.0
+        self._frozen: float | None = None
         self.configure(mode, speed)
 
     @property
@@ -42,6 +44,8 @@ class Clock:
         return self._speed
 
     def now(self) -> float:
+        if self._frozen is not None:
+            return self._frozen
         if self._mode == "manual":
             return self._virtual
         return self._virtual + (self._wall() - self._anchor_wall) * self._speed
@@ -67,6 +71,19 @@ class Clock:
             return
         self._virtual = when
         self._anchor_wall = self._wall()
+
+    @contextlib.contextmanager
+    def frozen_at(self, when: float) -> Iterator[None]:
+        """Read ``when`` as the time while a job due then runs.
+
+        In realtime mode the driver runs a job a little after it is due; its
+        timestamps (and the delays it schedules) still count from the due time.
+        """
+        previous, self._frozen = self._frozen, when
+        try:
+            yield
+        finally:
+            self._frozen = previous
 
     def seconds_until(self, when: float) -> float:
         """Wall seconds until virtual time reaches ``when`` (realtime mode)."""

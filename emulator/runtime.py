@@ -106,12 +106,13 @@ class Emulator:
         self._build()
 
     def run_due(self) -> int:
-        """Run every job due now (the realtime driver's tick). Returns how many ran."""
+        """Run every job due now (the realtime driver's tick), each at its due time."""
         ran = 0
         now = self.clock.now()
         while (job := self.scheduler.pop_due(now)) is not None:
             if not job.cancelled:
-                job.fn(*job.args)
+                with self.clock.frozen_at(job.due):
+                    job.fn(*job.args)
                 ran += 1
         return ran
 

@@ -33,6 +33,8 @@ class Scheduler:
     def __init__(self) -> None:
         self._heap: list[Job] = []
         self._seq = itertools.count()
+        # Called with each new job's due time: the realtime driver wakes up early for it.
+        self.on_schedule: Callable[[float], None] | None = None
 
     def __len__(self) -> int:
         return sum(1 for job in self._heap if not job.cancelled)
@@ -40,6 +42,8 @@ class Scheduler:
     def at(self, due: float, fn: Callable[..., Any], *args: Any) -> Job:
         job = Job(due, next(self._seq), fn, args)
         heapq.heappush(self._heap, job)
+        if self.on_schedule is not None:
+            self.on_schedule(due)
         return job
 
     def next_due(self) -> float | None:

@@ -43,12 +43,23 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 async def _drive(emulator: Emulator) -> None:
-    """Realtime driver: run scheduler jobs as virtual time reaches them."""
-    while True:
-        emulator.run_due()
-        due = emulator.scheduler.next_due()
-        wait = 0.05 if due is None else min(0.05, emulator.clock.seconds_until(due))
-        await asyncio.sleep(wait)
+    """Realtime driver: run scheduler jobs as virtual time reaches them.
+
+    It sleeps until the next job is due, and is woken when a sooner one is
+    scheduled (a new call), so a high ``--speed`` stays on time.
+    """
+    wake = asyncio.Event()
+    emulator.scheduler.on_schedule = lambda due: wake.set()
+    try:
+        while True:
+            emulator.run_due()
+            due = emulator.scheduler.next_due()
+            wait = 0.25 if due is None else min(0.25, emulator.clock.seconds_until(due))
+            wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), wait)
+    finally:
+        emulator.scheduler.on_schedule = None
 
 
 async def _autosave(emulator: Emulator, path: str, every: float, stop: asyncio.Event) -> None:
