@@ -14,6 +14,7 @@ import httpx
 
 TERMINAL = {"completed", "no_answer", "busy", "canceled", "failed"}
 STATUSES = ("queued", "initiated", "ringing", "in_progress", *sorted(TERMINAL))
+RANK = {status: rank for rank, status in enumerate(STATUSES[:4])}  # a call only moves forward
 DEFAULT_TO = "+15005550006"
 
 
@@ -87,10 +88,11 @@ class CallingBox:
         def done() -> Any:
             call = self._ok("GET", f"/v1/calls/{call_id}")
             seen.append(call)
-            if call["status"] == status:
+            now = call["status"]
+            if now == status:
                 return call
-            if call["status"] in TERMINAL:
-                raise WaitTimeout(f"call {call_id} ended as {call['status']!r}, never {status!r}. {self._story(call_id)}")
+            if now in TERMINAL or RANK[now] > RANK.get(status, len(RANK)):
+                raise WaitTimeout(self._missed(call_id, now, status))
             return None
 
         return self._wait(done, lambda: f"call {call_id} is {seen[-1]['status']!r}, not {status!r}. "
@@ -109,10 +111,23 @@ class CallingBox:
 
         return self._wait(done, explain)
 
-    def _story(self, call_id: str) -> str:
-        events = self._ok("GET", "/_emulator/events", params={"call_id": call_id})["data"]
+    def _events(self, call_id: str) -> list[dict[str, Any]]:
+        return self._ok("GET", "/_emulator/events", params={"call_id": call_id})["data"]
+
+    def _story(self, call_id: str, events: list[dict[str, Any]] | None = None) -> str:
+        events = self._events(call_id) if events is None else events
         steps = ", ".join(f"{e['type']} at {e['created']}" for e in events) or "none"
         return f"Events so far: {steps}"
+
+    def _missed(self, call_id: str, now: str, wanted: str) -> str:
+        """Why a wait for ``wanted`` can no longer succeed: the call is past it, or ended without it."""
+        events = self._events(call_id)
+        had = {e["status"] for e in events}  # each event carries the call's status at that moment
+        # `initiated` publishes no event; any event after call.queued means the call went through it.
+        passed = bool(had - {"queued"}) if wanted == "initiated" else wanted in had
+        head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"
+        tail = f"already past {wanted!r}" if passed else f"never {wanted!r}"
+        return f"{head}, {tail}. {self._story(call_id, events)}"
 
     # -- state in one line ------------------------------------------------------
     def buy_number(self, area_code: str = "415") -> dict[str, Any]:

@@ -11,14 +11,22 @@ Marker ``@pytest.mark.callingbox(...)``:
 
 * ``live=True``: serve over a real port (``base_url`` is a real http URL, for
   clients like the official SDK); default in-process, no socket at all;
-* ``seed=``, ``scenarios=[dir, ...]``, ``legacy_calls=``, ``balance=``
-  (milli-cents), ``webhook_timeout=``: a dedicated emulator for the test;
+* ``seed=``: a dedicated emulator for the test, started from that seed (same
+  seed, same ids);
+* ``scenarios=dir`` or ``[dir, ...]``, ``legacy_calls=``, ``webhook_timeout=``:
+  an emulator with those settings, shared by the tests that ask for the same;
+* ``balance=`` (milli-cents): the test's org starts with it;
 * ``realtime_timeout=``: how long waits poll when the clock is realtime.
+
+A shared emulator that a test changed for everyone (loaded scenarios, switched
+the clock, injected faults, reset it) is replaced once that test ends.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -46,13 +54,22 @@ class Target:
     emulator: Any  # the Emulator served (read at teardown, never driven from here)
 
     def fingerprint(self) -> tuple[Any, ...]:
-        """Emulator-wide state a test can change (clock mode, scenarios, a reset): read, not requested."""
+        """Emulator-wide state a test can change (clock mode, scenarios, faults, a reset): read, not requested."""
         e = self.emulator
-        return e.clock.mode, e.clock.speed, e.store, e.scenarios, e.scenarios.entries()  # compared by identity first
+        # Compared by identity first: cheap when nothing changed.
+        return e.clock.mode, e.clock.speed, e.store, e.scenarios, e.scenarios.entries(), e.faults.all()
 
     def client(self, api_key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        return httpx.Client(base_url=self.base_url, transport=self.transport, headers=headers, timeout=30)
+        # One TLS context for all: httpx would load the CA bundle again for each client (~30 ms).
+        verify = True if self.transport is not None else _tls()
+        return httpx.Client(base_url=self.base_url, transport=self.transport, headers=headers, timeout=30,
+                            verify=verify)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 @dataclass
@@ -147,7 +164,7 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
         dirs = [dirs] if isinstance(dirs, (str, os.PathLike)) else dirs  # one dir, or several
         changes["scenarios"] = tuple(str(p) for p in dirs)
     config = Config().with_overrides(**changes)
-    shared = not changes  # a test with its own settings gets its own emulator
+    shared = "seed" not in changes  # a seed asks for a fresh id stream: its own emulator
     from emulator.simulation.scenario import ScenarioError
 
     try:
@@ -180,6 +197,6 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
         if not shared:
             target.stop()
         elif target.fingerprint() != before:
-            # The test changed what every org sees (loaded scenarios, the clock's mode, a reset):
+            # The test changed what every org sees (scenarios, the clock's mode, faults, a reset):
             # later tests get a fresh emulator rather than inherit it.
             callingbox_session.discard(target)

@@ -36,8 +36,8 @@ async def session(client: httpx.AsyncClient) -> list[Any]:
     await ok("POST", "/v1/agents", json={
         "name": "Desk", "type": "inbound", "number_ids": [line["id"]], "returns": RETURNS,
     })
-    await ok("POST", "/_emulator/scenarios", content=b"scenarios:\n  - {name: x, match: {to: '+1303'}, outcome: busy}\n",
-             headers=YAML)
+    busy_303 = b"scenarios:\n  - {name: x, match: {to: '+1303'}, outcome: busy}\n"
+    await ok("POST", "/_emulator/scenarios", content=busy_303, headers=YAML)
     ids = []
     for to in ("+15005550006", "+15005550007", "+15005550004", PLAIN_TO, "+13035550100"):
         ids.append((await ok("POST", "/v1/calls", json={"agent_id": outbound["id"], "to": to}))["id"])

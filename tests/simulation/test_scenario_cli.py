@@ -57,8 +57,9 @@ def test_validate_reports_file_and_line(tmp_path: Path, kind: str) -> None:
 
 def test_validate_reports_a_name_repeated_across_the_files_of_a_directory(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("scenarios:\n  - {name: shared, outcome: busy}\n", encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("scenarios:\n  - {name: own, outcome: busy}\n  - {name: shared, outcome: failed}\n",
-                                     encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "scenarios:\n  - {name: own, outcome: busy}\n  - {name: shared, outcome: failed}\n", encoding="utf-8",
+    )
     done = emulator_cli("validate", str(tmp_path))
     assert done.returncode == 1
     assert done.stderr == (f"error: {tmp_path / 'b.yaml'}:3: scenarios.1.name: duplicate scenario name 'shared' "

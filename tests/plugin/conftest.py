@@ -1,0 +1,33 @@
+"""pytester runs inner pytest sessions; each one here is configured as strictly as the project."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `pytest_plugins = ["pytester"]` is only allowed in the rootdir's conftest; this
+    # conftest is not one when the whole suite runs, so register pytester by hand.
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
+
+
+# Plugins the inner sessions never need: they only cost start-up time in subprocesses.
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio")
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester whose inner runs treat every warning as an error (as pyproject.toml does here).
+
+    No conftest.py is written: the `callingbox` fixture must come from the entry point alone.
+    """
+    pytester.makeini(
+        """
+        [pytest]
+        asyncio_default_fixture_loop_scope = function
+        filterwarnings = error
+        addopts = -p no:cacheprovider
+        """
+    )
+    return pytester
