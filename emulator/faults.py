@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from emulator.errors import InvalidRequest, NotFound
 from emulator.ids import Ids
@@ -23,6 +23,9 @@ from emulator.ids import Ids
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 STATUSES = (429, 500, 502, 503)
 MAX_FAULTS = 100
+# A JSON integer: JSON Schema (and openapi.yaml) count 5.0 as the integer 5, so the
+# strict int fields take it too; 5.5, "5" and true are still refused.
+WholeNumber = Annotated[int, BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)]
 MAX_LATENCY_MS = 300_000  # 5 minutes: enough to trip any client timeout
 TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|uuid|path))?\}")
 CONVERTORS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".*",
@@ -37,10 +40,10 @@ class FaultSpec(BaseModel):
     path: str
     method: str = None  # type: ignore[assignment]
     status: Literal[STATUSES] = None  # type: ignore[valid-type, assignment]
-    retry_after: Annotated[int, Field(ge=0, le=86_400)] = None  # type: ignore[assignment]
+    retry_after: Annotated[WholeNumber, Field(ge=0, le=86_400)] = None  # type: ignore[assignment]
     latency_ms: Annotated[float, Field(ge=0, le=MAX_LATENCY_MS)] = None  # type: ignore[assignment]
     drop: bool = False
-    count: Annotated[int, Field(ge=1, le=1_000_000)] = None  # type: ignore[assignment]
+    count: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] = None  # type: ignore[assignment]
     rate: Annotated[float, Field(gt=0, le=1)] = None  # type: ignore[assignment]
 
     @field_validator("path")

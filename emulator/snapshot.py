@@ -16,7 +16,7 @@ import math
 import random
 import types
 from dataclasses import MISSING, dataclass, fields, is_dataclass
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Callable, Union, get_args, get_origin, get_type_hints
 
 from pydantic import ValidationError
 
@@ -44,7 +44,11 @@ STEPS = {
 # The call status each engine step starts from (``end`` is checked by the lifecycle table).
 STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringing", "hangup": "in_progress",
                  "extract": "completed"}
-SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "an array",
+           dict: "an object"}
+
+
+Decoder = Callable[[Any, str], Any]
 
 
 class SnapshotError(InvalidRequest):
@@ -52,19 +56,22 @@ class SnapshotError(InvalidRequest):
 
 
 @functools.cache
-def _layout(cls: type) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """A record's field types, and the fields a snapshot keeps: all but derived
-    indexes (``dict[str, Table]``), which an import rebuilds."""
+def _layout(cls: type) -> tuple[tuple[str, ...], list[tuple[str, Decoder, bool, bool]]]:
+    """The fields a snapshot keeps (all but derived ``dict[str, Table]`` indexes, which an
+    import rebuilds), and for each: its decoder, whether it is a Table, whether it is required."""
     hints = get_type_hints(cls)
-    derived = {n for n, t in hints.items() if get_origin(t) is dict and get_origin(get_args(t)[1]) is Table}
-    return hints, tuple(f.name for f in fields(cls) if f.name not in derived)
+    kept = [f for f in fields(cls) if not (get_origin(hints[f.name]) is dict
+                                           and get_origin(get_args(hints[f.name])[1]) is Table)]
+    return tuple(f.name for f in kept), [
+        (f.name, _decoder(hints[f.name]), get_origin(hints[f.name]) is Table,
+         f.default is MISSING and f.default_factory is MISSING) for f in kept]
 
 
 def encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
     if is_dataclass(value):
-        return {name: encode(getattr(value, name)) for name in _layout(type(value))[1]}
+        return {name: encode(getattr(value, name)) for name in _layout(type(value))[0]}
     if isinstance(value, Table):
         return [encode(row) for row in value.oldest_first()]
     if isinstance(value, dict):
@@ -76,46 +83,54 @@ def encode(value: Any) -> Any:
 
 def decode(tp: Any, value: Any, where: str) -> Any:
     """``value`` (parsed JSON) as an instance of ``tp``, checked all the way down."""
-    origin = get_origin(tp)
+    return _decoder(tp)(value, where)
+
+
+@functools.cache
+def _decoder(tp: Any) -> Decoder:
+    """A decoder per type, built once: a snapshot holds many records of few types."""
+    origin, args = get_origin(tp), get_args(tp)
     if tp is Any:
-        return value
+        return lambda value, where: value
     if origin in (Union, types.UnionType):
-        if value is None and type(None) in get_args(tp):
-            return None
-        (inner,) = [a for a in get_args(tp) if a is not type(None)]
-        return decode(inner, value, where)
-    if value is None:
-        raise SnapshotError(f"{where}: must not be null")
+        (inner,) = [_decoder(a) for a in args if a is not type(None)]
+        return lambda value, where: None if value is None else inner(value, where)
     if is_dataclass(tp):
-        return _record(tp, value, where)
-    if origin in (list, Table, dict) and not isinstance(value, dict if origin is dict else list):
-        raise SnapshotError(f"{where}: must be {'an object' if origin is dict else 'an array'}")
+        return functools.partial(_record, tp)
     if origin in (list, Table):
-        return [decode(get_args(tp)[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
+        item = _decoder(args[0])
+        return lambda value, where: [item(v, f"{where}[{i}]") for i, v in enumerate(_is(list, value, where))]
     if origin is dict:
-        return {k: decode(get_args(tp)[1], v, f"{where}.{k}") for k, v in value.items()}
-    fits = isinstance(value, tp) or (tp is float and isinstance(value, int))
-    if not fits or (tp is not bool and isinstance(value, bool)):
-        raise SnapshotError(f"{where}: must be {SCALARS.get(tp, tp.__name__)}")
-    return float(value) if tp is float else value
+        item = _decoder(args[1])
+        return lambda value, where: {k: item(v, f"{where}.{k}") for k, v in _is(dict, value, where).items()}
+    return functools.partial(_scalar, tp)
+
+
+def _is(tp: type, value: Any, where: str) -> Any:
+    if isinstance(value, tp) and (tp is bool or not isinstance(value, bool)):
+        return value
+    raise SnapshotError(f"{where}: must " + ("not be null" if value is None else f"be {SCALARS[tp]}"))
+
+
+def _scalar(tp: type, value: Any, where: str) -> Any:
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return _is(tp, value, where)
 
 
 def _record(cls: type, value: Any, where: str) -> Any:
-    if not isinstance(value, dict):
-        raise SnapshotError(f"{where}: must be an object")
-    hints, stored = _layout(cls)
-    for key in value:
+    stored, plan = _layout(cls)
+    for key in _is(dict, value, where):
         if key not in stored:
             raise SnapshotError(f"{where}.{key}: is not a field of {cls.__name__}")
     given: dict[str, Any] = {}
     tables: dict[str, list[Any]] = {}
-    for f in fields(cls):
-        if f.name not in value:
-            if f.name in stored and f.default is MISSING and f.default_factory is MISSING:
-                raise SnapshotError(f"{where}.{f.name}: is required")
+    for name, decoder, is_table, required in plan:
+        if name not in value:
+            if required:
+                raise SnapshotError(f"{where}.{name}: is required")
             continue
-        decoded = decode(hints[f.name], value[f.name], f"{where}.{f.name}")
-        (tables if get_origin(hints[f.name]) is Table else given)[f.name] = decoded
+        (tables if is_table else given)[name] = decoder(value[name], f"{where}.{name}")
     record = cls(**given)
     for name, rows in tables.items():  # into the tables the record made (they carry their kind)
         table = getattr(record, name)

@@ -1,4 +1,5 @@
-"""Real HTTP POSTs for webhook attempts (httpx, async, pooled, bounded).
+"""Real HTTP POSTs for webhook attempts (async, pooled, bounded): http:// through the lean
+client in http1.py, https:// and the in-process mounts through httpx.
 
 Outcomes are plain data; the dispatcher decides what they mean. Redirects are
 not followed: a 3xx is a failed attempt, as in production.
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from emulator.webhooks import http1
 
 MAX_IN_FLIGHT = 64
 RESPONSE_KEEP = 2048  # bytes of each response body kept for inspection
@@ -36,16 +39,20 @@ class Transport:
         self._clients: dict[str | None, httpx.AsyncClient] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
+        self._lean = http1.Client(keep=RESPONSE_KEEP)
 
     def mount(self, base_url: str, app: Any) -> None:
         """Serve URLs under ``base_url`` from ``app`` in-process (the emulator's own sinks)."""
         self._mounts[base_url.rstrip("/")] = app
 
-    def _client_for(self, url: str) -> httpx.AsyncClient:
+    def _client_for(self, url: str) -> httpx.AsyncClient | http1.Client:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # clients and locks belong to one loop
             self._clients, self._loop, self._gate = {}, loop, asyncio.Semaphore(MAX_IN_FLIGHT)
+            self._lean = http1.Client(keep=RESPONSE_KEEP)
         key = next((base for base in self._mounts if url.startswith(base + "/")), None)
+        if key is None and url[:7].lower() == "http://":
+            return self._lean  # plain HTTP to a receiver: the lean client (httpx: mounts and https)
         client = self._clients.get(key)
         if client is None:
             transport = httpx.ASGITransport(app=self._mounts[key]) if key else None
@@ -61,6 +68,8 @@ class Transport:
         assert self._gate is not None
         async with self._gate:
             started = time.perf_counter()
+            if isinstance(client, http1.Client):
+                return await self._post_lean(client, url, body, headers, started)
             try:
                 response = await client.post(url, content=body, headers=headers)
             except httpx.TimeoutException:
@@ -76,7 +85,23 @@ class Transport:
         error = None if 200 <= response.status_code < 300 else f"receiver answered HTTP {response.status_code}"
         return Outcome(response.status_code, error, _ms(started), response.text[:RESPONSE_KEEP])
 
+    async def _post_lean(self, client: http1.Client, url: str, body: bytes, headers: dict[str, str],
+                         started: float) -> Outcome:
+        try:
+            answer = await asyncio.wait_for(client.post(url, body, headers), self.timeout)
+        except asyncio.TimeoutError:
+            return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
+        except http1.ConnectFailed as exc:
+            return Outcome(None, f"connection failed: {exc}", _ms(started))
+        except http1.ProtocolError as exc:
+            return Outcome(None, f"connection closed by the receiver: {exc}", _ms(started))
+        except Exception as exc:  # a failed attempt, not a lost one
+            return Outcome(None, f"request failed: {type(exc).__name__}: {exc}", _ms(started))
+        error = None if 200 <= answer.status < 300 else f"receiver answered HTTP {answer.status}"
+        return Outcome(answer.status, error, _ms(started), answer.text[:RESPONSE_KEEP])
+
     async def aclose(self) -> None:
+        self._lean.close()
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()

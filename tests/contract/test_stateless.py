@@ -20,4 +20,10 @@ schema = load_contract(app)
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_operation(case) -> None:
-    case.call_and_validate(additional_checks=[rejects_only_conflicts])
+    try:
+        case.call_and_validate(additional_checks=[rejects_only_conflicts])
+    finally:
+        # A fault that POST /_emulator/faults just accepted would act on the next /v1
+        # requests (answering 500, sleeping up to 5 minutes, dropping connections):
+        # checked, then removed before anything else runs.
+        emulator.faults.clear()

@@ -191,33 +191,31 @@ class Records(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture
-def server_log() -> Any:
-    """What uvicorn logs as errors (its logger does not propagate to caplog's root handler)."""
-    handler, logger = Records(), logging.getLogger("uvicorn.error")
-    logger.addHandler(handler)
-    yield handler.records
-    logger.removeHandler(handler)
+def test_a_drop_over_http_is_a_protocol_error() -> None:
+    server = ServerThread(Emulator(Config()))
+    # Watch what uvicorn logs as errors: its logger does not propagate to caplog, and its
+    # handlers are set when the server is configured, so watch from here on.
+    log, logger = Records(), logging.getLogger("uvicorn.error")
+    logger.addHandler(log)
+    try:
+        with server, httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10
+        ) as http:
+            assert http.get("/v1/numbers").status_code == 200  # a kept-alive connection, then dropped
+            made = http.post("/_emulator/faults", json={"path": "/v1/numbers", "drop": True, "count": 2}).json()
 
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.get("/v1/numbers")
+            with pytest.raises(httpx.RemoteProtocolError):  # a fresh connection, dropped too
+                httpx.get(server.base_url + "/v1/numbers", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
 
-def test_a_drop_over_http_is_a_protocol_error(server_log: list[logging.LogRecord]) -> None:
-    emulator = Emulator(Config())
-    with ServerThread(emulator) as server, httpx.Client(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10
-    ) as http:
-        assert http.get("/v1/numbers").status_code == 200  # a kept-alive connection, then dropped
-        made = http.post("/_emulator/faults", json={"path": "/v1/numbers", "drop": True, "count": 2}).json()
-
-        with pytest.raises(httpx.RemoteProtocolError):
-            http.get("/v1/numbers")
-        with pytest.raises(httpx.RemoteProtocolError):  # a fresh connection, dropped too
-            httpx.get(server.base_url + "/v1/numbers", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
-
-        assert http.get("/v1/numbers").status_code == 200  # count spent: answered again
-        entries = http.get("/_emulator/requests").json()["data"]
+            assert http.get("/v1/numbers").status_code == 200  # count spent: answered again
+            entries = http.get("/_emulator/requests").json()["data"]
+    finally:
+        logger.removeHandler(log)
     assert [(e["status"], e["fault_id"]) for e in entries] == [
         (200, None), (None, made["id"]), (None, made["id"]), (200, None)]
-    assert [r.getMessage() for r in server_log if r.levelno >= logging.ERROR] == []  # a deliberate drop is no crash
+    assert [r.getMessage() for r in log.records if r.levelno >= logging.ERROR] == []  # a deliberate drop is no crash
 
 
 async def test_only_v1_is_faulted(client: httpx.AsyncClient) -> None:
