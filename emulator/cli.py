@@ -118,10 +118,10 @@ def _config(args: argparse.Namespace) -> Config:
     return Config(**{**settings, **flags})
 
 
-def _banner(config: Config, base_url: str, secret: str) -> str:
+def _banner(config: Config, base_url: str, api_key: str, secret: str) -> str:
     return "\n".join([
         f"CallingBox emulator {__version__} listening on {base_url}",
-        f"  API key:                {config.api_key}",
+        f"  API key:                {api_key}",
         f"  default signing secret: {secret}",
         f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
         *([f"  state file:             {config.state_file}"] if config.state_file else []),
@@ -129,7 +129,7 @@ def _banner(config: Config, base_url: str, secret: str) -> str:
         f"                          read what arrived at GET {base_url}/_emulator/sinks/default)",
         "",
         f"  export CALLINGBOX_BASE_URL={base_url}",
-        f"  export CALLINGBOX_API_KEY={config.api_key}",
+        f"  export CALLINGBOX_API_KEY={api_key}",
         "",
         "Ctrl-C to stop.",
     ])
@@ -158,7 +158,9 @@ def up(args: argparse.Namespace) -> int:
     base_url = server.base_url_of(sock)
 
     def ready() -> None:
-        print(_banner(config, base_url, emulator.default_org.default_signing_secret), flush=True)
+        # From the org itself: a loaded state file may have brought its own key and secret.
+        org = emulator.default_org
+        print(_banner(config, base_url, org.api_key, org.default_signing_secret), flush=True)
 
     server.serve(emulator, sock, on_ready=ready)
     return 0

@@ -193,3 +193,23 @@ def test_a_negative_interval_stops_it(start: Callable[..., Up], state_dir: Path)
     assert up.proc.wait(TIMEOUT) == 2
     (line,) = up.stderr().splitlines()
     assert "state interval" in line
+
+
+def test_banner_shows_the_key_and_secret_of_the_loaded_state(start: Callable[..., Up], state_dir: Path) -> None:
+    path = state_dir / "emulator.json"
+    first = start("--state-file", str(path), "--state-interval", "0", "--api-key", "sk_test_saved_key").ready()
+    secret = httpx.get(first.base_url + "/_emulator/orgs").json()["data"][0]["default_signing_secret"]
+    assert first.stop() == 0
+
+    # Started without --api-key: the org in the file keeps its own key, and the banner says so.
+    second = start("--state-file", str(path))
+    lines: list[str] = []
+    deadline = time.monotonic() + TIMEOUT
+    while not lines or not lines[-1].startswith("Ctrl-C"):
+        line = second.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        assert line is not None, second.stderr()
+        lines.append(line)
+    banner = "".join(lines)
+    assert "export CALLINGBOX_API_KEY=sk_test_saved_key" in banner
+    assert f"default signing secret: {secret}" in banner
+    assert second.stop() == 0
