@@ -135,7 +135,7 @@ def export(emulator: Emulator) -> dict[str, Any]:
     clock = emulator.clock
     jobs = sorted(job for job in emulator.scheduler._heap if not job.cancelled)  # (due, seq): run order
     base = {id(s) for found in emulator._base_scenarios for s, _ in found}  # the library it starts with
-    loaded = [(s, src) for s, src in reversed(emulator.scenarios.entries()) if id(s) not in base]
+    loaded = [(s, src) for s, src in emulator.scenarios.entries() if id(s) not in base]  # precedence order
     return {
         "version": VERSION,
         "seed": emulator.ids.seed,

@@ -20,7 +20,7 @@ DEFAULT = "default"
 
 class Registry:
     def __init__(self) -> None:
-        # Newest first: a later load takes precedence.
+        # In precedence order: a later load first, each load in file order.
         self._entries: list[tuple[Scenario, str]] = []
 
     def __len__(self) -> int:
@@ -38,7 +38,8 @@ class Registry:
                 )
         new = {s.name for s, _ in found}
         kept = [(s, src) for s, src in self._entries if s.name not in new]
-        self._entries = list(reversed(found)) + kept
+        # A later load goes in front; within one load, file order (first match wins).
+        self._entries = list(found) + kept
 
     def names(self) -> list[str]:
         return sorted(s.name for s, _ in self._entries)

@@ -108,6 +108,19 @@ scenarios:
     assert await outcome(client, older_only["id"]) == ("failed", "first_load")
 
 
+async def test_within_one_file_the_first_match_wins(client: httpx.AsyncClient, api: Any) -> None:
+    await load_scenarios(client, """
+scenarios:
+  - {name: top, match: {to: "+1212"}, outcome: failed, error: {code: top_of_file}}
+  - {name: below, match: {to: "+1212555"}, outcome: failed, error: {code: further_down}}
+""")
+    agent = await api.agent()
+    call = await place(client, agent["id"], "+12125550100")  # both match
+    assert await outcome(client, call["id"]) == ("failed", "top_of_file")
+    listed = [s["name"] for s in (await client.get("/_emulator/scenarios")).json()["data"]]
+    assert listed.index("top") < listed.index("below")
+
+
 async def test_loading_a_known_name_replaces_it(client: httpx.AsyncClient, api: Any) -> None:
     await load_scenarios(client, """
 scenarios:
