@@ -65,7 +65,7 @@ def scenarios(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from emulator.resources import scenarios_dir
-    from emulator.runtime import load_scenarios
+    from emulator.simulation.library import load_scenarios
     from emulator.simulation.registry import Registry
     from emulator.simulation.scenario import ScenarioError, json_schema, load_path
 

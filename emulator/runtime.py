@@ -6,7 +6,6 @@ tests (where no lifespan runs) hold the very object the app serves.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from emulator.clock import Clock
@@ -24,11 +23,10 @@ from emulator.domain.store import Org, Store
 from emulator.faults import Faults
 from emulator.ids import Ids
 from emulator.journal import Journal
-from emulator.resources import scenarios_dir
 from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
 from emulator.simulation.registry import Registry
-from emulator.simulation.scenario import Scenario, load_path
+from emulator.simulation.library import load_scenarios
 from emulator.webhooks.dispatcher import Dispatcher
 from emulator.webhooks.sinks import Sinks
 from emulator.webhooks.transport import Transport
@@ -42,24 +40,6 @@ class Services:
     calls: Calls
     endpoints: Endpoints
     deliveries: Deliveries
-
-
-def load_scenarios(extra_dirs: tuple[str, ...]) -> list[list[tuple[Scenario, str]]]:
-    """The shipped library, then each ``--scenarios`` path (later ones win)."""
-    from pathlib import Path
-
-    shipped = scenarios_dir()
-    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(shipped.iterdir()))
-    return [list(_parse_shipped(str(shipped), stamp)), *(load_path(Path(p)) for p in extra_dirs)]
-
-
-@functools.lru_cache(maxsize=4)
-def _parse_shipped(path: str, stamp: tuple[tuple[str, int, int], ...]) -> tuple[tuple[Scenario, str], ...]:
-    """Parsing the library's YAML costs tens of ms, paid by every Emulator (one per test):
-    parse it once per process and version of its files (scenarios are frozen, so sharing is safe)."""
-    from pathlib import Path
-
-    return tuple(load_path(Path(path)))
 
 
 class Emulator:
