@@ -18,7 +18,7 @@ schema = load_contract(app)
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_operation(case) -> None:
     try:
         case.call_and_validate(additional_checks=[rejects_only_conflicts])
