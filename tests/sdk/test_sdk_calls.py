@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import uuid
 from typing import TYPE_CHECKING
 
@@ -63,7 +65,12 @@ def test_create_defaults_and_optional_fields(legacy: Live, dead_url: str) -> Non
     assert full.from_number == newer.e164
     assert full.webhook_url == dead_url
     assert full.tools == [lookup.to_wire()]
-    assert legacy.sdk.calls.retrieve(full.id) == full
+    # The first webhook attempt (to the dead URL) may land between create and retrieve:
+    # everything but the inline delivery's summary must read back the same.
+    again = legacy.sdk.calls.retrieve(full.id)
+    assert dataclasses.replace(again, webhook_status="", webhook_error=None) == dataclasses.replace(
+        full, webhook_status="", webhook_error=None
+    )
 
 
 def test_create_without_a_number_is_a_bad_request(legacy: Live) -> None:
