@@ -85,6 +85,12 @@ class Clock:
         finally:
             self._frozen = previous
 
+    def restore(self, now: float, mode: str, speed: float) -> None:
+        """Put the clock exactly where a snapshot had it, even back in time."""
+        self.configure("manual", speed)
+        self._virtual = now
+        self.configure(mode)
+
     def seconds_until(self, when: float) -> float:
         """Wall seconds until virtual time reaches ``when`` (realtime mode)."""
         return max(0.0, (when - self.now()) / self._speed)

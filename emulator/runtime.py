@@ -49,7 +49,7 @@ class Emulator:
         self.scheduler = Scheduler()
         self.transport = Transport(timeout=self.config.webhook_timeout)
         # Parsed once: a broken file stops the emulator here, before it serves.
-        self._base_scenarios = load_scenarios(self.config.scenarios)
+        self.base_scenarios = load_scenarios(self.config.scenarios)
         self._build()
 
     def _build(self) -> None:
@@ -67,7 +67,7 @@ class Emulator:
         self.bus.subscribe(self.history.record)
         self.bus.subscribe(self.services.deliveries.on_event)
         self.scenarios = Registry()
-        for found in self._base_scenarios:
+        for found in self.base_scenarios:
             self.scenarios.add(found)
         self.engine = Engine(self.ctx, self.services.calls, self.scenarios)
         self.services.calls.planner = self.engine.plan

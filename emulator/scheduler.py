@@ -46,6 +46,10 @@ class Scheduler:
             self.on_schedule(due)
         return job
 
+    def jobs(self) -> list[Job]:
+        """The live jobs in the order they will run (for a snapshot)."""
+        return sorted(job for job in self._heap if not job.cancelled)
+
     def next_due(self) -> float | None:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)

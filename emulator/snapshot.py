@@ -133,15 +133,15 @@ def _record(cls: type, value: Any, where: str) -> Any:
 
 def export(emulator: Emulator) -> dict[str, Any]:
     clock = emulator.clock
-    jobs = sorted(job for job in emulator.scheduler._heap if not job.cancelled)  # (due, seq): run order
-    base = {id(s) for found in emulator._base_scenarios for s, _ in found}  # the library it starts with
+    jobs = emulator.scheduler.jobs()  # in run order
+    base = {id(s) for found in emulator.base_scenarios for s, _ in found}  # the library it starts with
     loaded = [(s, src) for s, src in emulator.scenarios.entries() if id(s) not in base]  # precedence order
     return {
         "version": VERSION,
         "seed": emulator.ids.seed,
         "clock": {"now": clock.now(), "mode": clock.mode, "speed": clock.speed},
         "random": {"ids": encode(emulator.ids.random.getstate()),
-                   "webhook_jitter": encode(emulator.dispatcher._rng.getstate())},
+                   "webhook_jitter": encode(emulator.dispatcher.jitter.getstate())},
         "default_org_id": emulator.default_org.id,
         "orgs": [encode(org) for org in emulator.store.orgs.oldest_first()],
         "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],

@@ -35,25 +35,16 @@ def restore(emulator: Emulator, doc: Any) -> snapshot.State:
     emulator.default_org = state.default_org
     emulator.ids.seed = state.seed
     emulator.ids.random.setstate(state.rng["ids"])
-    emulator.dispatcher._rng.setstate(state.rng["webhook_jitter"])
+    emulator.dispatcher.jitter.setstate(state.rng["webhook_jitter"])
     emulator.scenarios.add(state.scenarios, replace=True)
-    _set_clock(emulator, *state.clock)
+    emulator.clock.restore(*state.clock)
     for due, step, args in state.jobs:
+        if step == "deliver":  # registered, so a redelivery replaces it as it would have
+            emulator.dispatcher.resume(args[0], args[1], due)
+            continue
         owner, method, _ = snapshot.STEPS[step]
-        job = emulator.scheduler.at(due, getattr(getattr(emulator, owner), method), *args)
-        if step == "deliver":
-            emulator.dispatcher._jobs[args[0].id] = job  # so a redelivery replaces it, as it would have
+        emulator.scheduler.at(due, getattr(getattr(emulator, owner), method), *args)
     return state
-
-
-def _set_clock(emulator: Emulator, now: float, mode: str, speed: float) -> None:
-    clock = emulator.clock
-    clock.configure("manual", speed)
-    if now >= clock.now():
-        clock.set(now)
-    else:
-        clock._virtual = now  # Clock.set never goes back; an import may
-    clock.configure(mode)
 
 
 def dumps(emulator: Emulator) -> str:

@@ -28,7 +28,7 @@ class Dispatcher:
         self.render = render
         self.transport = transport
         self.log = AttemptLog()
-        self._rng = ctx.ids.fork("webhook-jitter")
+        self.jitter = ctx.ids.fork("webhook-jitter")  # its own stream: retries never move ids
         self._jobs: dict[str, Job] = {}
         self._lanes: dict[Lane, deque[tuple[Delivery, bool]]] = {}
         self._busy: set[Lane] = set()
@@ -44,6 +44,11 @@ class Dispatcher:
         if delivery.call_id and delivery.endpoint_id is None:
             self._set_call_status(delivery, "pending", None)
         self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, manual)
+
+    def resume(self, delivery: Delivery, manual: bool, due: float) -> Job:
+        """Schedule an attempt that was already planned (a snapshot import)."""
+        job = self._jobs[delivery.id] = self.ctx.scheduler.at(due, self._due, delivery, manual)
+        return job
 
     def _due(self, delivery: Delivery, manual: bool) -> None:
         self._jobs.pop(delivery.id, None)
@@ -133,7 +138,7 @@ class Dispatcher:
         if delivery.attempt_count >= retry.MAX_ATTEMPTS:
             return self._exhaust(delivery, endpoint)
         if delivery.id not in self._jobs:  # else a send is already scheduled (a redelivery): one retry chain only
-            delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self._rng)
+            delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self.jitter)
             self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
         self._set_call_status(delivery, "pending", outcome.error)
 

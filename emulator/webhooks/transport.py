@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from emulator.webhooks import http1
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_IN_FLIGHT = 64
 RESPONSE_KEEP = 2048  # bytes of each response body kept for inspection
@@ -36,7 +37,7 @@ class Transport:
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
         self._mounts: dict[str, Any] = {}
-        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._clients: dict[str | None, "httpx.AsyncClient"] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
         self._lean = http1.Client(keep=RESPONSE_KEEP)
@@ -45,7 +46,7 @@ class Transport:
         """Serve URLs under ``base_url`` from ``app`` in-process (the emulator's own sinks)."""
         self._mounts[base_url.rstrip("/")] = app
 
-    def _client_for(self, url: str) -> httpx.AsyncClient | http1.Client:
+    def _client_for(self, url: str) -> "httpx.AsyncClient | http1.Client":
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # clients and locks belong to one loop
             self._clients, self._loop, self._gate = {}, loop, asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -53,6 +54,8 @@ class Transport:
         key = next((base for base in self._mounts if url.startswith(base + "/")), None)
         if key is None and url[:7].lower() == "http://":
             return self._lean  # plain HTTP to a receiver: the lean client (httpx: mounts and https)
+        import httpx  # only here (https://, mounts): keeps ~50 ms of imports out of start-up
+
         client = self._clients.get(key)
         if client is None:
             transport = httpx.ASGITransport(app=self._mounts[key]) if key else None
@@ -70,6 +73,8 @@ class Transport:
             started = time.perf_counter()
             if isinstance(client, http1.Client):
                 return await self._post_lean(client, url, body, headers, started)
+            import httpx
+
             try:
                 response = await client.post(url, content=body, headers=headers)
             except httpx.TimeoutException:
