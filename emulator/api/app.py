@@ -17,8 +17,9 @@ def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
     in-process use needs none, since tests move the clock themselves."""
     app = Starlette(
         lifespan=lifespan,
+        # Starlette tries routes in order (~1 µs each): the most polled ones, calls, go first.
         routes=[
-            *numbers.routes, *agents.routes, *calls.routes, *webhooks.routes,
+            *calls.routes, *numbers.routes, *agents.routes, *webhooks.routes,
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes,
         ],

@@ -10,7 +10,8 @@ costs a small fraction of that. ``https://`` stays on httpx (transport.py).
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
+import base64
+from urllib.parse import unquote, urlsplit
 
 MAX_IDLE = 64  # idle keep-alive connections kept per origin
 CHUNK = 65536
@@ -55,6 +56,9 @@ class Client:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         head = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
                 f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+        if parts.username is not None:  # http://user:pass@host/ sends Basic auth, as httpx did
+            token = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()).decode()
+            head.append(f"Authorization: Basic {token}")
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         conn = self._reuse(origin) or await self._connect(origin)
         try:

@@ -1,0 +1,1 @@
+"""Benchmark groups; each module has ``run(opts) -> dict`` and ``report(result) -> list[str]``."""

@@ -1,0 +1,156 @@
+"""Group "http": wrk against the emulator, the bare stack and Prism, alternating, several rounds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from common import (AUTH, BENCH, RESULTS, HOST, log, mmm, ok, start_emulator, start_prism, start_uvicorn,
+                    summary, wait_http, wrk)
+
+ENDPOINTS = ("get_call", "list_calls", "post_call")
+CONTENDERS = ("emulator", "bare", "prism")
+LABEL = {"get_call": "GET /v1/calls/{id}", "list_calls": "GET /v1/calls?limit=25", "post_call": "POST /v1/calls"}
+POST_LUA = BENCH / "lua" / "post_call.lua"
+PRISM_AGENT = "6b0d549b-6f03-475a-9600-a35a099950d8"
+PRISM_CALL = "0e7a3b8e-3c1f-4a55-9d7e-7d6f0c1e2a10"
+
+
+def setup_emulator(base: str, calls: int = 30) -> dict[str, str]:
+    """An agent with a number, a huge balance, and some calls to read (all over HTTP)."""
+    org_id = ok("GET", f"{base}/_emulator/orgs")["data"][0]["id"]
+    ok("PATCH", f"{base}/_emulator/orgs/{org_id}", {"balance_milli_cents": 10**15})
+    found = ok("GET", f"{base}/v1/numbers/available?area_code=415&limit=1", headers=AUTH)[0]
+    number = ok("POST", f"{base}/v1/numbers/purchase", {"phone_number": found["phone_number"]}, headers=AUTH)
+    agent = ok("POST", f"{base}/v1/agents",
+               {"name": "Bench", "type": "outbound", "number_ids": [number["id"]]}, headers=AUTH)
+    call = None
+    for _ in range(calls):
+        call = ok("POST", f"{base}/v1/calls", {"agent_id": agent["id"], "to": "+15005550006"}, headers=AUTH)
+    assert call is not None
+    return {"agent_id": agent["id"], "call_id": call["id"]}
+
+
+def _target(contender: str, endpoint: str, base: str, ids: dict[str, str]) -> dict[str, Any]:
+    if endpoint == "get_call":
+        return {"url": f"{base}/v1/calls/{ids['call_id']}", "headers": AUTH}
+    if endpoint == "list_calls":
+        return {"url": f"{base}/v1/calls?limit=25", "headers": AUTH}
+    return {"url": f"{base}/v1/calls", "script": POST_LUA, "env": {"BENCH_AGENT_ID": ids["agent_id"]}}
+
+
+def run(opts: dict[str, Any]) -> dict[str, Any]:
+    seconds = opts["http_seconds"]
+    rounds = opts["rounds"]
+    conns = 16
+    emu = start_emulator("http-emulator", "--clock", "manual")
+    procs = [emu]
+    try:
+        ids = {"emulator": setup_emulator(emu.base_url)}
+        # The bare app serves bodies of the same size as the emulator's.
+        bodies = {
+            "call": ok("GET", f"{emu.base_url}/v1/calls/{ids['emulator']['call_id']}", headers=AUTH),
+            "list": ok("GET", f"{emu.base_url}/v1/calls?limit=25", headers=AUTH),
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        bodies_file = RESULTS / "bare_bodies.json"
+        bodies_file.write_text(json.dumps(bodies))
+        bare = start_uvicorn("http-bare", "bare_app:app", env={"BENCH_BARE_BODIES": str(bodies_file)})
+        procs.append(bare)
+        wait_http(f"{bare.base_url}/v1/calls/x", popen=bare.popen)
+        prism = start_prism("http-prism")
+        procs.append(prism)
+        wait_http(f"{prism.base_url}/v1/calls/{PRISM_CALL}", headers=AUTH, popen=prism.popen, timeout=60)
+        bases = {"emulator": emu.base_url, "bare": bare.base_url, "prism": prism.base_url}
+        pids = {"emulator": emu.pid, "bare": bare.pid, "prism": prism.pid}
+        ids["bare"] = {"agent_id": PRISM_AGENT, "call_id": ids["emulator"]["call_id"]}
+        ids["prism"] = {"agent_id": PRISM_AGENT, "call_id": PRISM_CALL}
+        sizes = {k: len(json.dumps(v)) for k, v in bodies.items()}
+
+        if not opts.get("quick"):
+            log(f"http: warm-up ({len(CONTENDERS) * len(ENDPOINTS)} x 1 s)")
+            for c in CONTENDERS:
+                for ep in ENDPOINTS:
+                    wrk(**_target(c, ep, bases[c], ids[c]), seconds=1, connections=conns)
+        raw: dict[str, dict[str, list[dict[str, Any]]]] = {ep: {c: [] for c in CONTENDERS} for ep in ENDPOINTS}
+        for r in range(rounds):
+            # Fresh emulator state each round, so POSTed calls do not pile up across rounds.
+            ok("POST", f"{emu.base_url}/_emulator/reset", {})
+            ids["emulator"] = setup_emulator(emu.base_url)
+            order = CONTENDERS[r % 3:] + CONTENDERS[:r % 3]
+            for ep in ENDPOINTS:
+                for c in order:
+                    res = wrk(**_target(c, ep, bases[c], ids[c]), seconds=seconds, connections=conns,
+                              cpu_pid=pids[c])
+                    raw[ep][c].append(res)
+                    log(f"http round {r + 1}/{rounds} {ep:10} {c:8} {res['rps']:>9,.0f} req/s "
+                        f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms non2xx {res['non2xx']} "
+                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req load {res['loadavg_1m_before']:.1f}")
+    finally:
+        for p in procs:
+            p.stop()
+
+    out: dict[str, Any] = {"seconds": seconds, "rounds": rounds, "connections": conns, "body_bytes": sizes,
+                           "commands": {}, "endpoints": {}}
+    for ep in ENDPOINTS:
+        out["endpoints"][ep] = {}
+        for c in CONTENDERS:
+            runs = raw[ep][c]
+            out["endpoints"][ep][c] = {
+                "rps": summary(x["rps"] for x in runs), "p50_ms": summary(x["p50_ms"] for x in runs),
+                "p99_ms": summary(x["p99_ms"] for x in runs), "non2xx": sum(x["non2xx"] for x in runs),
+                "cpu_us": summary(x["server_cpu_us_per_request"] for x in runs),
+                "loadavg": summary(x["loadavg_1m_before"] for x in runs),
+                "socket_errors": sum(x["socket_errors"] for x in runs), "requests": sum(x["requests"] for x in runs),
+                "runs": runs,
+            }
+            out["commands"][f"{ep}/{c}"] = runs[0]["command"].replace(f"{HOST}:", "127.0.0.1:")
+        for other in ("bare", "prism"):
+            ratios = [a["rps"] / b["rps"] for a, b in zip(raw[ep]["emulator"], raw[ep][other]) if b["rps"]]
+            out["endpoints"][ep][f"ratio_vs_{other}"] = summary(ratios)
+    e = out["endpoints"]
+    out["targets"] = [
+        _target_row("GET /v1/calls/{id} >= 60% of bare", e["get_call"]["ratio_vs_bare"], 0.60),
+        _target_row("GET /v1/calls/{id} >= 3x Prism", e["get_call"]["ratio_vs_prism"], 3.0),
+        _target_row("POST /v1/calls >= 1.5x Prism", e["post_call"]["ratio_vs_prism"], 1.5),
+    ]
+    return out
+
+
+def _target_row(name: str, ratio: dict[str, float], goal: float) -> dict[str, Any]:
+    return {"target": name, "value": ratio["median"], "goal": goal, "pass": ratio["median"] >= goal,
+            "detail": f"ratio of req/s per round, min/median/max {ratio['min']:.2f} / {ratio['median']:.2f} / "
+                      f"{ratio['max']:.2f}"}
+
+
+def report(res: dict[str, Any]) -> list[str]:
+    lines = [
+        f"wrk, 1 thread, {res['connections']} connections, {res['seconds']} s per run, {res['rounds']} rounds; "
+        "in each round every contender runs each endpoint back to back (order rotated per round) after a 1 s "
+        "warm-up each. Figures: min / **median** / max over the rounds. Emulator: `callingbox-emulator up "
+        "--clock manual` (one uvicorn worker, uvloop+httptools, access log off), state reset and rebuilt over "
+        "HTTP before each round. Bare: `bench/bare_app.py` under `uvicorn --workers 1 --loop uvloop --http "
+        "httptools --no-access-log`, answering constant bodies of the same size "
+        f"({res['body_bytes']['call']:,} B for a call, {res['body_bytes']['list']:,} B for the list) with the same "
+        "bearer check. Prism: `prism mock openapi.yaml -p PORT -v silent` (static examples).",
+        "",
+        "| endpoint | contender | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU µs/req |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for ep in ENDPOINTS:
+        for c in CONTENDERS:
+            d = res["endpoints"][ep][c]
+            lines.append(f"| `{LABEL[ep]}` | {c} | {mmm(d['rps'])} | {mmm(d['p50_ms'], 2)} | {mmm(d['p99_ms'], 2)} "
+                         f"| {d['non2xx']:,} of {d['requests']:,} | {d['socket_errors']} | {mmm(d['cpu_us'])} |")
+    lines += ["", "| endpoint | emulator / bare (req/s) | emulator / Prism (req/s) |", "| --- | --- | --- |"]
+    for ep in ENDPOINTS:
+        d = res["endpoints"][ep]
+        lines.append(f"| `{LABEL[ep]}` | {mmm(d['ratio_vs_bare'], 2, 'x')} | {mmm(d['ratio_vs_prism'], 2, 'x')} |")
+    load = summary(x for ep in ENDPOINTS for c in CONTENDERS for x in [res["endpoints"][ep][c]["loadavg"]["median"]])
+    lines += ["", "Server CPU µs/req is the server process' user+system CPU time over the run divided by the "
+              "requests wrk completed: it does not depend on what else ran on the machine, unlike req/s. "
+              f"1-minute load average before the runs: {mmm(load, 1)} (2 cores; wrk + server alone make ~2).",
+              "", "Commands (ports vary per run):", "", "```"]
+    lines += [f"{k}: {v}" for k, v in res["commands"].items()]
+    lines += ["```"]
+    return lines
