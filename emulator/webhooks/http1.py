@@ -10,8 +10,7 @@ costs a small fraction of that. ``https://`` stays on httpx (transport.py).
 from __future__ import annotations
 
 import asyncio
-import base64
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 MAX_IDLE = 64  # idle keep-alive connections kept per origin
 CHUNK = 65536
@@ -56,9 +55,6 @@ class Client:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         head = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
                 f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
-        if parts.username is not None:  # http://user:pass@host/ sends Basic auth, as httpx did
-            token = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()).decode()
-            head.append(f"Authorization: Basic {token}")
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         conn = self._reuse(origin) or await self._connect(origin)
         try:
