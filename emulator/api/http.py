@@ -39,8 +39,9 @@ def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), status, media_type="application/json")
 
 
-async def body_bytes(request: Request) -> bytes:
-    limit = emulator(request).config.max_body_bytes
+async def body_bytes(request: Request, limit: int | None = None) -> bytes:
+    """The raw body, refused (413) once it passes ``limit`` (default: the API's 1 MiB)."""
+    limit = emulator(request).config.max_body_bytes if limit is None else limit
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is over the {limit}-byte limit")

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from emulator import snapshot
 from emulator.api import http
 from emulator.api.wire.control import ClockState, clock_out
-from emulator.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from emulator.errors import InvalidRequest, UnsupportedMediaType
 from emulator.runtime import Emulator
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024  # a snapshot is bigger than any API body (1 MiB)
@@ -82,16 +82,7 @@ async def put_state(request: Request) -> Response:
 
 
 async def _snapshot_body(request: Request) -> Any:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_SNAPSHOT_BYTES:
-        raise PayloadTooLarge(f"a snapshot is limited to {MAX_SNAPSHOT_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_SNAPSHOT_BYTES:
-            raise PayloadTooLarge(f"a snapshot is limited to {MAX_SNAPSHOT_BYTES} bytes")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = await http.body_bytes(request, MAX_SNAPSHOT_BYTES)
     if not raw.strip():
         raise InvalidRequest("request body is required: send a snapshot, as GET /_emulator/state answers it")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
