@@ -30,20 +30,13 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, os.environ.get("BENCH_EMULATOR_TREE") or str(Path(__file__).resolve().parents[2]))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bench/, after the emulator tree
 
+from common import percentile  # noqa: E402
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
 
 THREE_DAYS = 3 * 86400
-
-
-def percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * pct / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def receiver(method: str, url: str) -> object:
