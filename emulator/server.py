@@ -11,7 +11,7 @@ import signal
 import socket
 import sys
 import threading
-from typing import Any, AsyncIterator, Callable, Coroutine, Iterator
+from typing import Any, AsyncIterator, Callable, Coroutine, Iterator, Self
 
 import uvicorn
 
@@ -155,23 +155,22 @@ def _run(server: uvicorn.Server, main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-class ServerThread:
-    """An emulator served on a free loopback port from a background thread.
+class AppThread:
+    """An ASGI app served on a loopback port (default: any free one) from a background thread.
 
-    For clients that need a real URL (the official SDK, its CLI). ``start``
-    returns once the server answers; ``stop`` shuts it down cleanly.
+    ``start`` returns once the server answers; ``stop`` shuts it down cleanly.
     """
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
-        import threading
-
-        self.emulator = emulator
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self._sock = bind(host, port)
         self.base_url = base_url_of(self._sock)
-        self._server = make_server(emulator, self._sock)
+        self._server = self._make_server(app)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._run, name="callingbox-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
         self._error: BaseException | None = None
+
+    def _make_server(self, app: Any) -> uvicorn.Server:
+        return _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 
     def _run(self) -> None:
         try:
@@ -179,16 +178,16 @@ class ServerThread:
         except BaseException as exc:  # surfaced by start()/stop()
             self._error = exc
 
-    def start(self, timeout: float = 10.0) -> "ServerThread":
+    def start(self, timeout: float = 10.0) -> Self:
         import time
 
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if self._error is not None or not self._thread.is_alive():
-                raise RuntimeError(f"emulator server failed to start: {self._error!r}")
+                raise RuntimeError(f"{type(self).__name__} failed to start: {self._error!r}")
             if time.monotonic() > deadline:
-                raise RuntimeError("emulator server did not start in time")
+                raise RuntimeError(f"{type(self).__name__} did not start in time")
             time.sleep(0.005)
         return self
 
@@ -197,8 +196,20 @@ class ServerThread:
         self._thread.join(10)
         self._sock.close()
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ServerThread(AppThread):
+    """An emulator served from a background thread, for clients that need a real URL
+    (the official SDK, its CLI)."""
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        super().__init__(None, host, port)
+
+    def _make_server(self, app: Any) -> uvicorn.Server:
+        return make_server(self.emulator, self._sock)

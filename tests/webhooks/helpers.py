@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import uvicorn
 from callingbox.resources.webhooks import Webhooks
 from callingbox.types.webhook import WebhookEvent
 from starlette.applications import Starlette
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.server import base_url_of, bind
+from emulator.server import AppThread
 
 API_KEY = "sk_test_emulator"  # the default org's key
 COMPLETED = "+15005550006"  # queued +0, ringing +2, answered +5, call.completed ~+37
@@ -74,13 +73,10 @@ class Receiver:
     def __post_init__(self) -> None:
         self.script = deque(self.script)
         self._lock = threading.Lock()
-        self._sock = bind("127.0.0.1", 0)
-        self.base_url = base_url_of(self._sock)
-        self.url = self.base_url + "/hook"
         app = Starlette(routes=[Route("/{path:path}", self._receive, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        self._thread = threading.Thread(target=self._run, name="webhook-receiver", daemon=True)
-        self._error: BaseException | None = None
+        self._serving = AppThread(app)
+        self.base_url = self._serving.base_url
+        self.url = self.base_url + "/hook"
 
     async def _receive(self, request: Request) -> Response:
         body = await request.body()
@@ -95,25 +91,12 @@ class Receiver:
         headers = {"Location": self.location} if self.location else None
         return Response(f"answer {status}", status_code=status, headers=headers)
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
-        except BaseException as exc:
-            self._error = exc
-
     def start(self) -> "Receiver":
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert self._error is None and self._thread.is_alive(), f"receiver failed to start: {self._error!r}"
-            assert time.monotonic() < deadline, "receiver did not start"
-            time.sleep(0.005)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._sock.close()
+        self._serving.stop()
 
     def types(self) -> list[str]:
         return [h.type for h in self.hits]
