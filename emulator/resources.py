@@ -1,7 +1,12 @@
-"""Files shipped with the emulator: the OpenAPI contract and the scenario library.
+"""Files shipped with the emulator: the two OpenAPI contracts and the scenario library.
 
 In a wheel they sit inside the package; in a source checkout, at the top of
 the repository. Both layouts resolve here, so nothing else cares.
+
+``openapi.yaml`` is the product contract (the CallingBox ``/v1`` routes and their
+webhooks: what users fuzz and test their clients against); ``emulator-openapi.yaml``
+describes the emulator's own control plane under ``/_emulator``. They are kept
+apart so that fuzzing the product never moves the clock or arms a fault.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 
+PRODUCT = "openapi.yaml"
+CONTROL = "emulator-openapi.yaml"
+
 
 def _find(name: str) -> Path:
     for candidate in (PACKAGE / name, PACKAGE.parent / name):
@@ -20,8 +28,8 @@ def _find(name: str) -> Path:
     raise FileNotFoundError(f"{name} is not shipped with this installation")
 
 
-def openapi_path() -> Path:
-    return _find("openapi.yaml")
+def openapi_path(name: str = PRODUCT) -> Path:
+    return _find(name)
 
 
 def scenarios_dir() -> Path:
@@ -29,12 +37,12 @@ def scenarios_dir() -> Path:
 
 
 @functools.cache
-def openapi_yaml() -> bytes:
-    return openapi_path().read_bytes()
+def openapi_yaml(name: str = PRODUCT) -> bytes:
+    return openapi_path(name).read_bytes()
 
 
 @functools.cache
-def openapi_json() -> bytes:
+def openapi_json(name: str = PRODUCT) -> bytes:
     import yaml
 
-    return json.dumps(yaml.safe_load(openapi_yaml())).encode()
+    return json.dumps(yaml.safe_load(openapi_yaml(name))).encode()

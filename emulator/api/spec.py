@@ -1,4 +1,5 @@
-"""The contract, served: /openapi.yaml and /openapi.json."""
+"""The contracts, served: the product's at /openapi.{yaml,json}, the control plane's
+at /_emulator/openapi.{yaml,json} (see emulator/resources.py for why there are two)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,24 @@ from emulator.api import http
 
 
 async def get_openapi_yaml(request: Request) -> Response:
-    return Response(resources.openapi_yaml(), media_type="application/yaml")
+    return Response(resources.openapi_yaml(resources.PRODUCT), media_type="application/yaml")
 
 
 async def get_openapi_json(request: Request) -> Response:
-    return Response(resources.openapi_json(), media_type="application/json")
+    return Response(resources.openapi_json(resources.PRODUCT), media_type="application/json")
+
+
+async def get_control_openapi_yaml(request: Request) -> Response:
+    return Response(resources.openapi_yaml(resources.CONTROL), media_type="application/yaml")
+
+
+async def get_control_openapi_json(request: Request) -> Response:
+    return Response(resources.openapi_json(resources.CONTROL), media_type="application/json")
 
 
 routes = [
     http.route("/openapi.yaml", get=get_openapi_yaml),
     http.route("/openapi.json", get=get_openapi_json),
+    http.route("/_emulator/openapi.yaml", get=get_control_openapi_yaml),
+    http.route("/_emulator/openapi.json", get=get_control_openapi_json),
 ]

@@ -1,8 +1,9 @@
-"""What the contract tests share: the app under test, the loaded contract, one extra check.
+"""What the contract tests share: the apps under test, the two loaded contracts, one extra check.
 
-One Emulator serves the whole schemathesis run in-process (schemathesis' own ASGI
-client, no sockets). Its webhook transport answers 200 at once, so a call that
-the fuzzer moves along with /_emulator/clock/advance never reaches the network.
+openapi.yaml is the product contract (/v1 and webhooks); emulator-openapi.yaml is the
+control plane's. Each schemathesis run drives an Emulator in-process (schemathesis'
+own ASGI client, no sockets). Its webhook transport answers 200 at once, so a call
+that moves along on the clock never reaches the network.
 """
 
 from __future__ import annotations
@@ -21,7 +22,35 @@ from emulator.webhooks.transport import Outcome, Transport
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "openapi.yaml"
-SETTINGS = REPO / "schemathesis.toml"
+CONTROL_SPEC = REPO / "emulator-openapi.yaml"
+
+# The settings of the in-suite runs, in code so that no schemathesis.toml is needed
+# (or picked up) anywhere. The README's CLI command needs none of them.
+SETTINGS: dict[str, Any] = {
+    "generation": {"database": "none"},  # no .hypothesis/ directory in the work tree
+    # The default org's key (Config.api_key); the control plane takes none.
+    "auth": {"openapi": {"bearerAuth": {"bearer": Config().api_key}}},
+    # Requests that match the schema can still conflict with the current state, and this
+    # API answers every conflict with 400 (its only category, docs: statuses-and-errors),
+    # as each operation documents. Here 400 is allowed for schema-valid data, and the
+    # check rejects_only_conflicts below makes sure every such 400 is one of the known
+    # conflicts, never a validation error, so schema and validation must agree exactly.
+    # Buying a number (its monthly cost) and a call (a $3.00 hold) answer 402 when
+    # credits are short.
+    "checks": {"positive_data_acceptance": {
+        "expected-statuses": ["2xx", "400", "401", "402", "403", "404", "409", "429", "5xx"]}},
+    # A call the scenario says the provider refuses answers 502 by design (the magic
+    # number +15005550008), documented as such.
+    "operations": [{
+        "include-operation-id": ["create_call", "place_inbound_call"],
+        "checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502"]}},
+    }, {
+        # DELETE /v1/agents/{id} archives: a soft delete, after which the agent still
+        # reads (with archived_at set), as documented.
+        "include-operation-id": ["get_agent"],
+        "checks": {"use_after_free": {"enabled": False}},
+    }],
+}
 
 
 class AcceptingTransport(Transport):
@@ -38,11 +67,11 @@ def build_emulator() -> Emulator:
     return emulator
 
 
-def load_contract(app: Any) -> Any:
-    """openapi.yaml bound to ``app``, with the settings file named explicitly: found by
-    discovery instead, a run from another directory would test every /v1 operation
-    without a key (and pass on 401s)."""
-    schema = schemathesis.openapi.from_path(SPEC, config=schemathesis.Config.from_path(SETTINGS))
+def load_contract(app: Any, spec: Path = SPEC) -> Any:
+    """A contract bound to ``app``, with SETTINGS (never a discovered settings file); the
+    control plane has no security scheme to authenticate with."""
+    settings = SETTINGS if spec == SPEC else {k: v for k, v in SETTINGS.items() if k != "auth"}
+    schema = schemathesis.openapi.from_path(spec, config=schemathesis.Config.from_dict(settings))
     schema.app = app
     return schema
 
@@ -53,8 +82,8 @@ def new_app() -> tuple[Emulator, Any]:
 
 
 # The 400s a request that matches the schema may still get: conflicts with the current
-# state (and the few cross-field rules a schema cannot state, each documented in
-# openapi.yaml). Any other 400 for schema-valid data means the contract and the
+# state (and the few cross-field rules a schema cannot state, each documented in the
+# contracts). Any other 400 for schema-valid data means the contract and the
 # validation disagree.
 CONFLICTS = re.compile("|".join([
     r"^(starting_after|ending_before): no .+ with id \S+ in this list$",
@@ -97,7 +126,7 @@ def rejects_only_conflicts(ctx: Any, response: Any, case: Any) -> bool | None:
     except ValueError:
         message = response.text
     assert CONFLICTS.search(message), (
-        f"A request that matches openapi.yaml was rejected as invalid: 400 {message!r}. "
+        f"A request that matches the contract was rejected as invalid: 400 {message!r}. "
         "The schema and the validation disagree (or a new conflict message needs listing in tests/contract)."
     )
     return None

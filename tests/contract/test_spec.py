@@ -1,11 +1,14 @@
-"""openapi.yaml and the app describe the same API: same routes, same handlers, same file served."""
+"""The two contracts and the app describe the same emulator: same routes, same handlers,
+same files served, and the product contract holds nothing of the control plane."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from starlette.routing import Route
 
@@ -13,10 +16,11 @@ from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
 
-from .support import SPEC
+from .support import CONTROL_SPEC, SPEC
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
-DOC = yaml.safe_load(SPEC.read_text())
+PRODUCT = yaml.safe_load(SPEC.read_text())
+CONTROL = yaml.safe_load(CONTROL_SPEC.read_text())
 
 
 def app_operations() -> dict[tuple[str, str], str]:
@@ -33,10 +37,11 @@ def app_operations() -> dict[tuple[str, str], str]:
     return served
 
 
-def documented_operations() -> dict[tuple[str, str], dict[str, Any]]:
+def documented_operations(*docs: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (path, method.upper()): operation
-        for path, item in DOC["paths"].items()
+        for doc in docs
+        for path, item in doc["paths"].items()
         for method, operation in item.items()
         if method in HTTP_METHODS
     }
@@ -48,22 +53,52 @@ class UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
         twice = sorted({str(k) for k in keys if keys.count(k) > 1})
-        assert not twice, f"openapi.yaml line {node.start_mark.line + 1}: keys given twice: {twice}"
+        assert not twice, f"line {node.start_mark.line + 1}: keys given twice: {twice}"
         return super().construct_mapping(node, deep=deep)
 
 
-def test_no_key_is_given_twice() -> None:
-    assert yaml.load(SPEC.read_text(), UniqueKeyLoader) == DOC
+@pytest.mark.parametrize("path", [SPEC, CONTROL_SPEC], ids=lambda p: p.name)
+def test_no_key_is_given_twice(path: Path) -> None:
+    assert yaml.load(path.read_text(), UniqueKeyLoader) == yaml.safe_load(path.read_text())
 
 
 def test_every_route_is_documented_and_every_operation_is_served() -> None:
-    served, documented = set(app_operations()), set(documented_operations())
-    assert sorted(served - documented) == [], "routes the app serves that openapi.yaml does not document"
-    assert sorted(documented - served) == [], "operations openapi.yaml documents that the app does not serve"
+    served, documented = set(app_operations()), set(documented_operations(PRODUCT, CONTROL))
+    assert sorted(served - documented) == [], "routes the app serves that neither contract documents"
+    assert sorted(documented - served) == [], "operations the contracts document that the app does not serve"
+    assert not set(documented_operations(PRODUCT)) & set(documented_operations(CONTROL)), "documented twice"
+
+
+def test_the_product_contract_is_the_api_alone() -> None:
+    """What users fuzz is /v1 and its webhooks: nothing there moves the clock or arms a fault."""
+    assert all(path.startswith("/v1/") for path in PRODUCT["paths"]), sorted(PRODUCT["paths"])
+    assert PRODUCT["webhooks"] and "webhooks" not in CONTROL
+    assert not any(path.startswith("/v1/") for path in CONTROL["paths"])
+    links = [
+        (op["operationId"], link["operationId"])
+        for doc in (PRODUCT, CONTROL)
+        for op in documented_operations(doc).values()
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    product_ids = {op["operationId"] for op in documented_operations(PRODUCT).values()}
+    crossing = [(a, b) for a, b in links if (a in product_ids) != (b in product_ids)]
+    assert crossing == [], "links from one contract to the other cannot resolve"
+
+
+def test_shared_components_are_identical() -> None:
+    """Each contract stands alone, so the pieces both need are written twice: never apart."""
+    differ = [
+        f"{section}/{name}"
+        for section, items in CONTROL["components"].items()
+        for name, value in items.items()
+        if name in PRODUCT["components"].get(section, {}) and PRODUCT["components"][section][name] != value
+    ]
+    assert differ == []
 
 
 def test_operation_ids_are_the_handler_names() -> None:
-    served, documented = app_operations(), documented_operations()
+    served, documented = app_operations(), documented_operations(PRODUCT, CONTROL)
     wrong = {
         f"{method} {path}": (documented[(path, method)].get("operationId"), handler)
         for (path, method), handler in served.items()
@@ -78,28 +113,29 @@ TAGS = {"numbers": "numbers", "agents": "agents", "calls": "calls",
 
 def test_operations_are_tagged_and_secured_as_documented() -> None:
     """/v1 operations: the global bearer scheme and their resource's tag; the control plane
-    and the served contract: no security and the `emulator` tag. Every error response is one
+    and the served contracts: no security and the `emulator` tag. Every error response is one
     of the shared components/responses (all of them the Error envelope)."""
-    assert DOC["openapi"] == "3.1.0"
-    assert DOC["security"] == [{"bearerAuth": []}]
-    assert DOC["components"]["securitySchemes"]["bearerAuth"] == {
-        **DOC["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
-    for (path, method), operation in documented_operations().items():
-        control = path.startswith(("/_emulator/", "/openapi."))
-        expected = "emulator" if control else TAGS[path.split("/")[2]]
-        assert operation.get("tags") == [expected], f"{method} {path}: tags {operation.get('tags')}"
-        assert ("security" in operation and operation["security"] == []) == control, f"{method} {path}: security"
-        for status, response in operation["responses"].items():
-            if status.startswith(("4", "5")):
-                assert response["$ref"].startswith("#/components/responses/"), f"{method} {path} {status}"
+    assert PRODUCT["openapi"] == CONTROL["openapi"] == "3.1.0"
+    assert PRODUCT["security"] == [{"bearerAuth": []}] and CONTROL["security"] == []
+    assert PRODUCT["components"]["securitySchemes"]["bearerAuth"] == {
+        **PRODUCT["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
+    for doc, control in ((PRODUCT, False), (CONTROL, True)):
+        for (path, method), operation in documented_operations(doc).items():
+            expected = "emulator" if control else TAGS[path.split("/")[2]]
+            assert operation.get("tags") == [expected], f"{method} {path}: tags {operation.get('tags')}"
+            assert ("security" in operation and operation["security"] == []) == control, f"{method} {path}"
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert response["$ref"].startswith("#/components/responses/"), f"{method} {path} {status}"
 
 
-async def test_the_served_contract_is_the_file() -> None:
+@pytest.mark.parametrize(("prefix", "path"), [("", SPEC), ("/_emulator", CONTROL_SPEC)])
+async def test_the_served_contracts_are_the_files(prefix: str, path: Path) -> None:
     app = create_app(Emulator(Config()))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator.test") as client:
-        as_yaml = await client.get("/openapi.yaml")
-        as_json = await client.get("/openapi.json")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+        as_yaml = await client.get(f"{prefix}/openapi.yaml")
+        as_json = await client.get(f"{prefix}/openapi.json")
     assert as_yaml.status_code == 200 and as_yaml.headers["content-type"].startswith("application/yaml")
-    assert as_yaml.content == SPEC.read_bytes()
+    assert as_yaml.content == path.read_bytes()
     assert as_json.status_code == 200 and as_json.headers["content-type"].startswith("application/json")
-    assert json.loads(as_json.content) == DOC
+    assert json.loads(as_json.content) == yaml.safe_load(path.read_text())
