@@ -40,7 +40,7 @@ STEPS = {
 }
 # The call status each engine step starts from (``end`` is checked by the lifecycle table).
 STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringing", "hangup": "in_progress",
-                 "extract": "completed"}
+                 "extract": "in_progress"}  # extraction runs after hangup, before `completed`
 SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "an array",
            dict: "an object"}
 Decoder = Callable[[Any, str], Any]

@@ -94,25 +94,31 @@ class Engine:
         self._end(call, "no_answer", sc)
 
     def _hangup(self, call: Call, sc: Scenario, seed: int) -> None:
+        """The line drops: the call has ended (times, billing, transcript), but it is not
+        ``completed`` until its result is final, so status, result and ``call.completed``
+        land together (the official CLI polls to a terminal status and prints the result)."""
         start = call.answered_at or self.ctx.clock.now()
         turns = [(t.role, t.text) for t in sc.transcript] if sc.transcript else results.default_turns(call)
         call.transcript = results.segments(turns, start, self.ctx.clock.now() - start)
-        self._end(call, "completed", sc)
+        for key, value in self._ending(call, "completed", sc).items():
+            setattr(call, key, value)
+        call.updated_at = self.ctx.clock.now()
         self._after(sc.timing.extraction, self._extract, call, sc, seed)
 
     def _extract(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome == "extraction_failed":
-            call.result = {name: None for name in call.returns} or None
-            call.result_status = "failed"
-            call.result_error = (sc.error.message if sc.error and sc.error.message else None) or EXTRACTION_ERROR
+            error = (sc.error.message if sc.error and sc.error.message else None) or EXTRACTION_ERROR
+            self._move(call, "completed", result={name: None for name in call.returns} or None,
+                       result_status="failed", result_error=error)
         else:
             made = results.generate(call.returns, sc.result, seed, self.ctx.clock.now())
-            call.result = made or None
-            call.result_status = "completed"
-        call.updated_at = self.ctx.clock.now()
-        self.calls.publish("call.completed", call)
+            self._move(call, "completed", result=made or None, result_status="completed")
 
     def _end(self, call: Call, status: str, sc: Scenario) -> None:
+        self._move(call, status, **self._ending(call, status, sc))
+
+    def _ending(self, call: Call, status: str, sc: Scenario) -> dict[str, Any]:
+        """What is known once the line drops: end time, duration, causes, and the settled bill."""
         now = self.ctx.clock.now()
         fields: dict[str, Any] = {"ended_at": now}
         fields["duration_seconds"] = math.ceil(now - call.started_at) if call.started_at else 0
@@ -121,7 +127,7 @@ class Engine:
             code, message, cause = sc.error.code or code, sc.error.message or message, sc.error.hangup_cause or cause
         fields.update(error_code=code, error_message=message, hangup_cause=cause)
         fields.update(self._settle(call, now))
-        self._move(call, status, **fields)
+        return fields
 
     def _settle(self, call: Call, now: float) -> dict[str, Any]:
         """Charge connected time and release the rest of the hold."""

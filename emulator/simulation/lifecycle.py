@@ -15,11 +15,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "in_progress": frozenset({"completed", "failed"}),
 }
 
-# The event a status change publishes. `initiated` emits nothing; `completed`
-# emits later, once extraction is done (docs: webhook-events).
+# The event a status change publishes. `initiated` emits nothing. A call enters
+# `completed` only once extraction is done, so `call.completed` carries the final
+# result (docs: webhook-events, "normal end and structured extraction done").
 EVENT_ON_ENTER = {
     "ringing": "call.ringing",
     "in_progress": "call.answered",
+    "completed": "call.completed",
     "no_answer": "call.no_answer",
     "busy": "call.busy",
     "canceled": "call.canceled",

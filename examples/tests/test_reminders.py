@@ -99,9 +99,8 @@ def test_a_call_step_by_step(callingbox, app: Reminders, sdk: Callingbox) -> Non
     assert outcome.status == "pending"
 
     done = callingbox.wait_for_status(outcome.call_id, "completed")
-    assert done["result_status"] == "pending"  # the call ended; its result comes 2 s later
-    deliver(callingbox, app)
-    assert outcome.status == "pending"
+    assert done["result_status"] == "completed"  # status and result land together
+    assert isinstance(done["result"]["confirmed"], bool)
 
     event = callingbox.wait_for_webhook("call.completed", outcome.call_id)
     assert event["verified"] and event["body"]["data"]["call"]["result_status"] == "completed"

@@ -42,7 +42,7 @@ async def test_an_inbound_call_runs_under_the_numbers_inbound_agent(
         (1, "initiated", "pending", "reserved"),
         (2, "ringing", "pending", "reserved"),
         (6, "in_progress", "pending", "reserved"),
-        (51, "completed", "pending", "settled"),
+        (51, "in_progress", "pending", "settled"),
         (53, "completed", "completed", "settled"),
     ]
     assert events.offsets(call["id"]) == [

@@ -64,7 +64,7 @@ async def test_completed_runs_every_step_at_its_second(
         (1, "initiated", "pending", "reserved"),
         (2, "ringing", "pending", "reserved"),
         (5, "in_progress", "pending", "reserved"),
-        (35, "completed", "pending", "settled"),
+        (35, "in_progress", "pending", "settled"),
         (37, "completed", "completed", "settled"),
     ]
     assert events.offsets(call["id"]) == [
@@ -85,22 +85,27 @@ async def test_completed_runs_every_step_at_its_second(
     assert after["balance_milli_cents"] == before["balance_milli_cents"] - 2500
 
 
-async def test_completed_status_comes_at_hangup_and_the_result_after_extraction(
+async def test_a_call_is_completed_only_once_its_result_is_final(
     client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
 ) -> None:
+    """Status, result and call.completed land together; the end time stays the hangup's."""
     call = await api.call(agent["id"], to="+15005550006")
     await advance(client, 35)  # hangup
     hung_up = await get_call(client, call["id"])
-    assert (hung_up["status"], hung_up["result_status"], hung_up["result"]) == ("completed", "pending", None)
-    assert hung_up["billed_duration_seconds"] == 30
+    assert (hung_up["status"], hung_up["result_status"], hung_up["result"]) == ("in_progress", "pending", None)
+    assert since(hung_up, "ended_at") == 35 and hung_up["duration_seconds"] == 33
+    assert hung_up["billed_duration_seconds"] == 30 and hung_up["reservation_status"] == "settled"
     assert events.types(call["id"]) == ["call.queued", "call.ringing", "call.answered"]  # no terminal event yet
 
     await advance(client, 1)
-    assert (await get_call(client, call["id"]))["result_status"] == "pending"
+    assert (await get_call(client, call["id"]))["status"] == "in_progress"
     await advance(client, 1)  # extraction done
     final = await get_call(client, call["id"])
-    assert final["result_status"] == "completed" and final["result"] is not None
+    assert (final["status"], final["result_status"]) == ("completed", "completed") and final["result"] is not None
+    assert since(final, "ended_at") == 35 and since(final, "updated_at") == 37
     assert events.types(call["id"])[-1] == "call.completed"
+    completed = events.of(call["id"])[-1].call
+    assert (completed.status, completed.result_status, completed.result) == ("completed", "completed", final["result"])
 
 
 async def test_event_snapshots_populate_fields_as_the_docs_say(
@@ -275,7 +280,7 @@ async def test_extraction_failure_completes_with_null_fields(
         (1, "initiated", "pending", "reserved"),
         (2, "ringing", "pending", "reserved"),
         (5, "in_progress", "pending", "reserved"),
-        (25, "completed", "pending", "settled"),
+        (25, "in_progress", "pending", "settled"),
         (28, "completed", "failed", "settled"),
     ]
     assert events.offsets(call["id"]) == [
@@ -318,7 +323,7 @@ async def test_other_numbers_get_the_default_scenario(
         (1, "initiated", "pending", "reserved"),
         (2, "ringing", "pending", "reserved"),
         (6, "in_progress", "pending", "reserved"),
-        (51, "completed", "pending", "settled"),
+        (51, "in_progress", "pending", "settled"),
         (53, "completed", "completed", "settled"),
     ]
     done = await get_call(client, call["id"])

@@ -80,14 +80,15 @@ async def test_library_scenario_gives_its_literal_result_and_transcript(client: 
     assert r.status_code == 201, r.text
     call = r.json()
     await advance(client, 44)  # ring 5 s, talk 38 s: hangup at +45
-    assert (await get_call(client, call["id"]))["status"] == "in_progress"
+    assert (await get_call(client, call["id"]))["ended_at"] is None
     await advance(client, 1)
     hung_up = await get_call(client, call["id"])
-    assert (hung_up["status"], hung_up["result_status"], hung_up["result"]) == ("completed", "pending", None)
+    assert (hung_up["status"], hung_up["result_status"], hung_up["result"]) == ("in_progress", "pending", None)
+    assert rel(hung_up, hung_up["ended_at"]) == 45
     await advance(client, 2)  # extraction 2 s
     done = await get_call(client, call["id"])
     assert done["result"] == {"confirmed": True, "reschedule_to": None, "reason": None}
-    assert done["result_status"] == "completed"
+    assert (done["status"], done["result_status"]) == ("completed", "completed")
     assert (rel(done, done["answered_at"]), rel(done, done["ended_at"]), rel(done, done["updated_at"])) == (7, 45, 47)
     assert (done["billed_duration_seconds"], done["billing_amount_milli_cents"]) == (38, 3167)
 
