@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from emulator import __version__
-from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, Config, from_env
+from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, TOKEN_HEADER, Config, from_env
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="load the state from PATH at start if it exists; save it there at exit and periodically")
     up.add_argument("--state-interval", type=float, metavar="SECONDS",
                     help="seconds between saves of --state-file (default 30; 0 = only at exit)")
+    up.add_argument("--webhook-timeout", type=float, metavar="SECONDS",
+                    help="seconds a webhook receiver has to answer before the attempt fails (default 10)")
+    up.add_argument("--allowed-host", action="append", dest="allowed_hosts", metavar="NAME",
+                    help="also serve requests whose Host is NAME (repeatable; '*' = any); by default only "
+                         "the bound address and loopback names are served (DNS-rebinding protection)")
+    up.add_argument("--control-token", metavar="TOKEN",
+                    help="require this X-Emulator-Token header on /_emulator (default: a random one when "
+                         "--host is beyond loopback, none on loopback)")
+    up.add_argument("--header-timeout", type=float, metavar="SECONDS",
+                    help="seconds a client has to send a request's headers before it is closed (default 10)")
+    up.add_argument("--body-timeout", type=float, metavar="SECONDS",
+                    help="seconds a client has to send a request body before it gets 408 (default 30)")
     listen = commands.add_parser(
         "listen", help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
@@ -113,20 +125,29 @@ def listen(args: argparse.Namespace) -> int:
 def _config(args: argparse.Namespace) -> Config:
     settings = {"clock": "realtime", **from_env()}
     flags = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
-    if "scenarios" in flags:
-        flags["scenarios"] = tuple(flags["scenarios"])
+    for name in ("scenarios", "allowed_hosts"):
+        if name in flags:
+            flags[name] = tuple(flags[name])
     return Config(**{**settings, **flags})
 
 
-def _banner(config: Config, base_url: str, api_key: str, secret: str) -> str:
+def _banner(config: Config, base_url: str, api_key: str, secret: str, hosts: str, exposed: bool) -> str:
+    sink = f"{base_url}/_emulator/sinks/default"
     return "\n".join([
         f"CallingBox emulator {__version__} listening on {base_url}",
         f"  API key:                {api_key}",
         f"  default signing secret: {secret}",
         f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
+        f"  dialect:                callingbox; legacy calls {_on(config.legacy_calls)} (the prompt-based "
+        f"POST /v1/calls of SDK 0.1.0: --legacy-calls)",
+        f"  webhooks:               timeout {config.webhook_timeout:g} s; strict URLs {_on(config.strict_webhook_urls)}",
         *([f"  state file:             {config.state_file}"] if config.state_file else []),
-        f"  webhook sink:           {base_url}/_emulator/sinks/default  (use it as a webhook_url;",
-        f"                          read what arrived at GET {base_url}/_emulator/sinks/default)",
+        f"  webhook sink:           {sink}  (use it as a webhook_url;",
+        f"                          read what arrived at GET {sink})",
+        f"  Host names served:      {hosts} (more with --allowed-host)",
+        f"  control plane:          {base_url}/_emulator, "
+        + (f"header {TOKEN_HEADER}: {config.control_token}" if config.control_token else "no token (loopback only)"),
+        *(_exposure_warning(config, base_url, api_key) if exposed else []),
         "",
         f"  export CALLINGBOX_BASE_URL={base_url}",
         f"  export CALLINGBOX_API_KEY={api_key}",
@@ -135,8 +156,24 @@ def _banner(config: Config, base_url: str, api_key: str, secret: str) -> str:
     ])
 
 
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def _exposure_warning(config: Config, base_url: str, api_key: str) -> list[str]:
+    default_key = " (the well-known default: set --api-key)" if api_key == DEFAULT_API_KEY else ""
+    return [
+        "",
+        f"  WARNING: listening on {config.host}, beyond loopback: every host that reaches this port can use",
+        f"  the API with the key above{default_key}, and the control plane (reset, the clock, the state",
+        "  export with every key and secret) with the token above. Every /_emulator request needs it:",
+        f"      curl -H '{TOKEN_HEADER}: {config.control_token}' {base_url}/_emulator/orgs",
+    ]
+
+
 def up(args: argparse.Namespace) -> int:
     from emulator import server
+    from emulator.api.guard import describe_hosts, is_loopback, policy_for, with_token
     from emulator.api.state import load_state_file
     from emulator.runtime import Emulator
     from emulator.simulation.scenario import ScenarioError
@@ -148,6 +185,7 @@ def up(args: argparse.Namespace) -> int:
             raise ValueError(f"port {config.port} is out of range (0-65535)")
         if not config.state_interval >= 0:
             raise ValueError(f"state interval {config.state_interval} must be 0 or more seconds")
+        config = with_token(config)  # beyond loopback, the control plane needs a token
         emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
         if config.state_file:  # a file it cannot use stops it here, untouched
             load_state_file(emulator, config.state_file)
@@ -156,13 +194,15 @@ def up(args: argparse.Namespace) -> int:
         print(f"callingbox-emulator: {exc}", file=sys.stderr)
         return 2
     base_url = server.base_url_of(sock)
+    hosts = describe_hosts(policy_for(config, (sock.getsockname()[0], config.host)))
 
     def ready() -> None:
         # From the org itself: a loaded state file may have brought its own key and secret.
         org = emulator.default_org
-        print(_banner(config, base_url, org.api_key, org.default_signing_secret), flush=True)
+        print(_banner(config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
+              flush=True)
 
-    server.serve(emulator, sock, on_ready=ready)
+    server.serve(emulator, sock, on_ready=ready, host=config.host)
     return 0
 
 

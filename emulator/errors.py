@@ -35,6 +35,10 @@ class PayloadTooLarge(EmulatorError):
     """A request body over the size limit."""
 
 
+class RequestTimeout(EmulatorError):
+    """A request body that did not arrive in time (a stalled or trickling client)."""
+
+
 class UnsupportedMediaType(EmulatorError):
     """A body that is not JSON (or YAML where YAML is expected)."""
 

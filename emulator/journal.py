@@ -4,16 +4,32 @@ Bounded (a deque drops the oldest entry) so a long run never grows without
 limit, and cheap to write: bodies are kept as raw bytes, cut at 4 KiB, and
 only decoded when someone reads the journal. The HTTP capture lives in
 ``emulator/api/journal.py``; this module knows nothing of ASGI.
+
+Secrets never stay in it: API keys and signing secrets in kept bodies are
+replaced when the entry is added (request headers are not kept at all).
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterator
 
 BODY_LIMIT = 4096  # bytes of each request and response body kept
 DEFAULT_SIZE = 1000  # entries kept
+REDACTED = b'"[redacted]"'
+# A JSON member whose name ends in "secret" or "api_key" (secret, signing_secret,
+# default_signing_secret, api_key), its string value up to the closing quote, or
+# to the end where the kept body was cut in the middle of it.
+SECRET_MEMBER = re.compile(rb'("[A-Za-z_]*(?:secret|api_key)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)')
+
+
+def redact(body: bytes) -> bytes:
+    """``body`` with the value of every secret member replaced by "[redacted]"."""
+    if b"secret" not in body and b"api_key" not in body:  # the common case: one scan, no regex
+        return body
+    return SECRET_MEMBER.sub(lambda m: m.group(1) + REDACTED, body)
 
 
 @dataclass(slots=True)
@@ -32,16 +48,20 @@ class Entry:
     duration_ms: float = 0.0  # real time, injected latency included
     fault_id: str | None = None  # the injected fault that acted on it
     error: str | None = None
+    request_cut: bool = False  # the kept body is only the first BODY_LIMIT bytes
+    response_cut: bool = False
 
     def keep_request(self, chunk: bytes) -> None:
         self.request_bytes += len(chunk)
         room = BODY_LIMIT - len(self.request_body)
+        self.request_cut = self.request_cut or len(chunk) > room
         if room > 0:
             self.request_body += chunk[:room]
 
     def keep_response(self, chunk: bytes) -> None:
         self.response_bytes += len(chunk)
         room = BODY_LIMIT - len(self.response_body)
+        self.response_cut = self.response_cut or len(chunk) > room
         if room > 0:
             self.response_body += chunk[:room]
 
@@ -60,6 +80,7 @@ class Journal:
         return Entry(self.total, method, path, query, received_at, org_id)
 
     def add(self, entry: Entry) -> None:
+        entry.request_body, entry.response_body = redact(entry.request_body), redact(entry.response_body)
         self._entries.append(entry)
 
     def find(self, limit: int, method: str | None = None, path_prefix: str | None = None,

@@ -14,11 +14,15 @@ import threading
 from typing import Any, AsyncIterator, Callable, Coroutine, Iterator, Self
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from emulator.api import state
+from emulator.api import guard, state
 from emulator.api.app import create_app
 from emulator.api.faults import QUIET_DROPS
 from emulator.runtime import Emulator
+
+TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                  b"content-length: 54\r\n\r\n{\"error\": \"request headers not received in time; closing\"}")
 
 
 class PortInUse(Exception):
@@ -115,26 +119,83 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+class _HeaderDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    """uvicorn's protocol with a deadline for each request's headers, which uvicorn lacks: a
+    connection that opens and sends nothing, or trickles its headers (slowloris), would stay
+    open for ever and hold a file descriptor. The deadline runs from the connection (or the
+    first byte of the next request on a kept-alive one) until the headers are complete;
+    bodies have their own deadline in the app (http.body_bytes)."""
+
+    header_timeout = 10.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._deadline: asyncio.TimerHandle | None = None
+        self._partial = False
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is None or self.cycle.response_complete:  # between requests: the next one's headers began
+            self._partial = True
+            if self._deadline is None:
+                self._arm()
+        else:
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline, self._partial = None, False
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            if self._partial:  # a client that started a request gets a reason; an idle one is just closed
+                self.transport.write(TIMEOUT_ANSWER)
+            self.transport.close()
+
+
+def _protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    return type("HTTPProtocol", (_HeaderDeadline,), {"header_timeout": header_timeout})
+
+
 def base_url_of(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning") -> uvicorn.Server:
-    app = create_app(emulator, lifespan=lifespan_for(emulator))
+def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning",
+                host: str | None = None) -> uvicorn.Server:
+    """``host``: the name the socket was bound for (served as a Host name besides its address).
+    Bound beyond loopback with no control token set, one is generated: ``server.control_token``."""
+    policy = guard.policy_for(emulator.config, (sock.getsockname()[0], *([host] if host else [])))
+    app = create_app(emulator, lifespan=lifespan_for(emulator), policy=policy)
     # Webhooks to the emulator's own sinks go straight to the app, no socket.
     base_url = base_url_of(sock)
     emulator.transport.mount(base_url, app)
     if base_url.startswith("http://127.0.0.1:"):
         emulator.transport.mount(base_url.replace("127.0.0.1", "localhost"), app)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
+                            http=_protocol(emulator.config.header_timeout))
     logging.getLogger("uvicorn.error").addFilter(QUIET_DROPS)  # an injected drop is not an error
-    return _Server(config)
+    server = _Server(config)
+    server.control_token = policy.token  # type: ignore[attr-defined]
+    return server
 
 
-def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None) -> None:
+def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None,
+          host: str | None = None) -> None:
     """Blocking. Ctrl-C and SIGTERM stop it cleanly (uvicorn handles both)."""
-    server = make_server(emulator, sock)
+    server = make_server(emulator, sock, host=host)
+    _more_files()
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -146,6 +207,20 @@ def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] 
 
     gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection
     _run(server, main())
+
+
+def _more_files() -> None:
+    """Raise the soft open-files limit to the hard one (as Go programs do): at a 1,024 default,
+    a burst of idle connections would leave no descriptor for the next real request."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform, or not allowed: keep the limit
+        pass
 
 
 def _run(server: uvicorn.Server, main: Coroutine[Any, Any, None]) -> None:
@@ -213,3 +288,8 @@ class ServerThread(AppThread):
 
     def _make_server(self, app: Any) -> uvicorn.Server:
         return make_server(self.emulator, self._sock)
+
+    @property
+    def control_token(self) -> str | None:
+        """The token the control plane requires (None on loopback unless the config sets one)."""
+        return self._server.control_token  # type: ignore[attr-defined, no-any-return]

@@ -9,12 +9,14 @@ from starlette.middleware import Middleware
 
 from emulator.api import agents, calls, control, faults, journal, numbers, observe, simulation, spec, state, webhooks
 from emulator.api.errors import HANDLERS
+from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.runtime import Emulator
 
 
-def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
+def create_app(emulator: Emulator, lifespan: Any = None, policy: Policy | None = None) -> Starlette:
     """The app over ``emulator``. ``lifespan`` (the server's) drives realtime jobs;
-    in-process use needs none, since tests move the clock themselves."""
+    in-process use needs none, since tests move the clock themselves. ``policy``: what
+    the server trusts (Host names, token); the default is in-process use's."""
     app = Starlette(
         lifespan=lifespan,
         # Starlette tries routes in order (~1 µs each): the most polled ones, calls, go first.
@@ -23,8 +25,10 @@ def create_app(emulator: Emulator, lifespan: Any = None) -> Starlette:
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes,
         ],
+        # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.
-        middleware=[Middleware(journal.JournalMiddleware, emulator=emulator),
+        middleware=[Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
+                    Middleware(journal.JournalMiddleware, emulator=emulator),
                     Middleware(faults.FaultMiddleware, emulator=emulator)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )

@@ -13,6 +13,7 @@ STATUS = {
     errors.Unauthorized: 401,
     errors.InsufficientCredits: 402,
     errors.NotFound: 404,
+    errors.RequestTimeout: 408,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.ProviderRefused: 502,
@@ -25,7 +26,9 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 async def on_emulator_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.EmulatorError)
-    return error_response(STATUS.get(type(exc), 400), exc.message)
+    status = STATUS.get(type(exc), 400)
+    # After a 408 the rest of the body may still come: close rather than read it as a request.
+    return error_response(status, exc.message, {"connection": "close"} if status == 408 else None)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

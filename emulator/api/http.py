@@ -6,6 +6,7 @@ the same way.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -18,7 +19,7 @@ from starlette.routing import Route
 
 from emulator.api.wire.common import UUID_PATTERN
 from emulator.domain.store import Org
-from emulator.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from emulator.errors import InvalidRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from emulator.runtime import Emulator
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,17 +41,23 @@ def respond(model: BaseModel, status: int = 200) -> Response:
 
 
 async def body_bytes(request: Request, limit: int | None = None) -> bytes:
-    """The raw body, refused (413) once it passes ``limit`` (default: the API's 1 MiB)."""
-    limit = emulator(request).config.max_body_bytes if limit is None else limit
+    """The raw body, refused (413) once it passes ``limit`` (default: the API's 1 MiB), and
+    (408) when it takes longer than the body timeout of real time to arrive."""
+    config = emulator(request).config
+    limit = config.max_body_bytes if limit is None else limit
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(config.body_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"request body not received within {config.body_timeout:g} s") from None
     return b"".join(chunks)
 
 

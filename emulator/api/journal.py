@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,7 +76,11 @@ class JournalMiddleware:
             await self.app(scope, receive_, send_)
         except BaseException as exc:
             # Not started: the server error middleware answers 500. Started: the
-            # connection is closed mid-answer, so the client got no status.
+            # connection is closed mid-answer, so the client got no status. A client
+            # that left mid-body gets nothing either (the guard ends it quietly).
+            if isinstance(exc, ClientDisconnect):
+                entry.status, entry.error = None, "the client disconnected before its request body was complete"
+                raise
             if entry.status is None:
                 entry.status = 500
             elif not complete:
@@ -114,9 +118,9 @@ class EntryList(BaseModel):
 def entry_out(entry: Entry) -> EntryOut:
     fields: dict[str, Any] = {
         "request_body": entry.request_body.decode("utf-8", "replace"),
-        "request_body_truncated": entry.request_bytes > len(entry.request_body),
+        "request_body_truncated": entry.request_cut,
         "response_body": entry.response_body.decode("utf-8", "replace"),
-        "response_body_truncated": entry.response_bytes > len(entry.response_body),
+        "response_body_truncated": entry.response_cut,
     }
     for name in ("seq", "method", "path", "query", "status", "received_at", "duration_ms", "org_id", "fault_id",
                  "error"):

@@ -17,7 +17,7 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # name or IPv4 address, a port from 0 to 65535, then printable ASCII. Everything it
 # accepts also splits cleanly below, so the contract and the check agree exactly.
 URL = re.compile(
-    r"^https?://[A-Za-z0-9._-]+"
+    r"^https?://([A-Za-z0-9._-]+|\[::1\])"  # [::1]: the emulator's own sink URL when bound to ::1
     r"(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
     r"([/?#][!-~]*)?$"
 )
