@@ -51,10 +51,10 @@ class Agents:
             raise InvalidRequest("primary_number_id: must be one of number_ids")
         numbers = [self._owned_number(org, "number_ids", n) for n in number_ids]
         now = self.ctx.clock.now()
-        agent = Agent(id=self.ctx.ids.uuid(), org_id=org.id, user_id=org.user_id, created_at=now,
-                      updated_at=now, **fields)
+        agent = Agent(id="", org_id=org.id, user_id=org.user_id, created_at=now, updated_at=now, **fields)
         for number in numbers:
             self._check_attachable(agent, number)
+        agent.id = self.ctx.ids.uuid()  # drawn only once nothing can refuse it: same seed, same ids
         org.agents.add(agent)
         for number in numbers:
             self._attach(agent, number)
@@ -102,6 +102,7 @@ class Agents:
 
     def set_primary(self, org: Org, agent_id: str, number_id: str) -> Agent:
         agent = self._live(org, agent_id)
+        self._owned_number(org, "number_id", number_id)
         if number_id not in agent.number_ids:
             raise InvalidRequest(
                 f"number_id: number {number_id} is not attached to agent {agent_id}; attach it first"
@@ -117,9 +118,10 @@ class Agents:
         return agent
 
     def _owned_number(self, org: Org, field: str, number_id: str) -> Number:
+        # Another org's number answers like one that does not exist: 404, as in a path.
         number = org.numbers.get(number_id)
         if number is None:
-            raise InvalidRequest(f"{field}: number {number_id} not found")
+            raise NotFound(f"{field}: number {number_id} not found")
         return number
 
     def _check(self, fields: dict[str, Any]) -> None:

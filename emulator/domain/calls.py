@@ -30,8 +30,9 @@ LEGACY_DEFAULT_PROMPT = "Hello from CallingBox."
 # Every field of a call, in __init__ order: Call(*_CALL_FIELDS(call)) is a shallow copy.
 _CALL_FIELDS = attrgetter(*(f.name for f in dataclass_fields(Call) if f.init))
 
-# Chooses how a call will go before it is kept; may raise (a refused dispatch).
-Planner = Callable[[Call, "str | None"], None]
+# Chooses how a call will go before it is kept; may raise (a refused dispatch, an unknown
+# scenario). Returns what starts the call once it is kept.
+Planner = Callable[[Call, "str | None"], Callable[[], None]]
 
 
 def render_prompt(persona: str | None, instructions: str | None) -> str:
@@ -64,14 +65,15 @@ class Calls:
         webhook_url = fields.get("webhook_url")
         if webhook_url is not None:
             check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
-        instructions = fields.get("instructions") or agent.instructions
+        # Present means present: even "" replaces the agent's instructions (docs: "replaces", no merge).
+        instructions = fields["instructions"] if "instructions" in fields else agent.instructions
         return self._place(org, scenario, Call(
             id="", org_id=org.id, agent_id=agent.id, to_number=to, from_number=from_number,
             direction="outbound", persona=agent.persona, instructions=instructions,
             prompt=render_prompt(agent.persona, instructions), language=agent.language,
             context=fields.get("context") or {}, metadata=fields.get("metadata") or {},
             returns=copy.deepcopy(agent.returns) if agent.returns else {},
-            tools=copy.deepcopy(agent.tools) if agent.tools else None,
+            tools=copy.deepcopy(agent.tools),  # the agent's as they are: [] stays [], null stays null
             voicemail_action=agent.voicemail_action,
             webhook_url=webhook_url or agent.webhook_url, created_at=0.0, updated_at=0.0,
         ))
@@ -118,7 +120,7 @@ class Calls:
             return self._place(org, scenario, Call(
                 **common, agent_id=agent.id, persona=agent.persona, instructions=agent.instructions,
                 prompt=render_prompt(agent.persona, agent.instructions), language=agent.language,
-                returns=copy.deepcopy(agent.returns), tools=copy.deepcopy(agent.tools) or None,
+                returns=copy.deepcopy(agent.returns), tools=copy.deepcopy(agent.tools),
                 voicemail_action=agent.voicemail_action, webhook_url=agent.webhook_url,
             ))
         if number.inbound_enabled:
@@ -159,16 +161,19 @@ class Calls:
 
     def _place(self, org: Org, scenario: str | None, call: Call) -> Call:
         self._reserve(org)
-        call.id = self.ctx.ids.uuid()
         call.created_at = call.updated_at = self.ctx.clock.now()
         call.hold_milli_cents = CALL_HOLD_MILLI_CENTS
         try:
-            if self.planner is not None:
-                self.planner(call, scenario)
+            start = self.planner(call, scenario) if self.planner is not None else None
         except Exception:
             org.held_milli_cents -= CALL_HOLD_MILLI_CENTS
             raise
+        # Randomness is drawn only for a call that is kept, so refused requests never move
+        # the seeded stream: same seed, same ids, however many negative tests ran before.
+        call.id = self.ctx.ids.uuid()
         org.calls.add(call)
+        if start is not None:
+            start()
         self.publish("call.queued", call)
         return call
 

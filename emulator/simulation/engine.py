@@ -38,13 +38,17 @@ class Engine:
         self.calls = calls
         self.registry = registry
 
-    def plan(self, call: Call, header: str | None) -> None:
-        """Called at dispatch, before the call is kept: choose, maybe refuse, schedule."""
+    def plan(self, call: Call, header: str | None) -> Callable[[], None]:
+        """Called at dispatch, before the call is kept: choose, maybe refuse. Draws nothing
+        from the seeded stream; the returned start() does, once the call is kept."""
         scenario = self.registry.choose(call, self._agent_name(call), header)
         if scenario.outcome == "dispatch_refused":
             detail = scenario.error.message if scenario.error and scenario.error.message else None
             raise ProviderRefused(detail or "The telephony provider could not place the call.")
         call.scenario = scenario.name
+        return lambda: self._start(call, scenario)
+
+    def _start(self, call: Call, scenario: Scenario) -> None:
         seed = self.ctx.ids.random.getrandbits(32)
         self._after(DIAL_DELAY, self._initiate, call, scenario, seed)
 

@@ -133,7 +133,6 @@ async def test_returns_accepts_the_three_type_hints(client: httpx.AsyncClient, h
         ({"tools": {"type": "http"}}, ("tools",)),
         ({"number_ids": "abc"}, ("number_ids",)),
         ({"number_ids": ["pn_abc123"]}, ("number_ids",)),
-        ({"number_ids": [new_id()]}, ("number_ids", "not found")),
         ({"primary_number_id": 5}, ("primary_number_id",)),
         ({"color": "blue"}, ("color", "not a known field")),
     ],
@@ -411,7 +410,6 @@ async def test_outbound_agents_share_numbers(client: httpx.AsyncClient, api: Any
     "body, needles",
     [
         ({}, ("number_id", "required")),
-        ({"number_id": new_id()}, ("number_id", "not found")),
         ({"number_id": "pn_xyz789"}, ("number_id",)),
         ({"number_id": None}, ("number_id",)),
         ({"number_id": "{n}", "set_as_primary": "yes"}, ("set_as_primary", "boolean")),
@@ -486,9 +484,19 @@ async def test_set_primary_must_be_attached(client: httpx.AsyncClient, api: Any)
     spare = await api.buy_number()
     path = f"/v1/agents/{agent['id']}/primary-number"
     error_of(await client.put(path, json={"number_id": spare["id"]}), 400, "number_id", "not attached")
-    error_of(await client.put(path, json={"number_id": new_id()}), 400, "number_id")
+    error_of(await client.put(path, json={"number_id": new_id()}), 404, "number_id", "not found")
     error_of(await client.put(path, json={}), 400, "number_id", "required")
     error_of(await client.put(path, json={"number_id": spare["id"], "x": 1}), 400, "x")
     error_of(await client.put(path), 400, "body")
     assert await api.ok("GET", f"/v1/agents/{agent['id']}") == agent
     error_of(await client.put(f"/v1/agents/{new_id()}/primary-number", json={"number_id": spare["id"]}), 404, "agent")
+
+
+async def test_an_unknown_number_in_a_body_is_404_like_in_a_path(client: httpx.AsyncClient, api: Any) -> None:
+    agent = await api.agent(numbers=0)
+    missing = new_id()
+    error_of(await create(client, number_ids=[missing]), 404, f"number_ids: number {missing} not found")
+    error_of(await client.post(f"/v1/agents/{agent['id']}/numbers", json={"number_id": missing}),
+             404, f"number_id: number {missing} not found")
+    listed = (await page(client, "/v1/agents"))["data"]
+    assert [(a["id"], a["number_ids"] if "number_ids" in a else a["numbers"]) for a in listed] == [(agent["id"], [])]

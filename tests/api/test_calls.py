@@ -85,7 +85,9 @@ async def test_dispatch_answers_201_with_the_call_as_dispatched(client: httpx.As
 async def test_dispatch_of_a_bare_agent(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent()
     call = (await post_call(client, agent["id"])).json()
-    assert (call["persona"], call["instructions"], call["returns"], call["tools"]) == (None, None, {}, None)
+    # The agent's tools as they are: a bare agent has `tools: []`, and so do its calls.
+    assert agent["tools"] == []
+    assert (call["persona"], call["instructions"], call["returns"], call["tools"]) == (None, None, {}, [])
     assert (call["language"], call["webhook_url"], call["webhook_status"]) == ("en", None, "none")
     # No persona: the prompt is rendered from the default persona.
     assert isinstance(call["prompt"], str) and len(call["prompt"]) > 20

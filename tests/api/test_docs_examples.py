@@ -94,3 +94,23 @@ async def test_legacy_calls_take_the_docs_numbers(legacy: httpx.AsyncClient) -> 
     r = await legacy.post("/v1/calls", json={"to": "+15551234567", "prompt": "Hello", "from_number": "+15559876543"})
     assert r.status_code == 201, r.text
     assert (r.json()["to_number"], r.json()["from_number"]) == ("+15551234567", "+15559876543")
+
+
+async def test_present_instructions_replace_the_agents_even_when_empty(client: httpx.AsyncClient, api: Any) -> None:
+    """Docs (outbound-calls): a per-call `instructions` replaces the agent's, no merge."""
+    agent = await api.agent(persona="You are Sam.", instructions="Confirm the appointment.")
+    emptied = await api.call(agent["id"], instructions="")
+    assert (emptied["instructions"], emptied["prompt"]) == ("", "You are Sam.")
+    absent = await api.call(agent["id"])
+    assert absent["instructions"] == "Confirm the appointment."
+    assert absent["prompt"] == "You are Sam.\n\nConfirm the appointment."
+    error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006",
+                                                  "instructions": None}), 400, "instructions", "null")
+
+
+async def test_calls_carry_the_agents_tools_as_they_are(api: Any) -> None:
+    tools = [{"type": "builtin", "name": "end_call"}]
+    for given in ([], tools):
+        agent = await api.agent(tools=given)
+        assert agent["tools"] == given
+        assert (await api.call(agent["id"]))["tools"] == given

@@ -1,7 +1,8 @@
 """Org isolation: org B never sees, reads, changes or uses org A's rows.
 
-Another org's id answers exactly like an id that does not exist: 404 in a path,
-400 when a request body (or a list cursor) refers to it. Never 403.
+Another org's id answers exactly like an id that does not exist: 404 in a path or
+when a request body names it (agent_id, number_id, number_ids); 400 for a list
+cursor, which is a position, not a resource. Never 403.
 """
 
 from __future__ import annotations
@@ -118,12 +119,12 @@ async def test_another_orgs_rows_cannot_be_used_in_bodies(
     error_of(await b.post("/v1/calls", json={"agent_id": w["agent"]["id"], "to": MAGIC_TO}), 404, "not found")
     # A's numbers cannot go on B's agents, at creation or later.
     error_of(await b.post("/v1/agents", json={"name": "x", "type": "outbound", "number_ids": [w["number"]["id"]]}),
-             400, "number_ids", "not found")
+             404, "number_ids", "not found")
     b_agent = await org_b.api.agent()
     error_of(await b.post(f"/v1/agents/{b_agent['id']}/numbers", json={"number_id": w["number"]["id"]}),
-             400, "number_id", "not found")
+             404, "number_id", "not found")
     error_of(await b.put(f"/v1/agents/{b_agent['id']}/primary-number", json={"number_id": w["number"]["id"]}),
-             400, "number_id")
+             404, "number_id", "not found")
     error_of(await b.delete(f"/v1/agents/{b_agent['id']}/numbers/{w['number']['id']}"), 404, "not attached")
     # ...nor be B's caller ID, nor be bought again.
     error_of(await b.post("/v1/calls", json={"agent_id": b_agent["id"], "to": MAGIC_TO,
