@@ -29,7 +29,7 @@ async def list_agents(request: Request) -> Response:
     kind = http.query_choice(request, "type", ("inbound", "outbound"))
     archived = http.query_choice(request, "include_archived", ("true", "false")) == "true"
     rows, more = org.agents.page(
-        **http.page_params(request),
+        **http.page_params(request, filters=("type", "include_archived")),
         where=lambda a: (kind is None or a.type == kind) and (archived or a.archived_at is None),
     )
     return http.respond(AgentPage(data=[agent_out(org, a) for a in rows], has_more=more))

@@ -16,6 +16,9 @@ from emulator.errors import InvalidRequest, NotFound
 
 CallPage = Page[wire.Call]
 SCENARIO_HEADER = "callingbox-emulator-scenario"
+CALL_FILTERS = ("status", "agent_id", "direction")
+CALL_STATUSES = ("queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled",
+                 "failed")
 
 
 def call_out(call: Call) -> wire.Call:
@@ -54,8 +57,16 @@ def _dispatch(request: Request, org: Org, raw: dict[str, Any], scenario: str | N
 
 
 async def list_calls(request: Request) -> Response:
+    """Newest first. ``status``, ``agent_id`` and ``direction`` filter (an emulator extension:
+    the docs offer these filters in the dashboard only)."""
     org = http.org(request)
-    rows, more = org.calls.page(**http.page_params(request))
+    cursor = http.page_params(request, filters=CALL_FILTERS)
+    status = http.query_choice(request, "status", CALL_STATUSES)
+    agent_id = http.query_id(request, "agent_id")
+    direction = http.query_choice(request, "direction", ("inbound", "outbound"))
+    wanted = {k: v for k, v in (("status", status), ("agent_id", agent_id), ("direction", direction)) if v}
+    where = (lambda c: all(getattr(c, k) == v for k, v in wanted.items())) if wanted else None
+    rows, more = org.calls.page(**cursor, where=where)
     return http.respond(CallPage(data=[call_out(c) for c in rows], has_more=more))
 
 

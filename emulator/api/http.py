@@ -174,7 +174,27 @@ def query_id(request: Request, name: str) -> str | None:
     return raw
 
 
-def page_params(request: Request, default: int = 25, high: int = 100) -> dict[str, Any]:
+PAGE_PARAMS = ("limit", "starting_after", "ending_before")
+
+
+def only_params(request: Request, *known: str) -> None:
+    """Refuse a query parameter the route does not know, or one given twice: a
+    misspelt filter silently ignored would answer the wrong rows."""
+    names = request.query_params.keys()
+    unknown = sorted({n for n in names if n not in known})
+    if unknown:
+        raise InvalidRequest(
+            f"unknown query parameter{'s' * (len(unknown) > 1)} {', '.join(unknown)}; "
+            f"this list takes {', '.join(known)}"
+        )
+    repeated = sorted({n for n in names if len(request.query_params.getlist(n)) > 1})
+    if repeated:
+        raise InvalidRequest(f"{repeated[0]}: given more than once; send it once")
+
+
+def page_params(request: Request, default: int = 25, high: int = 100, filters: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The cursor parameters of a list, once every parameter is known (``filters`` are the list's own)."""
+    only_params(request, *PAGE_PARAMS, *filters)
     return {
         "limit": query_int(request, "limit", default, 1, high),
         "starting_after": query_id(request, "starting_after"),

@@ -27,6 +27,7 @@ async def list_numbers(request: Request) -> Response:
 
 async def search_available_numbers(request: Request) -> Response:
     http.org(request)
+    http.only_params(request, "country_code", "area_code", "number_type", "limit")
     found = http.emulator(request).services.numbers.available(
         country_code=request.query_params.get("country_code", "US"),
         area_code=request.query_params.get("area_code"),

@@ -70,7 +70,7 @@ async def rotate_webhook_secret(request: Request) -> Response:
 async def list_webhook_deliveries(request: Request) -> Response:
     org = http.org(request)
     rows, more = http.emulator(request).services.deliveries.page(
-        org, **http.page_params(request, default=50, high=200),
+        org, **http.page_params(request, default=50, high=200, filters=("endpoint_id", "call_id", "status")),
         endpoint_id=http.query_id(request, "endpoint_id"), call_id=http.query_id(request, "call_id"),
         status=http.query_choice(request, "status", DELIVERY_STATUSES),
     )
