@@ -1,0 +1,205 @@
+"""`up` as a real subprocess: beyond loopback the control plane needs the token the banner prints;
+the new options (--allowed-host, --control-token, --webhook-timeout) and their environment
+variables; `--host ::1` prints a sink URL the emulator accepts; the banner says what is on."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+import pytest
+
+KEY = "sk_test_emulator"
+BANNER_TIMEOUT = 30.0
+
+
+@dataclass
+class Up:
+    proc: subprocess.Popen[str]
+    banner: str
+
+    def find(self, pattern: str) -> str:
+        found = re.search(pattern, self.banner, re.MULTILINE)
+        assert found, f"{pattern!r} not in the banner:\n{self.banner}"
+        return found.group(1)
+
+    @property
+    def port(self) -> int:
+        return int(self.find(r"listening on http://\S+:(\d+)$"))
+
+    @property
+    def local(self) -> str:
+        """A loopback URL of the server, whatever it is bound to."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.put(line)
+    lines.put(None)
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Callable[..., Up]]:
+    started: list[subprocess.Popen[str]] = []
+    pumps: list[threading.Thread] = []
+
+    def start(*args: str, **env: str) -> Up:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
+        stderr = tmp_path / f"stderr-{len(started)}.txt"
+        with stderr.open("w") as sink:  # a file: a full pipe would block the server
+            proc = subprocess.Popen([sys.executable, "-m", "emulator", "up", "--port", "0", *args],
+                                    stdout=subprocess.PIPE, stderr=sink, text=True, env={**clean, **env})
+        started.append(proc)
+        lines: queue.Queue[str | None] = queue.Queue()
+        pumps.append(threading.Thread(target=_pump, args=(proc, lines), daemon=True))
+        pumps[-1].start()
+        seen: list[str] = []
+        deadline = time.monotonic() + BANNER_TIMEOUT
+        while not any(line.startswith("Ctrl-C to stop") for line in seen):
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no banner within {BANNER_TIMEOUT} s: {seen}") from None
+            if line is None:
+                raise AssertionError(f"exited before the banner: {seen} {stderr.read_text()}")
+            seen.append(line.rstrip("\n"))
+        return Up(proc, "\n".join(seen))
+
+    yield start
+    for proc in started:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pump in pumps:
+        pump.join(10)  # it has read to the end: the process is gone
+    for proc in started:
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _error(r: httpx.Response, status: int, needle: str) -> None:
+    assert r.status_code == status, r.text
+    assert set(r.json()) == {"error"} and needle in r.json()["error"], r.text
+
+
+def test_beyond_loopback_the_control_plane_needs_the_banners_token(up: Callable[..., Up]) -> None:
+    server = up("--host", "0.0.0.0")
+    token = server.find(r"X-Emulator-Token: (\S+)$")
+    assert "WARNING" in server.banner and "beyond loopback" in server.banner
+    assert "well-known default" in server.banner  # the API key anyone can guess
+    base, secret = server.local, server.find(r"default signing secret:\s+(\S+)")
+    for method, path in [("GET", "/_emulator/orgs"), ("GET", "/_emulator/state"), ("POST", "/_emulator/reset"),
+                         ("POST", "/_emulator/clock/step"), ("GET", "/_emulator/requests")]:
+        for headers in ({}, {"X-Emulator-Token": "guess"}, {"X-Emulator-Token": token[:-1]}):
+            r = httpx.request(method, base + path, headers=headers, timeout=10)
+            _error(r, 401, "X-Emulator-Token")
+            assert KEY not in r.text and secret not in r.text
+    orgs = httpx.get(base + "/_emulator/orgs", headers={"X-Emulator-Token": token}, timeout=10)
+    assert orgs.status_code == 200 and orgs.json()["data"][0]["api_key"] == KEY
+    # Not gated: liveness probes, webhook receivers (other services post to sinks), and the API (it has keys).
+    assert httpx.get(base + "/_emulator/health", timeout=10).status_code == 200
+    assert httpx.post(base + "/_emulator/sinks/default", json={"x": 1}, timeout=10).status_code == 200
+    assert httpx.get(base + "/v1/numbers", headers={"Authorization": f"Bearer {KEY}"}, timeout=10).status_code == 200
+
+
+def test_the_token_is_unguessable_even_from_the_seed(up: Callable[..., Up]) -> None:
+    first = up("--host", "0.0.0.0", "--seed", "7").find(r"X-Emulator-Token: (\S+)$")
+    second = up("--host", "0.0.0.0", "--seed", "7").find(r"X-Emulator-Token: (\S+)$")
+    assert first != second
+    assert len(first) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", first)
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_fixed_token_is_required_even_on_loopback(up: Callable[..., Up], how: str) -> None:
+    token = "correct-horse-battery-staple"
+    server = up("--control-token", token) if how == "flag" else up(CALLINGBOX_EMULATOR_CONTROL_TOKEN=token)
+    assert server.find(r"X-Emulator-Token: (\S+)$") == token
+    assert "WARNING" not in server.banner
+    _error(httpx.post(server.local + "/_emulator/reset", timeout=10), 401, "X-Emulator-Token")
+    r = httpx.post(server.local + "/_emulator/reset", headers={"X-Emulator-Token": token}, timeout=10)
+    assert r.status_code == 200, r.text
+
+
+def test_on_loopback_there_is_no_token_and_no_warning(up: Callable[..., Up]) -> None:
+    server = up()
+    assert "no token (loopback only)" in server.banner and "WARNING" not in server.banner
+    assert "X-Emulator-Token:" not in server.banner
+    assert httpx.get(server.local + "/_emulator/orgs", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_allowed_hosts_from_the_flag_or_the_environment(up: Callable[..., Up], how: str) -> None:
+    if how == "flag":
+        server = up("--allowed-host", "emulator.internal", "--allowed-host", "ci-runner")
+    else:
+        server = up(CALLINGBOX_EMULATOR_ALLOWED_HOSTS="emulator.internal, ci-runner")
+    assert "emulator.internal" in server.find(r"Host names served:\s+(.*)$")
+    for host, status in [("emulator.internal", 200), (f"ci-runner:{server.port}", 200), ("evil.example", 403)]:
+        r = httpx.get(server.local + "/_emulator/orgs", headers={"Host": host}, timeout=10)
+        assert r.status_code == status, (host, r.text)
+
+
+def _call_with_webhooks(base: str, webhook_url: str, headers: dict[str, str] | None = None) -> None:
+    """An endpoint for every event at ``webhook_url``, then one busy call run to its end (manual clock):
+    run_until_idle returns once the attempts it started are answered or have failed."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as api:
+        r = api.post("/v1/webhook_endpoints", json={"url": webhook_url})
+        assert r.status_code == 201, r.text
+        phone = api.get("/v1/numbers/available", params={"area_code": "415", "limit": 1}).json()[0]["phone_number"]
+        number = api.post("/v1/numbers/purchase", json={"phone_number": phone}).json()
+        agent = api.post("/v1/agents", json={"name": "A", "type": "outbound", "number_ids": [number["id"]]}).json()
+        assert api.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550001"}).status_code == 201
+        # Ten virtual seconds: the call's end and its first attempts, before any retry is due.
+        r = api.post("/_emulator/clock/run_until_idle", json={"max_seconds": 10}, headers=headers or {})
+        assert r.status_code == 200, r.text
+
+
+def test_the_ipv6_loopback_sink_url_the_banner_prints_is_accepted(up: Callable[..., Up]) -> None:
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.fail("this machine has no IPv6; the test needs ::1")
+    server = up("--host", "::1", "--clock", "manual")
+    sink = server.find(r"webhook sink:\s+(\S+)")
+    base = server.find(r"listening on (\S+)$")
+    assert re.fullmatch(r"http://\[::1\]:\d+/_emulator/sinks/default", sink), sink
+    _call_with_webhooks(base, sink)
+    got = httpx.get(sink, timeout=10).json()["data"]
+    assert [item["event_type"] for item in got][:2] == ["call.queued", "call.busy"]
+
+
+def test_webhook_timeout_flag(up: Callable[..., Up]) -> None:
+    hanging = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    try:
+        server = up("--clock", "manual", "--webhook-timeout", "1.5")
+        assert "timeout 1.5 s" in server.banner
+        _call_with_webhooks(server.local, f"http://127.0.0.1:{hanging.getsockname()[1]}/hook")
+        attempts = httpx.get(server.local + "/_emulator/deliveries", timeout=10).json()["data"]
+        errors = [a["error"] for a in attempts if a["error"]]
+        assert errors and all("1.5 s" in e for e in errors), attempts
+    finally:
+        hanging.close()
+
+
+@pytest.mark.parametrize("args, says", [((), "legacy calls off"), (("--legacy-calls",), "legacy calls on"),
+                                        (("--strict-webhook-urls",), "strict URLs on")])
+def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...], says: str) -> None:
+    server = up(*args)
+    assert says in server.banner
+    assert re.search(r"^\s+dialect:\s+callingbox", server.banner, re.MULTILINE)

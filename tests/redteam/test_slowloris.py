@@ -1,0 +1,215 @@
+"""Slow and vanishing clients on real sockets: headers and bodies have read deadlines, so idle and
+half-sent connections cannot pile up and starve real requests; a client that leaves mid-body is
+not a server error (no traceback in the log)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from emulator.config import Config
+from emulator.runtime import Emulator
+from emulator.server import ServerThread
+
+KEY = "sk_test_emulator"
+TIMEOUT = 1.5  # the server's header and body timeouts in these tests
+DEADLINE = 30.0  # how long the test waits for what must happen (generous: the machine is shared)
+HALF = b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    with ServerThread(Emulator(Config(header_timeout=TIMEOUT, body_timeout=TIMEOUT))) as running:
+        yield running
+
+
+def _connect(server: ServerThread) -> socket.socket:
+    parts = urlsplit(server.base_url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (or DEADLINE passes: then fail)."""
+    sock.settimeout(DEADLINE)
+    answer = b""
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except TimeoutError:
+        raise AssertionError(f"the server kept the connection open for {DEADLINE} s; got {answer[:200]!r}") from None
+    return answer
+
+
+def test_half_sent_and_silent_connections_are_closed_while_real_requests_go_on(server: ServerThread) -> None:
+    opened = time.monotonic()
+    half = [_connect(server) for _ in range(40)]
+    silent = [_connect(server) for _ in range(20)]
+    for sock in half:
+        sock.sendall(HALF)
+    try:
+        # Meanwhile, real requests are answered at once (new connections, and the API).
+        for _ in range(5):
+            assert httpx.get(server.base_url + "/_emulator/health", timeout=10).status_code == 200
+        r = httpx.get(server.base_url + "/v1/numbers", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert r.status_code == 200
+        answers = [_read_until_closed(sock) for sock in half]
+        quiet = [_read_until_closed(sock) for sock in silent]
+        took = time.monotonic() - opened
+    finally:
+        for sock in half + silent:
+            sock.close()
+    for answer in answers:  # a client that began a request is told why
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+        assert b'"error"' in answer and b"headers" in answer
+    assert quiet == [b""] * len(silent)  # an idle one is just closed
+    assert took >= TIMEOUT * 0.9, f"closed after {took:.2f} s: before the timeout, not by it"
+
+
+def test_a_trickling_client_is_closed_at_the_deadline_however_often_it_sends(server: ServerThread) -> None:
+    sock = _connect(server)
+    started = time.monotonic()
+    sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\n")
+    sock.settimeout(0.2)  # the pace of the trickle: one header byte each time nothing came back
+    answer = b""
+    try:
+        while time.monotonic() - started < DEADLINE:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                sock.sendall(b"X")
+                continue
+            if not chunk:
+                break
+            answer += chunk
+        else:
+            raise AssertionError(f"a trickling client held the connection for {DEADLINE} s")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # closed while it was still sending
+    finally:
+        sock.close()
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+
+
+def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_request(server: ServerThread) -> None:
+    sock = _connect(server)
+    try:
+        sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 "), first[:200]
+        sock.sendall(HALF)
+        assert _read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
+    finally:
+        sock.close()
+
+
+def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> None:
+    before = httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json()
+    sock = _connect(server)
+    try:
+        sock.sendall(b"POST /_emulator/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"name\": \"Slo")
+        answer = _read_until_closed(sock)  # and closed: the rest of the body is not read as a request
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    body = answer.partition(b"\r\n\r\n")[2]
+    assert body.startswith(b'{"error":') and b"request body" in body
+    assert httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json() == before
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """`up` on a free port with short timeouts and a low soft open-files limit; its stderr in a file."""
+    stderr = tmp_path / "stderr.txt"
+
+    def low_limit() -> None:
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
+    with stderr.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "up", "--port", "0", "--header-timeout", str(TIMEOUT),
+             "--body-timeout", str(TIMEOUT)], stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+            preexec_fn=low_limit)
+    assert proc.stdout is not None
+    try:
+        banner = []
+        for line in proc.stdout:  # the banner, line by line; nothing else is printed there
+            banner.append(line)
+            if line.startswith("Ctrl-C to stop"):
+                break
+        else:
+            raise AssertionError(f"exited before the banner: {banner} {stderr.read_text()}")
+        base = next(line.split("listening on ")[1].strip() for line in banner if "listening on " in line)
+        yield base, stderr, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def _vanish(base: str, head: bytes) -> None:
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head)
+        # Wait until the server is reading the body (its answer would come after it), then leave.
+        sock.settimeout(0.3)
+        try:
+            sock.recv(1)
+        except TimeoutError:
+            pass
+
+
+def test_clients_that_vanish_or_stall_mid_body_leave_no_traceback(up: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, stderr, proc = up
+    heads = [
+        b"POST /v1/calls HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY.encode()
+        + b"\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"agent_id\": ",
+        b"POST /_emulator/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 500\r\n\r\n{\"na",
+        b"PUT /_emulator/state HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"ver\r\n",
+        b"POST /_emulator/sinks/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500\r\n\r\nhalf",
+    ]
+    for head in heads:
+        _vanish(base, head)
+    # A stalled body (408 after the timeout) and a half-sent header, abandoned.
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE) as stalled:
+        stalled.sendall(heads[1])
+        assert _read_until_closed(stalled).startswith(b"HTTP/1.1 408 ")
+    with socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE) as half:
+        half.sendall(HALF)
+        assert _read_until_closed(half).startswith(b"HTTP/1.1 408 ")
+    assert httpx.get(base + "/_emulator/health", timeout=10).status_code == 200
+    journal = httpx.get(base + "/_emulator/requests", timeout=10).json()["data"]
+    vanished = [e for e in journal if e["path"] == "/v1/calls"]
+    assert vanished and vanished[0]["status"] is None and "disconnected" in vanished[0]["error"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
+    log = stderr.read_text()
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+
+
+def test_up_raises_its_open_files_limit(up: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    """At a 1,024 (here: 256) soft limit a few hundred idle sockets would starve every real request."""
+    _, _, proc = up
+    limits = Path(f"/proc/{proc.pid}/limits").read_text()
+    soft, hard = next(line.split()[3:5] for line in limits.splitlines() if line.startswith("Max open files"))
+    assert soft == hard, limits
