@@ -90,7 +90,6 @@ CONFLICTS = re.compile("|".join([
     r"^use starting_after or ending_before, not both$",
     r"^area_code: applies to local numbers only$",
     r"^phone_number: \S+ is not available \(owned by (this|another) organization\)$",
-    r"^(number_ids|number_id): number \S+ not found$",
     r"^primary_number_id: must be one of number_ids$",
     r"^number \S+ \(\S+\) is already attached to inbound agent \S+; a number has at most one inbound agent$",
     r"^agent \S+ is archived$",
