@@ -2,12 +2,13 @@
 `callingbox-emulator up` in realtime mode at high speed, ~1,000 calls in flight, webhook receivers
 that fail 10 % of the time and sometimes time out, injected API faults; then checks and a summary.
 
-    python bench/soak.py [--seconds 60] [--rate 250] [--speed 50] [--in-flight 1000]
+    python bench/soak.py [--seconds 60] [--rate 250] [--speed 50] [--in-flight 1000] [--retain-calls 1000]
 
 Everything runs on 127.0.0.1 and stops by itself. Exit status 1 when a check fails:
   * no unexpected 5xx (an injected fault's answer says "injected fault"; drops are expected only
     on the route given a drop fault),
-  * every dispatched call terminal at the end,
+  * every call still listed terminal at the end; the server keeps the newest --retain-calls ended
+    calls (`up --retain-calls`), so the rest must read 404 (a sample is read) with their deliveries,
   * every event has its delivery rows (one per destination: the agent's webhook URL and an
     account endpoint),
   * every delivery delivered, exhausted, or pending with a future next_attempt_at,
@@ -110,7 +111,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         for rc in receivers:
             wait_http(f"{rc.base_url}/_records", popen=rc.popen)
-        emu = start_emulator("soak-emulator", "--speed", str(args.speed),
+        emu = start_emulator("soak-emulator", "--speed", str(args.speed), "--retain-calls", str(args.retain_calls),
                              env={"CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT": str(args.webhook_timeout)})
         base = emu.base_url
         client = Client(base, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
@@ -130,6 +131,9 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
         r = await client.request(method, url, **kw)
         assert r.status_code < 300, f"{method} {url} -> {r.status_code} {r.text[:300]}"
         return r.json()
+
+    async def status_of(url: str) -> int:
+        return (await client.request("GET", url)).status_code
 
     org = (await ok("GET", "/_emulator/orgs"))["data"][0]
     await ok("PATCH", f"/_emulator/orgs/{org['id']}", json_body={"balance_milli_cents": 10**15})
@@ -253,7 +257,7 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
     await ok("POST", "/_emulator/clock/advance", json_body={"seconds": 0})  # runs what is due, waits for attempts
     clock = await ok("GET", "/_emulator/clock")
     now_virtual = clock["unix"]
-    doc = await verify(args, ok, stats, call_ids, dispatched, rss, load_seconds, now_virtual, faults_note,
+    doc = await verify(args, ok, status_of, stats, call_ids, dispatched, rss, load_seconds, now_virtual, faults_note,
                        peak_in_flight, in_flight_samples)
     doc.update(cpu)
     # What the last half's growth amounts to per call dispatched in it (retained state: the call,
@@ -273,7 +277,7 @@ def _ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-async def verify(args: argparse.Namespace, ok: Any, stats: Stats, call_ids: list[str], dispatched: Counter,
+async def verify(args: argparse.Namespace, ok: Any, status_of: Any, stats: Stats, call_ids: list[str], dispatched: Counter,
                  rss: list[tuple[float, int]], load_seconds: float, now_virtual: float, faults_note: str | None,
                  peak_in_flight: int, in_flight_samples: list[int]) -> dict[str, Any]:
     checks: dict[str, dict[str, Any]] = {}
@@ -288,10 +292,19 @@ async def verify(args: argparse.Namespace, ok: Any, stats: Stats, call_ids: list
         after = page["data"][-1]["id"]
     statuses = Counter(c["status"] for c in calls.values())
     not_terminal = [cid for cid, c in calls.items() if c["status"] not in TERMINAL]
-    missing = [cid for cid in call_ids if cid not in calls]
-    checks["every call terminal"] = {"pass": not not_terminal and not missing, "calls": len(calls),
-                                     "not_terminal": len(not_terminal), "missing": len(missing),
-                                     "statuses": dict(statuses)}
+    pruned = [cid for cid in call_ids if cid not in calls]
+    unknown = [cid for cid in calls if cid not in set(call_ids)]
+    expected_pruned = max(0, len(call_ids) - args.retain_calls) if args.retain_calls else 0
+    sample = pruned[:: max(1, len(pruned) // 50)][:50]
+    still_there = [cid for cid in sample if await status_of(f"/v1/calls/{cid}") != 404]
+    checks["every call terminal"] = {"pass": not not_terminal and not unknown, "calls": len(calls),
+                                     "not_terminal": len(not_terminal), "statuses": dict(statuses)}
+    # Retention: the newest ended calls are kept (a call waits aside while a webhook is still owed).
+    checks["retention keeps the newest N ended calls, the rest read 404"] = {
+        "pass": len(pruned) <= expected_pruned and (not args.retain_calls or len(calls) >= args.retain_calls
+                                                    or not pruned) and not still_there,
+        "retain_calls": args.retain_calls, "kept": len(calls), "pruned": len(pruned),
+        "pruned_sample_read": len(sample), "pruned_but_readable": len(still_there)}
     # Every event has its delivery rows; every row delivered / exhausted / pending in the future.
     rows: list[dict[str, Any]] = []
     after = None
@@ -342,7 +355,7 @@ async def verify(args: argparse.Namespace, ok: Any, stats: Stats, call_ids: list
     total = sum(sum(c.values()) for c in stats.by_route.values())
     p = {route: _pcts(v) for route, v in stats.latency.items()}
     return {
-        "seconds": args.seconds, "target_rate": args.rate, "concurrency": args.concurrency, "speed": args.speed, "in_flight_target": args.in_flight,
+        "seconds": args.seconds, "retain_calls": args.retain_calls, "target_rate": args.rate, "concurrency": args.concurrency, "speed": args.speed, "in_flight_target": args.in_flight,
         "webhook_timeout": args.webhook_timeout, "load_seconds": load_seconds,
         "requests": total, "achieved_rate": total / load_seconds, "skipped": stats.skipped,
         "calls_dispatched": len(call_ids), "dispatched_by_scenario": dict(dispatched),
@@ -366,8 +379,9 @@ def _pcts(values: list[float]) -> dict[str, float]:
 def report(doc: dict[str, Any]) -> list[str]:
     lines = [
         f"Ran {doc.get('ran_at', '?')}: `python bench/soak.py --seconds {doc['seconds']} --rate {doc['target_rate']} "
-        f"--speed {doc['speed']} --in-flight {doc['in_flight_target']}` against `callingbox-emulator up --speed "
-        f"{doc['speed']}` (realtime clock) with `CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT={doc['webhook_timeout']:g}`. "
+        f"--speed {doc['speed']} --in-flight {doc['in_flight_target']} --retain-calls {doc.get('retain_calls', 0)}` "
+        f"against `callingbox-emulator up --speed {doc['speed']} --retain-calls {doc.get('retain_calls', 0)}` "
+        f"(realtime clock) with `CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT={doc['webhook_timeout']:g}`. "
         "Two receiver processes (`bench/receiver.py`): one is the agent's webhook URL, one an account webhook "
         "endpoint; each answers 500 to a seeded 10 % of requests and lets 3 % wait twice the webhook timeout. "
         "Calls use loaded scenarios (70 % a ~23 s answered call, 10 % voicemail, 10 % ring-out, 10 % busy). "
@@ -384,7 +398,8 @@ def report(doc: dict[str, Any]) -> list[str]:
         f"(of {doc['load_seconds']:.0f} s x 2 cores)",
         f"- server RSS (MiB), every 5 s: {', '.join(str(m) for _, m in doc['rss_mib'][::5])}",
         f"- last half of the load: {doc['last_half']['calls_added']:,} calls added (each with "
-        f"{doc['last_half']['delivery_rows_per_call']:.1f} delivery rows and its event snapshots, all kept), RSS "
+        f"{doc['last_half']['delivery_rows_per_call']:.1f} delivery rows and its event snapshots; the server keeps the "
+        f"newest {doc.get('retain_calls', 0) or 'all'} ended calls), RSS "
         f"+{doc['last_half']['rss_added_mib']:.1f} MiB = {(doc['last_half']['rss_bytes_per_call_added'] or 0) / 1024:.1f} "
         "KiB per call added",
         "",
@@ -411,6 +426,8 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     parser.add_argument("--webhook-timeout", type=float, default=1.0)
+    parser.add_argument("--retain-calls", type=int, default=1000,
+                        help="the server's `up --retain-calls` (ended calls kept per org; 0 = all)")
     args = parser.parse_args()
     try:
         import uvloop

@@ -9,6 +9,8 @@ from typing import Sequence
 from emulator import __version__
 from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, TOKEN_HEADER, Config, from_env
 
+UP_RETAIN_CALLS = 10_000  # ended calls per org a served emulator keeps (the library default keeps all)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -51,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="seconds a client has to send a request's headers before it is closed (default 10)")
     up.add_argument("--body-timeout", type=float, metavar="SECONDS",
                     help="seconds a client has to send a request body before it gets 408 (default 30)")
+    up.add_argument("--retain-calls", type=int, metavar="N",
+                    help="ended calls kept per org with their deliveries, oldest dropped first "
+                         "(default 10000; 0 = keep all)")
     listen = commands.add_parser(
         "listen", help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
@@ -123,7 +128,7 @@ def listen(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    settings = {"clock": "realtime", **from_env()}
+    settings = {"clock": "realtime", "retain_calls": UP_RETAIN_CALLS, **from_env()}
     flags = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
     for name in ("scenarios", "allowed_hosts"):
         if name in flags:
@@ -174,7 +179,7 @@ def _exposure_warning(config: Config, base_url: str, api_key: str) -> list[str]:
 def up(args: argparse.Namespace) -> int:
     from emulator import server
     from emulator.api.guard import describe_hosts, is_loopback, policy_for, with_token
-    from emulator.api.state import load_state_file
+    from emulator.api.state import StateFileInUse, load_state_file, lock_state_file
     from emulator.runtime import Emulator
     from emulator.simulation.scenario import ScenarioError
     from emulator.snapshot import SnapshotError
@@ -185,14 +190,20 @@ def up(args: argparse.Namespace) -> int:
             raise ValueError(f"port {config.port} is out of range (0-65535)")
         if not config.state_interval >= 0:
             raise ValueError(f"state interval {config.state_interval} must be 0 or more seconds")
+        if config.retain_calls < 0:
+            raise ValueError(f"retain calls {config.retain_calls} must be 0 (keep all) or more")
         config = with_token(config)  # beyond loopback, the control plane needs a token
         emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
-        if config.state_file:  # a file it cannot use stops it here, untouched
+        if config.state_file:  # ours while we run (lock held open); a file it cannot use stops it here, untouched
+            lock = lock_state_file(config.state_file)  # noqa: F841
             load_state_file(emulator, config.state_file)
         sock = server.bind(config.host, config.port)
     except (ValueError, TypeError, server.PortInUse, ScenarioError, SnapshotError) as exc:
         print(f"callingbox-emulator: {exc}", file=sys.stderr)
         return 2
+    except StateFileInUse as exc:  # a second owner would overwrite the first one's data
+        print(f"callingbox-emulator: {exc}", file=sys.stderr)
+        return 1
     base_url = server.base_url_of(sock)
     hosts = describe_hosts(policy_for(config, (sock.getsockname()[0], config.host)))
 

@@ -6,15 +6,44 @@ All emulator time is unix seconds (float) on a virtual timeline. Two modes:
 * ``realtime``: virtual time follows the wall clock times ``speed``.
 
 Switching modes re-anchors, so virtual time never jumps when the mode changes.
+
+Time is bounded: it never leaves [MIN_TIME, MAX_TIME] (1970 to the end of year
+9999, the range every timestamp can be written in). Moving it by hand stops at
+LATEST, a week short of MAX_TIME, so every step a call or a webhook retry
+schedules from there (a few days at most) still lands inside the range.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import time
+from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 MODES = ("manual", "realtime")
+MIN_TIME = 0.0  # 1970-01-01T00:00:00Z
+MAX_TIME = 253402300799.0  # 9999-12-31T23:59:59Z
+LATEST = MAX_TIME - 7 * 86400  # the latest time the clock can be moved (or restored) to
+MAX_SPEED = 100_000.0
+
+
+def iso(when: float) -> str:
+    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_time(when: float, what: str = "time") -> float:
+    """``when`` if the clock may be put there; else ValueError saying the range."""
+    if not (math.isfinite(when) and MIN_TIME <= when <= LATEST):
+        raise ValueError(f"{what} must be between {iso(MIN_TIME)} and {iso(LATEST)} (unix {MIN_TIME:.0f} to "
+                         f"{LATEST:.0f}); got {when!r}")
+    return when
+
+
+def check_speed(speed: float, what: str = "speed") -> float:
+    if not 0 < speed <= MAX_SPEED:  # NaN too
+        raise ValueError(f"{what} must be a number above 0 and at most {MAX_SPEED:g} (got {speed!r})")
+    return float(speed)
 
 
 class Clock:
@@ -28,12 +57,17 @@ class Clock:
         self._wall = wall
         # Start at the wall-clock time so webhook receivers that compare a
         # signature timestamp with their own clock accept it.
-        self._virtual = float(int(wall() if start is None else start))
+        self._virtual = check_time(float(int(wall() if start is None else start)), "start")
         self._anchor_wall = wall()
         self._mode = "manual"
         self._speed = 1.0
         self._frozen: float | None = None
         self.configure(mode, speed)
+        self._start = (self._virtual, self._mode, self._speed)  # what rewind() returns to
+
+    def rewind(self) -> None:
+        """Back to the time, mode and speed the clock started with (a reset)."""
+        self.restore(*self._start)
 
     @property
     def mode(self) -> str:
@@ -48,7 +82,7 @@ class Clock:
             return self._frozen
         if self._mode == "manual":
             return self._virtual
-        return self._virtual + (self._wall() - self._anchor_wall) * self._speed
+        return min(MAX_TIME, self._virtual + (self._wall() - self._anchor_wall) * self._speed)
 
     def wall_now(self) -> float:
         """Real time, for what must be checked against a real clock (signature ``t``)."""
@@ -61,12 +95,12 @@ class Clock:
         self._anchor_wall = self._wall()
         self._mode = mode
         if speed is not None:
-            if speed <= 0:
-                raise ValueError("speed must be positive")
-            self._speed = float(speed)
+            self._speed = check_speed(speed)
 
     def set(self, when: float) -> None:
-        """Move virtual time forward to ``when`` (never backwards)."""
+        """Move virtual time forward to ``when`` (never backwards, never past MAX_TIME)."""
+        if not when <= MAX_TIME:
+            raise ValueError(f"time cannot pass {iso(MAX_TIME)}")
         if when < self.now():
             return
         self._virtual = when
@@ -87,6 +121,7 @@ class Clock:
 
     def restore(self, now: float, mode: str, speed: float) -> None:
         """Put the clock exactly where a snapshot had it, even back in time."""
+        check_time(now, "clock.now")
         self.configure("manual", speed)
         self._virtual = now
         self.configure(mode)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.clock import Clock
+from emulator.clock import LATEST, Clock, iso
 from emulator.config import Config
 from emulator.domain.agents import Agents
 from emulator.domain.calls import Calls
@@ -19,7 +19,9 @@ from emulator.domain.events import Bus
 from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
+from emulator.domain.retention import Retention
 from emulator.domain.store import Org, Store
+from emulator.errors import InvalidRequest
 from emulator.faults import Faults
 from emulator.ids import Ids
 from emulator.journal import Journal
@@ -66,6 +68,8 @@ class Emulator:
         self.history = History()
         self.bus.subscribe(self.history.record)
         self.bus.subscribe(self.services.deliveries.on_event)
+        self.retention = Retention(self.ctx, self.config.retain_calls)
+        self.bus.subscribe(self.retention.on_event)  # after the deliveries: the ending event's rows exist
         self.scenarios = Registry()
         for found in self.base_scenarios:
             self.scenarios.add(found)
@@ -75,24 +79,36 @@ class Emulator:
 
         self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
+        self.dispatcher.on_attempted.append(self.retention.on_attempted)
         self.sinks = Sinks(self.ctx)
         self.journal = Journal()  # /v1 requests and answers (api/journal.py records them)
         self.faults = Faults(self.ids)  # injected by api/faults.py
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
 
     def reset(self) -> None:
-        """Back to the seeded start: no calls, no jobs, the default org only."""
+        """Back to the state ``up`` started with: the seeded start, the clock as configured
+        (time, mode, speed), no calls, no jobs, the default org only."""
         self.scheduler.clear()
+        self._detach()
+        self.clock.rewind()
         self._build()
 
+    def _detach(self) -> None:
+        """Cut the replaced state's services loose: a webhook attempt still in flight
+        finishes against an empty store and schedules into a scheduler nobody runs,
+        so it records nothing, retries nothing and sends nothing more."""
+        self.ctx.store = Store()
+        self.ctx.scheduler = Scheduler()
+
     def run_due(self) -> int:
-        """Run every job due now (the realtime driver's tick), each at its due time."""
+        """Run every job due now (the realtime driver's tick), each at its due time.
+        A job that raises is recorded (``scheduler.failures``) and the rest still run."""
         ran = 0
         now = self.clock.now()
         while (job := self.scheduler.pop_due(now)) is not None:
             if not job.cancelled:
                 with self.clock.frozen_at(job.due):
-                    job.fn(*job.args)
+                    self.scheduler.run(job)
                 ran += 1
         return ran
 
@@ -101,9 +117,16 @@ class Emulator:
         ran = 0
         while (job := self.scheduler.pop_due(due)) is not None:
             if not job.cancelled:
-                job.fn(*job.args)
+                self.scheduler.run(job)
                 ran += 1
         return ran
+
+    def _target(self, seconds: float) -> float:
+        target = self.clock.now() + seconds
+        if not target <= LATEST:
+            raise InvalidRequest(f"seconds: advancing {seconds:g} s would pass {iso(LATEST)}, the latest time the "
+                                 f"clock can be moved to (it is {iso(self.clock.now())})")
+        return target
 
     def advance(self, seconds: float) -> int:
         """Move virtual time forward, running each job at its due time, in order.
@@ -111,7 +134,7 @@ class Emulator:
         Without a running event loop, webhook attempts that come due wait for
         the next ``advance_async`` (or the server's driver) to be sent.
         """
-        target = self.clock.now() + seconds
+        target = self._target(seconds)
         ran = 0
         while (due := self.scheduler.next_due()) is not None and due <= target:
             ran += self._run_at(due)
@@ -121,7 +144,7 @@ class Emulator:
     async def advance_async(self, seconds: float) -> int:
         """``advance``, waiting at each instant for the webhook attempts it started,
         so their outcomes (and retries) land at the right virtual time."""
-        target = self.clock.now() + seconds
+        target = self._target(seconds)
         ran = 0
         while True:
             due = self.scheduler.next_due()

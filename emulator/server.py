@@ -68,13 +68,13 @@ async def _drive(emulator: Emulator) -> None:
 
 async def _autosave(emulator: Emulator, path: str, every: float, stop: asyncio.Event) -> None:
     """Save the state every ``every`` seconds (0: never), so a crash loses at most that
-    much, and once more when ``stop`` is set. Encoded on the loop, written in a thread."""
+    much, and once more when ``stop`` is set. Captured on the loop, encoded and written in a thread."""
     while True:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every if every > 0 else None)
         last = stop.is_set()  # encoded after the stop (even if a periodic save was under way): final
         try:
-            await asyncio.to_thread(state.write_atomic, path, state.dumps(emulator))
+            await state.save_state_file_async(emulator, path)
         except Exception as exc:  # a full disk must not stop the server; say so and go on
             print(f"callingbox-emulator: could not save the state to {path}: {exc}", file=sys.stderr, flush=True)
         if last:

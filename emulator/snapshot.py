@@ -1,17 +1,14 @@
 """State snapshots: the whole emulator as one JSON document, and back. No I/O here.
 
-Records are written generically from their dataclass fields (a new field is in the
-next snapshot with no change here) and read back checked against their annotations.
-Besides the store a snapshot holds what makes the run go on as it would have: clock,
-seed and generator states, scenarios loaded at run time, and the scheduled jobs (each
-call's next lifecycle step, each pending webhook attempt). The journal, faults, attempt
-log, sinks and event history are observation, not state: a snapshot leaves them out.
+Records are written from their dataclass fields (a new field needs no change here) and read
+back checked against their annotations. A snapshot also holds what makes the run go on: clock,
+seed and generator states, scenarios loaded at run time, scheduled jobs (lifecycle steps, webhook
+attempts). The journal, faults, attempt log, sinks and event history are observation: left out.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import random
 import types
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -19,7 +16,7 @@ from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 
 from pydantic import ValidationError
 
-from emulator.clock import MODES
+from emulator.clock import MAX_TIME, MIN_TIME, MODES, check_speed, check_time
 from emulator.domain.records import Call, Delivery
 from emulator.domain.store import Org, Store
 from emulator.domain.table import Table
@@ -131,7 +128,7 @@ def _record(cls: type, value: Any, where: str) -> Any:
     return record
 
 
-def export(emulator: Emulator) -> dict[str, Any]:
+def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode) -> dict[str, Any]:  # see snapshot_text
     clock = emulator.clock
     jobs = emulator.scheduler.jobs()  # in run order
     base = {id(s) for found in emulator.base_scenarios for s, _ in found}  # the library it starts with
@@ -143,7 +140,7 @@ def export(emulator: Emulator) -> dict[str, Any]:
         "random": {"ids": encode(emulator.ids.random.getstate()),
                    "webhook_jitter": encode(emulator.dispatcher.jitter.getstate())},
         "default_org_id": emulator.default_org.id,
-        "orgs": [encode(org) for org in emulator.store.orgs.oldest_first()],
+        "orgs": [org_out(org) for org in emulator.store.orgs.oldest_first()],
         "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],
         "jobs": [_job_out(emulator, job) for job in jobs],
     }
@@ -188,8 +185,10 @@ def parse(doc: Any) -> State:
     if sorted(clock) != ["mode", "now", "speed"] or clock["mode"] not in MODES:
         raise SnapshotError(f"clock: must be {{\"now\", \"mode\" ({' or '.join(MODES)}), \"speed\"}}")
     now, speed = decode(float, clock["now"], "clock.now"), decode(float, clock["speed"], "clock.speed")
-    if not math.isfinite(now) or not 0 < speed <= 100_000:
-        raise SnapshotError("clock: now must be finite and speed in (0, 100000]")
+    try:
+        check_time(now, "clock.now"), check_speed(speed, "clock.speed")
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
     states = decode(dict[str, list[Any]], doc["random"], "random")
     if sorted(states) != ["ids", "webhook_jitter"]:
         raise SnapshotError("random: must hold exactly the generator states ids and webhook_jitter")
@@ -264,7 +263,9 @@ def _jobs(raw: Any, store: Store) -> list[tuple[float, str, tuple[Any, ...]]]:
             raise SnapshotError(f"{where}: {args[0].id} already has a scheduled job")
         busy.add(args[0].id)
         _check_step(step, args, where)
-        jobs.append((decode(float, item["due"], f"{where}.due"), step, args))
+        if not MIN_TIME <= (due := decode(float, item["due"], f"{where}.due")) <= MAX_TIME:  # NaN too
+            raise SnapshotError(f"{where}.due: must be a time between unix {MIN_TIME:.0f} and {MAX_TIME:.0f}")
+        jobs.append((due, step, args))
     for call in calls.values():
         if call.id not in busy and not lifecycle.is_terminal(call.status):
             raise SnapshotError(f"jobs: call {call.id} is {call.status} but no job continues it")

@@ -17,7 +17,12 @@ def org_out(org: Org) -> wire.Org:
 
 async def get_health(request: Request) -> Response:
     emulator = http.emulator(request)
-    return http.respond(wire.Health(status="ok", version=__version__, clock=wire.clock_out(emulator.clock)))
+    failures = emulator.scheduler.failures
+    return http.respond(wire.Health(
+        status="degraded" if failures.count else "ok", version=__version__, clock=wire.clock_out(emulator.clock),
+        job_failures=wire.JobFailures(count=failures.count, recent=[
+            wire.JobFailure.model_validate(f, from_attributes=True) for f in failures.recent]),
+    ))
 
 
 async def reset(request: Request) -> Response:

@@ -7,18 +7,21 @@ coming back; here the checked snapshot is put in place of the running state
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import fcntl
 import json
 import os
 import tempfile
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator import snapshot
+from emulator import snapshot, snapshot_text
 from emulator.api import http
 from emulator.api.wire.control import ClockState, clock_out
 from emulator.errors import InvalidRequest, UnsupportedMediaType
@@ -44,11 +47,17 @@ def restore(emulator: Emulator, doc: Any) -> snapshot.State:
             continue
         owner, method, _ = snapshot.STEPS[step]
         emulator.scheduler.at(due, getattr(getattr(emulator, owner), method), *args)
+    emulator.retention.rebuild(args[0].id for _, step, args in state.jobs if step != "deliver")
     return state
 
 
 def dumps(emulator: Emulator) -> str:
     return json.dumps(snapshot.export(emulator), separators=(",", ":"))
+
+
+async def dumps_off_loop(emulator: Emulator) -> str:
+    """``dumps``, with only a cheap capture on the event loop (see emulator/snapshot_text.py)."""
+    return await asyncio.to_thread(snapshot_text.text, snapshot_text.capture(emulator))
 
 
 class Imported(BaseModel):
@@ -65,7 +74,7 @@ class Imported(BaseModel):
 
 
 async def get_state(request: Request) -> Response:
-    return Response(dumps(http.emulator(request)), media_type="application/json")
+    return Response(await dumps_off_loop(http.emulator(request)), media_type="application/json")
 
 
 async def put_state(request: Request) -> Response:
@@ -123,14 +132,14 @@ def load_state_file(emulator: Emulator, path: str) -> bool:
     return True
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """A temporary file in the same directory, fsynced, then renamed over ``path``:
     a crash leaves the old file or the new one, never a part of one."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+            out.writelines([text] if isinstance(text, str) else text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -147,3 +156,43 @@ def write_atomic(path: str, text: str) -> None:
 
 def save_state_file(emulator: Emulator, path: str) -> None:
     write_atomic(path, dumps(emulator))
+
+
+async def save_state_file_async(emulator: Emulator, path: str) -> None:
+    """Capture on the loop (cheap, consistent); encode and write in a thread."""
+    await asyncio.to_thread(write_atomic, path, snapshot_text.chunks(snapshot_text.capture(emulator)))
+
+
+class StateFileInUse(Exception):
+    """Another process owns the state file."""
+
+
+def lock_state_file(path: str) -> int:
+    """Own ``path`` for this process's life: an exclusive flock on ``path.lock``, which
+    records the owner's pid and is removed at exit (a killed owner's lock dies with it)."""
+    if not Path(path).parent.is_dir():
+        raise snapshot.SnapshotError(f"state file {path}: its directory {Path(path).parent} does not exist")
+    lock = f"{path}.lock"
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StateFileInUse(f"state file {path} is in use by another emulator (pid {owner}); "
+                                 "stop that one or choose another --state-file") from None
+        with suppress(OSError):
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break  # else the owner we waited on removed it as it exited: lock the new one
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    atexit.register(_unlock, lock, fd)
+    return fd
+
+
+def _unlock(lock: str, fd: int) -> None:
+    with suppress(OSError):
+        os.unlink(lock)  # while still holding it, so no one locks the file being removed
+    os.close(fd)

@@ -3,6 +3,11 @@
 Lists are newest first. A page starts from the cursor's position (a dict
 lookup) and walks only as far as it must, so the cost of a page does not grow
 with the number of stored rows (filters skip rows and pay for what they skip).
+
+Removal leaves a tombstone, so the other rows keep their positions; once
+tombstones outnumber live rows the list is rebuilt without them (amortised
+O(1) per removal). Cursors are ids, looked up at each page, so a rebuild
+between two pages moves nothing a client holds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Table(Generic[T]):
         self.kind = kind
         self._rows: list[T | None] = []
         self._pos: dict[str, int] = {}
+        self._dead = 0  # tombstones in _rows
 
     def __len__(self) -> int:
         return len(self._pos)
@@ -41,8 +47,16 @@ class Table(Generic[T]):
         return None if pos is None else self._rows[pos]
 
     def remove(self, ident: str) -> None:
-        # A tombstone keeps every other row's position valid.
+        # A tombstone keeps every other row's position valid (until the next rebuild).
         self._rows[self._pos.pop(ident)] = None
+        self._dead += 1
+        if self._dead > 64 and self._dead > len(self._pos):
+            self._compact()
+
+    def _compact(self) -> None:
+        self._rows = [row for row in self._rows if row is not None]
+        self._pos = {row.id: i for i, row in enumerate(self._rows)}  # type: ignore[union-attr]
+        self._dead = 0
 
     def oldest_first(self) -> Iterator[T]:
         return (row for row in self._rows if row is not None)

@@ -3,6 +3,11 @@
 YAML is read with ``safe_load`` semantics (no tags, no expressions) and
 validated into pydantic models at load time, so a broken scenario fails when
 it loads (or in ``scenarios validate``), never in the middle of a call.
+
+Anchors and aliases are allowed, but the document is measured before anything
+is built from it: an alias counts at every place it is used, so a few hundred
+bytes that expand to billions of nodes (an "alias bomb") are refused in
+microseconds, as are recursive aliases and nesting deeper than any scenario needs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 OUTCOMES = ("completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed",
             "dispatch_refused")
 ResultValue = bool | int | float | str | None
+MAX_NODES = 100_000  # the shipped library expands to about 1,000
+MAX_DEPTH = 64
 
 
 class ScenarioError(Exception):
@@ -107,12 +114,15 @@ def parse(text: str, source: str, taken: dict[str, str] | None = None) -> list[S
     """Scenarios from YAML text; ``source`` names it in errors. ``taken`` maps names
     already read (from other files of the same load) to their file, and gets these."""
     try:
+        _check_depth(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ScenarioError(f"{source}{line}: YAML error: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: YAML error: nested deeper than {MAX_DEPTH} levels") from None
+    data = _construct(root, source)
     try:
         scenarios = ScenarioFile.model_validate(data).scenarios
     except ValidationError as exc:
@@ -124,6 +134,64 @@ def parse(text: str, source: str, taken: dict[str, str] | None = None) -> list[S
         raise ScenarioError(f"{source}:{line}: {where}: {reason}") from None
     _unique(scenarios, root, source, {} if taken is None else taken)
     return scenarios
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse deep nesting from the event stream, before the (recursive, and for deep flow
+    collections quadratic) composer sees it. libyaml's parser is fast and keeps no Python stack."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError(f"{source}:{event.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as exc:  # the composer below reports syntax errors, in its own words
+        if "nesting depth" in str(exc):
+            raise ScenarioError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _construct(root: yaml.Node | None, source: str) -> Any:
+    """The document's data, once its expanded size is known to be sane."""
+    if root is None:
+        return None
+    _measure(root, source)
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(root)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{source}{line}: YAML error: {getattr(exc, 'problem', exc)}") from None
+    finally:
+        loader.dispose()
+
+
+def _measure(root: yaml.Node, source: str) -> None:
+    """Count the nodes the document expands to, each shared node once (depth first, no recursion)."""
+    size: dict[int, int] = {}
+    path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, finished = stack.pop()
+        kids = (node.value if isinstance(node, yaml.SequenceNode) else
+                [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
+        if finished:
+            path.discard(id(node))
+            size[id(node)] = total = 1 + sum(size[id(kid)] for kid in kids)
+            if total > MAX_NODES:
+                raise ScenarioError(f"{source}:{node.start_mark.line + 1}: the document expands to more than "
+                                    f"{MAX_NODES:,} nodes (anchors and aliases count at every use)")
+        elif id(node) in path:
+            raise ScenarioError(f"{source}:{node.start_mark.line + 1}: an alias refers to itself")
+        elif id(node) not in size:
+            if depth > MAX_DEPTH:
+                raise ScenarioError(f"{source}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+            path.add(id(node))
+            stack.append((node, depth, True))
+            stack.extend((kid, depth + 1, False) for kid in kids)
 
 
 def _unique(scenarios: list[Scenario], root: yaml.Node | None, source: str, taken: dict[str, str]) -> None:

@@ -34,6 +34,7 @@ class Dispatcher:
         self._busy: set[Lane] = set()
         self._ready: list[tuple[Delivery, bool]] = []  # due while no event loop ran
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_attempted: list[Callable[[Delivery], None]] = []  # after each attempt (retention listens)
 
     def enqueue(self, delivery: Delivery) -> None:
         """A new row, or a redelivered one: attempt it at its next_attempt_at."""
@@ -84,6 +85,8 @@ class Dispatcher:
         try:
             await self._send(delivery, manual)
         finally:
+            for fn in self.on_attempted:
+                fn(delivery)
             self._busy.discard(lane)
             waiting = self._lanes.get(lane)
             if waiting:

@@ -234,7 +234,7 @@ BAD = [
     ("orgs not a list", broken(lambda s: s.update(orgs={})), "orgs: must be an array"),
     ("default org", broken(lambda s: s.update(default_org_id="nope")), "default_org_id: must be the id of one"),
     ("clock", broken(lambda s: s["clock"].update(mode="sundial")), "clock: must be"),
-    ("speed", broken(lambda s: s["clock"].update(speed=0)), "speed in (0, 100000]"),
+    ("speed", broken(lambda s: s["clock"].update(speed=0)), "speed must be a number above 0 and at most 100000"),
     ("random", broken(lambda s: s["random"].update(ids=[3, [1, 2], None])), "random.ids: not a random generator state"),
     ("org of a call", broken(lambda s: first_call(s).update(org_id=s["orgs"][1]["id"])), "has another org's org_id"),
     ("duplicate id", broken(lambda s: s["orgs"][0]["calls"].append(dict(first_call(s)))), "appears twice"),

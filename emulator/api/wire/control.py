@@ -22,10 +22,23 @@ def clock_out(clock: Clock) -> ClockState:
     return ClockState(mode=clock.mode, speed=clock.speed, now=now, unix=now)
 
 
+class JobFailure(Response):
+    at: Timestamp  # the virtual time the job was due
+    step: str
+    target: str | None
+    error: str
+
+
+class JobFailures(BaseModel):
+    count: int  # since start (or the last reset)
+    recent: list[JobFailure]  # the last 20, oldest first
+
+
 class Health(BaseModel):
-    status: str
+    status: str  # "ok", or "degraded" once a scheduled job has failed
     version: str
     clock: ClockState
+    job_failures: JobFailures
 
 
 class Org(Response):

@@ -1,0 +1,88 @@
+"""Retention: each org keeps its newest N ended calls, with their deliveries; older ones go.
+
+A call has ended once its terminal event is published (``call.completed`` after
+extraction, or ``call.failed`` / ``no_answer`` / ``busy`` / ``canceled``): no job
+touches it after that. Ended calls queue per org in the order they ended; past
+the limit the oldest is dropped with its delivery rows, in O(1) per call. A call
+whose webhook delivery is still pending (not yet sent, a retry due, a redelivery
+asked for) is still in flight for its receivers: it leaves the queue (it no longer
+counts as one of the newest N) and waits aside until an attempt settles its last
+pending delivery. The event history and the attempt log are bounded on their own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable
+
+from emulator.domain.context import Context
+from emulator.domain.records import Delivery, Event
+from emulator.domain.store import Org
+
+TERMINAL_EVENTS = frozenset({"call.completed", "call.failed", "call.no_answer", "call.busy", "call.canceled"})
+TERMINAL_STATUSES = frozenset(t.removeprefix("call.") for t in TERMINAL_EVENTS)
+
+
+class Retention:
+    def __init__(self, ctx: Context, limit: int) -> None:
+        self.ctx = ctx
+        self.limit = limit  # 0: keep everything
+        self.pruned = 0
+        self._ended: dict[str, deque[str]] = {}  # per org, in the order they ended
+        self._waiting: dict[str, set[str]] = {}  # per org: past the limit, deliveries pending
+
+    def on_event(self, event: Event) -> None:
+        if self.limit <= 0 or event.type not in TERMINAL_EVENTS:
+            return
+        org = self.ctx.store.orgs.get(event.call.org_id)
+        if org is not None:
+            line = self._ended.setdefault(org.id, deque())
+            line.append(event.call.id)
+            self._prune(org, line)
+
+    def on_attempted(self, delivery: Delivery) -> None:
+        """A webhook attempt finished: its call may have been waiting only for it."""
+        waiting = self._waiting.get(delivery.org_id)
+        if waiting and delivery.call_id in waiting:
+            org = self.ctx.store.orgs.get(delivery.org_id)
+            if org is not None and not self._pending(org, delivery.call_id):
+                waiting.discard(delivery.call_id)
+                self._drop(org, delivery.call_id)
+
+    def rebuild(self, busy: Iterable[str]) -> None:
+        """After a snapshot import: ended calls (terminal, no job of theirs pending) queue
+        in the order they were made, and each org is brought down to the limit."""
+        self._ended.clear()
+        self._waiting.clear()
+        if self.limit <= 0:
+            return
+        busy = set(busy)
+        for org in self.ctx.store.orgs.oldest_first():
+            line = self._ended[org.id] = deque(
+                c.id for c in org.calls.oldest_first() if c.status in TERMINAL_STATUSES and c.id not in busy)
+            self._prune(org, line)
+
+    def _prune(self, org: Org, line: deque[str]) -> None:
+        waiting = self._waiting.setdefault(org.id, set())
+        while len(line) > self.limit:  # one call per ended call, but for a rebuild
+            call_id = line.popleft()
+            if self._pending(org, call_id):
+                waiting.add(call_id)  # its receivers are still owed a webhook
+            else:
+                self._drop(org, call_id)
+
+    @staticmethod
+    def _pending(org: Org, call_id: str) -> bool:
+        rows = org.deliveries_by_call.get(call_id)
+        return rows is not None and any(d.status == "pending" for d in rows.oldest_first())
+
+    def _drop(self, org: Org, call_id: str) -> None:
+        if call_id in org.calls:
+            org.calls.remove(call_id)
+        rows = org.deliveries_by_call.pop(call_id, None)
+        for d in rows.oldest_first() if rows is not None else ():
+            org.deliveries.remove(d.id)
+            by_endpoint = org.deliveries_by_endpoint.get(d.endpoint_id) if d.endpoint_id else None
+            if by_endpoint is not None and d.id in by_endpoint:
+                by_endpoint.remove(d.id)
+        self.pruned += 1
