@@ -21,7 +21,7 @@ from typing import IO
 
 import pytest
 
-from .blocks import all_blocks, of
+from .blocks import REPO, all_blocks, of
 from .live import clean_env, emulator_up, untouched
 
 RUN_TIMEOUT = 300
@@ -112,3 +112,14 @@ def test_shell_example_with_its_own_server(block, tmp_path: Path) -> None:
     done = run_bash(block.text.replace("8787", str(free_port())), tmp_path, clean_env(tmp_path))
     assert done.returncode == 0, f"{block.id} exited {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     assert not re.search(r'\{"error":', done.stdout), f"{block.id} printed an error:\n{done.stdout[-4000:]}"
+
+
+def test_the_readme_contract_command_runs_here() -> None:
+    """The README's schemathesis command is one of the shell examples above: run as written
+    from a temporary folder against a fresh ``up``, exit 0, clock and faults untouched. It
+    needs no settings file, and it tests the product contract, not the control plane."""
+    readme = [b for b in of("bash") if b.path.name == "README.md" and "schemathesis run" in b.text]
+    assert len(readme) == 1, "the README shows one schemathesis command, and tests/docs runs it"
+    command = readme[0].text
+    assert "http://127.0.0.1:8787/openapi.yaml" in command and "/_emulator/openapi" not in command
+    assert "--config" not in command and not (REPO / "schemathesis.toml").exists()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
@@ -60,9 +61,18 @@ class ResetResult(BaseModel):
     default_org: Org
 
 
+API_KEY = re.compile(r"sk_[A-Za-z0-9_]{4,120}")
+
+
+def _api_key(value: str) -> str:
+    if not API_KEY.fullmatch(value):
+        raise ValueError("must be sk_ then 4-120 letters, digits or underscores (like sk_test_mykey)")
+    return value
+
+
 class CreateOrg(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = None  # type: ignore[assignment]
-    api_key: Annotated[str, StringConstraints(pattern=r"^sk_[A-Za-z0-9_]{4,120}$")] = None  # type: ignore[assignment]
+    api_key: Annotated[str, AfterValidator(_api_key)] = None  # type: ignore[assignment]
     balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
 
 
@@ -133,7 +143,10 @@ class ReceivedOut(Response):
     event_type: str | None
     call_id: str | None
     headers: dict[str, str]
-    body: Any
+    body: Any  # parsed JSON (the text when not JSON; null when the body was cut)
+    raw_body: str  # the body exactly as it arrived, as UTF-8 text (the first 256 KiB)
+    body_bytes: int
+    truncated: bool  # raw_body holds only the first 256 KiB
     verified: bool
     verified_with: str | None
     org_id: str | None
