@@ -32,5 +32,7 @@ def create_app(emulator: Emulator, lifespan: Any = None, policy: Policy | None =
                     Middleware(faults.FaultMiddleware, emulator=emulator)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
+    # No 307 to the slash-less path (with a plain-text body): `/v1/calls/` is a 404 in the error shape.
+    app.router.redirect_slashes = False
     app.state.emulator = emulator
     return app

@@ -34,7 +34,10 @@ async def on_emulator_error(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        message = f"no route {request.method} {request.url.path}"
+        path = request.url.path
+        message = f"no route {request.method} {path}"
+        if len(path) > 1 and path.endswith("/"):
+            message += f" (paths have no trailing slash: {path.rstrip('/')})"
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
     else:

@@ -142,7 +142,8 @@ def describe(exc: ValidationError) -> str:
         "dict_type": "must be a JSON object",
         "list_type": "must be an array",
         "literal_error": msg.replace("Input should be", "must be"),
-        "string_pattern_mismatch": "is not a valid id (expected a UUID)",
+        "string_pattern_mismatch": "is not a valid id (expected a UUID)"
+        if first.get("ctx", {}).get("pattern") == UUID_PATTERN else f"must match the pattern {first.get('ctx', {}).get('pattern')}",
     }.get(kind)
     if plain is None:
         plain = msg.removeprefix("Value error, ")

@@ -102,7 +102,7 @@ class Agents:
 
     def set_primary(self, org: Org, agent_id: str, number_id: str) -> Agent:
         agent = self._live(org, agent_id)
-        self._owned_number(org, "number_id", number_id)
+        self._owned_number(org, "number_id", number_id)  # unknown or another org's: 404
         if number_id not in agent.number_ids:
             raise InvalidRequest(
                 f"number_id: number {number_id} is not attached to agent {agent_id}; attach it first"

@@ -110,10 +110,16 @@ async def run(seed: int, refused: list[tuple[str, int, Step]], times: int = 1) -
         return await good(c, w)
 
 
+def untimed(made: dict[str, Any]) -> dict[str, Any]:
+    """Without the ``*_at`` timestamps: each emulator's manual clock starts at its own wall-clock second."""
+    return {k: {f: v for f, v in row.items() if not f.endswith("_at")} if isinstance(row, dict) else row
+            for k, row in made.items()}
+
+
 async def test_refused_requests_of_every_kind_do_not_move_the_id_stream() -> None:
     alone = await run(7, [])
     after_refusals = await run(7, REFUSED, times=3)
-    assert after_refusals == alone
+    assert untimed(after_refusals) == untimed(alone)
     # The comparison has teeth: another seed gives other ids and values.
     assert (await run(8, []))["call"]["id"] != alone["call"]["id"]
     assert alone["call"]["status"] == "completed" and alone["call"]["result_status"] == "completed"

@@ -49,6 +49,11 @@ SETTINGS: dict[str, Any] = {
         # reads (with archived_at set), as documented.
         "include-operation-id": ["get_agent"],
         "checks": {"use_after_free": {"enabled": False}},
+    }, {
+        # A body naming a number the org does not own answers 404 "number_id: number ... not
+        # found", as documented; the agent in the path (the created resource) still exists.
+        "include-operation-id": ["attach_number", "set_primary_number"],
+        "checks": {"ensure_resource_availability": {"enabled": False}},
     }],
 }
 

@@ -12,15 +12,15 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 
 def iso(ts: float | None) -> str | None:
-    """RFC 3339 in UTC with ``Z``; milliseconds only when there are some."""
+    """RFC 3339 in UTC, always with milliseconds and ``Z`` (``2026-04-15T14:00:00.000Z``):
+    one fixed-width form, so timestamps sort as text and parse with one format."""
     return None if ts is None else _iso(ts)
 
 
 @functools.lru_cache(maxsize=4096)  # the same instants are written again and again (polling, lists)
 def _iso(ts: float) -> str:
-    dt = datetime.fromtimestamp(round(ts, 3), timezone.utc)
-    ms = dt.microsecond // 1000
-    return dt.isoformat(timespec="seconds")[:-6] + (f".{ms:03d}Z" if ms else "Z")  # minus "+00:00"
+    whole, ms = divmod(round(ts * 1000), 1000)  # integer milliseconds: no float truncation (….999 stays .999)
+    return datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6] + f".{ms:03d}Z"  # minus "+00:00"
 
 
 Timestamp = Annotated[float, PlainSerializer(iso, return_type=str)]
