@@ -19,11 +19,8 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from emulator.api import guard, state
 from emulator.api.app import create_app
 from emulator.api.faults import QUIET_DROPS
+from emulator.connections import HeaderDeadline, more_files
 from emulator.runtime import Emulator
-
-TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
-                  b"content-length: 54\r\n\r\n{\"error\": \"request headers not received in time; closing\"}")
-
 
 class PortInUse(Exception):
     pass
@@ -119,52 +116,9 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-class _HeaderDeadline(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    """uvicorn's protocol with a deadline for each request's headers, which uvicorn lacks: a
-    connection that opens and sends nothing, or trickles its headers (slowloris), would stay
-    open for ever and hold a file descriptor. The deadline runs from the connection (or the
-    first byte of the next request on a kept-alive one) until the headers are complete;
-    bodies have their own deadline in the app (http.body_bytes)."""
-
-    header_timeout = 10.0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self._deadline: asyncio.TimerHandle | None = None
-        self._partial = False
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.cycle is None or self.cycle.response_complete:  # between requests: the next one's headers began
-            self._partial = True
-            if self._deadline is None:
-                self._arm()
-        else:
-            self._disarm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        self._deadline = self.loop.call_later(self.header_timeout, self._expire)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline, self._partial = None, False
-
-    def _expire(self) -> None:
-        self._deadline = None
-        if not self.transport.is_closing():
-            if self._partial:  # a client that started a request gets a reason; an idle one is just closed
-                self.transport.write(TIMEOUT_ANSWER)
-            self.transport.close()
-
-
 def _protocol(header_timeout: float) -> type[asyncio.Protocol]:
-    return type("HTTPProtocol", (_HeaderDeadline,), {"header_timeout": header_timeout})
+    """uvicorn's own protocol (httptools, else h11) with the header deadline and size cap."""
+    return type("HTTPProtocol", (HeaderDeadline, AutoHTTPProtocol), {"header_timeout": header_timeout})
 
 
 def base_url_of(sock: socket.socket) -> str:
@@ -195,7 +149,7 @@ def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] 
           host: str | None = None) -> None:
     """Blocking. Ctrl-C and SIGTERM stop it cleanly (uvicorn handles both)."""
     server = make_server(emulator, sock, host=host)
-    _more_files()
+    more_files()
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -207,20 +161,6 @@ def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] 
 
     gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection
     _run(server, main())
-
-
-def _more_files() -> None:
-    """Raise the soft open-files limit to the hard one (as Go programs do): at a 1,024 default,
-    a burst of idle connections would leave no descriptor for the next real request."""
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        wanted = hard if hard != resource.RLIM_INFINITY else 65536
-        if soft != resource.RLIM_INFINITY and soft < wanted:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    except (ImportError, ValueError, OSError):  # not on this platform, or not allowed: keep the limit
-        pass
 
 
 def _run(server: uvicorn.Server, main: Coroutine[Any, Any, None]) -> None:
