@@ -36,6 +36,7 @@ FENCES = {
     "starlette": ("emulator.api", "emulator.listen"),
     "uvicorn": ("emulator.server", "emulator.listen"),
     "httpx": ("emulator.webhooks.transport", "emulator.testing", "emulator.listen"),
+    "httptools": ("emulator.webhooks.http1",),
     "yaml": ("emulator.simulation.scenario", "emulator.resources"),
     "pytest": ("emulator.testing.plugin",),
     "faker": ("emulator.domain.numbers", "emulator.simulation.results"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ URL = re.compile(
     r"(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
     r"([/?#][!-~]*)?$"
 )
-PRIVATE_HOSTS = ("localhost", "127.", "10.", "192.168.", "169.254.", "0.", "[::1]", "::1")
+DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdef")}
 
 
 def check_url(field: str, url: str, strict: bool = False) -> str:
@@ -41,14 +42,44 @@ def check_url(field: str, url: str, strict: bool = False) -> str:
         host = parts.hostname or ""
         if parts.scheme != "https":
             raise InvalidRequest(f"{field}: must use https (strict webhook URLs are on)")
-        if host.startswith(PRIVATE_HOSTS) or _is_private_172(host):
-            raise InvalidRequest(f"{field}: {host} is a private address (strict webhook URLs are on)")
+        if (why := _private(host)) is not None:
+            raise InvalidRequest(f"{field}: {host} is {why} (strict webhook URLs are on)")
     return url
 
 
-def _is_private_172(host: str) -> bool:
-    parts = host.split(".")
-    return len(parts) == 4 and parts[0] == "172" and parts[1].isdigit() and 16 <= int(parts[1]) <= 31
+def _private(host: str) -> str | None:
+    """Why ``host`` is not a public destination, or None (the name is only read, never resolved)."""
+    name = host.lower().removesuffix(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return "a loopback name"
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(name)
+    except ValueError:
+        address = _inet_aton(name)
+    if address is None or (address.is_global and not address.is_multicast):
+        return None
+    return "a private address" if str(address) == name else f"{address}, a private address"
+
+
+def _inet_aton(name: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address the OS resolver reads in ``name`` before any DNS lookup (inet_aton):
+    1 to 4 dot-separated parts, each decimal, 0x-hex or 0-octal, the last filling the
+    remaining bytes; so 2130706433, 0x7f000001, 0177.0.0.1, 127.1 and 0 are all addresses."""
+    values = []
+    for part in name.split("."):
+        if part[:2] == "0x":
+            digits, base = part[2:], 16
+        elif len(part) > 1 and part[0] == "0":
+            digits, base = part[1:], 8
+        else:
+            digits, base = part, 10
+        if not part or not DIGITS[base].issuperset(digits):
+            return None
+        values.append(int(digits, base) if digits else 0)
+    *head, last = values
+    if len(values) > 4 or any(v > 255 for v in head) or last >= 256 ** (4 - len(head)):
+        return None
+    return ipaddress.IPv4Address(sum(v << 8 * (3 - i) for i, v in enumerate(head)) + last)
 
 
 def check_returns(field: str, returns: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,13 @@
 Attempts are scheduler jobs at virtual times; the HTTP work is asyncio tasks.
 Deliveries of one call to one destination go out one at a time in lifecycle
 order (a lane); a failed one waits for its retry without holding back the next.
+
+Under the manual clock, ``settle`` (what advance and step wait on) waits for
+the attempts in flight only while they keep finishing: once none has finished
+for ``patience`` seconds of real time (the webhook timeout plus half a second,
+at most SETTLE_PATIENCE), the rest are left running and marked late. A late
+attempt's outcome lands whenever it ends; its retry is planned from the virtual
+time it was sent, as if it had ended then.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from emulator.webhooks.log import Attempt, AttemptLog
 from emulator.webhooks.transport import Outcome, Transport
 
 Lane = tuple[str | None, str]
+SETTLE_PATIENCE = 2.0  # seconds of real time settle waits without any attempt finishing
 
 
 class Dispatcher:
@@ -35,6 +43,8 @@ class Dispatcher:
         self._ready: list[tuple[Delivery, bool]] = []  # due while no event loop ran
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_attempted: list[Callable[[Delivery], None]] = []  # after each attempt (retention listens)
+        self._late: set[asyncio.Task[None]] = set()  # still running after a settle stopped waiting for them
+        self._wake: asyncio.Future[bool] | None = None  # settle's: an attempt finished
 
     def enqueue(self, delivery: Delivery) -> None:
         """A new row, or a redelivered one: attempt it at its next_attempt_at."""
@@ -70,15 +80,45 @@ class Dispatcher:
         self._busy.add((delivery.call_id, delivery.endpoint_id or delivery.url))
         task = loop.create_task(self._attempt(delivery, manual))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: "asyncio.Task[None]") -> None:
+        self._tasks.discard(task)
+        self._late.discard(task)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(True)
+
+    @property
+    def patience(self) -> float:
+        return min(self.transport.timeout + 0.5, SETTLE_PATIENCE)
 
     async def settle(self) -> None:
-        """Wait until every attempt started so far (and the lanes behind them) is done."""
+        """Wait until every attempt started so far (and the lanes behind them) is done, or none
+        has finished for ``patience`` seconds: those still running are then late (module doc)."""
         ready, self._ready = self._ready, []
         for delivery, manual in ready:
             self._start(delivery, manual)
+        loop = asyncio.get_running_loop()
+        while len(self._tasks) > len(self._late):
+            wake = self._wake = loop.create_future()
+            timer = loop.call_later(self.patience, _resolve, wake)
+            try:
+                progressed = await wake
+            finally:
+                timer.cancel()
+                self._wake = None
+            if not progressed:
+                self._late |= self._tasks
+                return
+
+    async def finish(self) -> None:
+        """Wait for every attempt, late ones included (shutdown, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def in_flight(self) -> tuple[int, int]:
+        """(attempts running, of which late)."""
+        return len(self._tasks), len(self._late)
 
     async def _attempt(self, delivery: Delivery, manual: bool) -> None:
         lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
@@ -114,8 +154,9 @@ class Dispatcher:
         outcome = await self.transport.post(delivery.url, body, headers)
         if not manual:
             delivery.attempt_count += 1
-        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome))
-        self._record(org, delivery, manual, outcome)
+        late = asyncio.current_task() in self._late
+        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome, late))
+        self._record(org, delivery, manual, outcome, sent_at)
 
     def _secret(self, org: Org | None, delivery: Delivery) -> str | None:
         if org is None:
@@ -125,7 +166,7 @@ class Dispatcher:
         endpoint = org.endpoints.get(delivery.endpoint_id)
         return endpoint.signing_secret if endpoint is not None else None
 
-    def _record(self, org: Org, delivery: Delivery, manual: bool, outcome: Outcome) -> None:
+    def _record(self, org: Org, delivery: Delivery, manual: bool, outcome: Outcome, sent_at: float) -> None:
         now = self.ctx.clock.now()
         delivery.last_response_status = outcome.status
         delivery.updated_at = now
@@ -141,7 +182,8 @@ class Dispatcher:
         if delivery.attempt_count >= retry.MAX_ATTEMPTS:
             return self._exhaust(delivery, endpoint)
         if delivery.id not in self._jobs:  # else a send is already scheduled (a redelivery): one retry chain only
-            delivery.next_attempt_at = now + retry.delay_before(delivery.attempt_count + 1, self.jitter)
+            # From the time it was sent: a late outcome does not push its retry further out.
+            delivery.next_attempt_at = max(now, sent_at + retry.delay_before(delivery.attempt_count + 1, self.jitter))
             self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
         self._set_call_status(delivery, "pending", outcome.error)
 
@@ -167,3 +209,8 @@ class Dispatcher:
         call = org.calls.get(delivery.call_id) if org else None
         if call is not None:
             call.webhook_status, call.webhook_error = status, error
+
+
+def _resolve(wake: "asyncio.Future[bool]") -> None:
+    if not wake.done():
+        wake.set_result(False)

@@ -5,6 +5,15 @@ no redirects, cookies or proxies: all a webhook attempt needs. httpx spent about
 a millisecond of CPU per request on its pool bookkeeping and anyio wrappers,
 which held deliveries to a few hundred per second (see BENCHMARKS.md); this
 costs a small fraction of that. ``https://`` stays on httpx (transport.py).
+
+Answers are parsed by httptools (llhttp, the parser of Node.js): it rejects a
+negative or doubled Content-Length, chunk-size garbage and anything that is not
+HTTP/1.x. On top of it every answer is bounded: its head (status line and header
+lines) in bytes and lines, its body in bytes read (the first ``keep`` are kept).
+Past the body cap the answer counts with what arrived and the connection is
+closed. The pool is bounded too: per origin, in total, and in idle time; a
+pooled connection the receiver closes, or writes to unasked, is closed at once,
+so nothing lingers in CLOSE_WAIT.
 """
 
 from __future__ import annotations
@@ -12,11 +21,18 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-MAX_IDLE = 64  # idle keep-alive connections kept per origin
+import httptools
+
 CHUNK = 65536
+MAX_HEAD = 32 * 1024  # bytes of status line and header lines of one answer (nginx's default, 4 x 8 KiB)
+MAX_HEADERS = 100  # header lines of one answer
+MAX_BODY = 1024 * 1024  # answer body bytes read; past this the connection is closed, not pooled
+MAX_IDLE_PER_ORIGIN = 8  # the per-destination concurrency cap (transport.py): more idle ones never get used
+MAX_IDLE = 64  # pooled connections in all; past it the longest idle one is closed
+IDLE_TIMEOUT = 5.0  # seconds a pooled connection may sit unused
+SWEEP_EVERY = 1.0  # how often idle connections are checked while any are pooled
 
 Origin = tuple[str, int]
-Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class ConnectFailed(Exception):
@@ -24,7 +40,7 @@ class ConnectFailed(Exception):
 
 
 class ProtocolError(Exception):
-    """The receiver closed the connection or answered something that is not HTTP/1.x."""
+    """The receiver closed the connection or answered something that is not bounded HTTP/1.x."""
 
 
 class Answer:
@@ -41,10 +57,132 @@ class Answer:
             return self.body.decode("utf-8", errors="replace")
 
 
+class _Reading:
+    """httptools' callbacks for one answer, and its limits; ``future`` ends when the answer is complete."""
+
+    __slots__ = ("parser", "future", "keep", "kept", "head_bytes", "headers", "head_done", "status",
+                 "content_type", "framed", "body_bytes", "complete", "reusable")
+
+    def __init__(self, keep: int, future: asyncio.Future[None]) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.future, self.keep, self.kept = future, keep, bytearray()
+        self.head_bytes = self.headers = self.body_bytes = self.status = 0
+        self.head_done = self.complete = self.reusable = self.framed = False
+        self.content_type = b""
+
+    def feed(self, data: bytes) -> None:
+        if self.complete:  # bytes after the answer, unasked: the connection is not reused
+            self.reusable = False
+            return
+        if not self.head_done:
+            self.head_bytes += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            return self.fail(str(exc.__context__ or exc))
+        except httptools.HttpParserError as exc:
+            return self.fail(f"invalid HTTP answer: {exc}")
+        if not self.head_done and self.head_bytes > MAX_HEAD:
+            self.fail(f"answer head over {MAX_HEAD} bytes")
+        elif self.body_bytes > MAX_BODY and not self.complete:
+            self.finish(reusable=False)  # enough: the status stands, the rest is not read
+
+    def eof(self) -> None:
+        if self.head_done and not self.complete and not self.framed:
+            return self.finish(reusable=False)  # no length, not chunked: the body ran until the close
+        if not self.complete:
+            where = "without an answer" if not self.head_bytes else "in the middle of the answer"
+            self.fail(f"connection closed by the receiver {where}")
+
+    def fail(self, reason: str) -> None:
+        if self.complete:  # garbage after a whole answer: the answer stands, the connection goes
+            self.reusable = False
+        elif not self.future.done():
+            self.future.set_exception(ProtocolError(reason))
+
+    def finish(self, reusable: bool) -> None:
+        if self.complete:  # a second answer in the same bytes: nobody asked for it
+            self.reusable = False
+            return
+        self.complete, self.reusable = True, reusable
+        if not self.future.done():
+            self.future.set_result(None)
+
+    def answer(self) -> Answer:
+        return Answer(self.status, bytes(self.kept), _charset(self.content_type.decode("latin-1")))
+
+    # httptools callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers += 1
+        if self.headers > MAX_HEADERS:
+            raise ProtocolError(f"answer has over {MAX_HEADERS} header lines")
+        name = name.lower()
+        if name == b"content-type":
+            self.content_type = value
+        elif name in (b"content-length", b"transfer-encoding"):
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if not 100 <= status < 200:  # 1xx answers (100 Continue) precede the real one
+            self.head_done, self.status = True, status
+
+    def on_body(self, data: bytes) -> None:
+        self.body_bytes += len(data)
+        room = self.keep - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+
+    def on_message_complete(self) -> None:
+        if self.head_done:
+            self.finish(reusable=self.parser.should_keep_alive())
+        else:
+            self.headers, self.framed = 0, False  # an interim answer ended; its bytes still count against MAX_HEAD
+
+
+class _Conn(asyncio.Protocol):
+    """One connection: feeds what arrives to the answer being read; closes itself when idle and poked."""
+
+    __slots__ = ("transport", "reading", "idle_since", "dead")
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.reading: _Reading | None = None
+        self.idle_since = 0.0
+        self.dead = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.reading is None:
+            return self.close()  # unasked bytes while pooled: the next answer would be garbled
+        self.reading.feed(data)
+
+    def eof_received(self) -> bool:
+        if self.reading is not None:
+            self.reading.eof()
+        self.close()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.dead = True
+        if self.reading is not None:
+            self.reading.eof()
+
+    def close(self) -> None:
+        self.dead = True
+        if self.transport is not None:
+            self.transport.close()
+
+
 class Client:
     def __init__(self, keep: int) -> None:
-        self.keep = keep  # response body bytes kept (the rest is read and dropped)
-        self._idle: dict[Origin, list[Conn]] = {}
+        self.keep = keep  # response body bytes kept (the rest is read and dropped, up to MAX_BODY)
+        self._idle: dict[Origin, list[_Conn]] = {}
+        self._pooled = 0
+        self._sweeper: asyncio.TimerHandle | None = None
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         parts = urlsplit(url)
@@ -56,115 +194,86 @@ class Client:
         head = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
                 f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-        conn = self._reuse(origin) or await self._connect(origin)
+        loop = asyncio.get_running_loop()
+        conn = self._reuse(origin, loop) or await self._connect(origin, loop)
+        reading = conn.reading = _Reading(self.keep, loop.create_future())
         try:
-            answer, keep_alive = await self._exchange(conn, request)
+            assert conn.transport is not None
+            conn.transport.write(request)
+            await reading.future
         except BaseException:  # cancelled (timeout) or failed mid-answer: the connection is unusable
-            conn[1].close()
+            conn.close()
             raise
-        idle = self._idle.setdefault(origin, [])
-        if keep_alive and len(idle) < MAX_IDLE:
-            idle.append(conn)
+        conn.reading = None
+        if reading.reusable and not conn.dead:
+            self._park(origin, conn, loop)
         else:
-            conn[1].close()
-        return answer
+            conn.close()
+        return reading.answer()
 
-    def _reuse(self, origin: Origin) -> Conn | None:
+    def _reuse(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> _Conn | None:
         idle = self._idle.get(origin)
+        oldest = loop.time() - IDLE_TIMEOUT
         while idle:
-            reader, writer = idle.pop()
-            if not reader.at_eof() and not writer.is_closing():  # the receiver may have closed it meanwhile
-                return reader, writer
-            writer.close()
+            conn = idle.pop()  # the most recently used: the likeliest to be alive
+            self._pooled -= 1
+            if not conn.dead and conn.idle_since > oldest:
+                return conn
+            conn.close()
         return None
 
-    async def _connect(self, origin: Origin) -> Conn:
+    async def _connect(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> _Conn:
         try:
-            return await asyncio.open_connection(*origin, limit=CHUNK)
+            _, conn = await loop.create_connection(_Conn, *origin)
         except (OSError, UnicodeError) as exc:
             raise ConnectFailed(str(exc) or type(exc).__name__) from None
+        return conn
 
-    async def _exchange(self, conn: Conn, request: bytes) -> tuple[Answer, bool]:
-        reader, writer = conn
-        try:
-            writer.write(request)
-            await writer.drain()
-            while True:
-                status, version, fields = await _head(reader)
-                if not 100 <= status < 200 or status == 101:
-                    break  # 1xx interim answers (100 Continue) precede the real one
-            close = fields.get("connection", "").lower() == "close" or (
-                version == "HTTP/1.0" and fields.get("connection", "").lower() != "keep-alive")
-            if status in (101, 204, 304):
-                body = b""
-            elif "chunked" in fields.get("transfer-encoding", "").lower():
-                body = await self._chunked(reader)
-            elif "content-length" in fields:
-                try:
-                    length = int(fields["content-length"])
-                except ValueError:
-                    raise ProtocolError(f"bad Content-Length {fields['content-length'][:40]!r}") from None
-                body = await self._exactly(reader, length)
-            else:  # the body runs until the receiver closes
-                body, close = await self._to_eof(reader), True
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
-            raise ProtocolError(str(exc) or type(exc).__name__) from None
-        return Answer(status, body, _charset(fields.get("content-type", ""))), not close
+    def _park(self, origin: Origin, conn: _Conn, loop: asyncio.AbstractEventLoop) -> None:
+        idle = self._idle.setdefault(origin, [])
+        if len(idle) >= MAX_IDLE_PER_ORIGIN:
+            return conn.close()
+        if self._pooled >= MAX_IDLE:
+            self._evict_oldest()
+        conn.idle_since = loop.time()
+        idle.append(conn)
+        self._pooled += 1
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(SWEEP_EVERY, self._sweep, loop)
 
-    async def _exactly(self, reader: asyncio.StreamReader, length: int) -> bytes:
-        kept = bytearray()
-        while length > 0:
-            data = await reader.readexactly(min(length, CHUNK))
-            length -= len(data)
-            if len(kept) < self.keep:
-                kept += data[: self.keep - len(kept)]
-        return bytes(kept)
+    def _evict_oldest(self) -> None:
+        origin = min((o for o in self._idle if self._idle[o]), key=lambda o: self._idle[o][0].idle_since)
+        self._idle[origin].pop(0).close()
+        self._pooled -= 1
 
-    async def _chunked(self, reader: asyncio.StreamReader) -> bytes:
-        kept = bytearray()
-        while True:
-            line = await reader.readline()
-            size = int(line.split(b";", 1)[0].strip() or b"x", 16)  # ValueError: not a chunk header
-            if size == 0:
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):  # trailers
-                    pass
-                return bytes(kept)
-            data = await self._exactly(reader, size)
-            if len(kept) < self.keep:
-                kept += data[: self.keep - len(kept)]
-            await reader.readexactly(2)
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close what idled too long; forget closed ones (their sockets are already released)."""
+        oldest = loop.time() - IDLE_TIMEOUT
+        for origin, idle in list(self._idle.items()):
+            keep = [c for c in idle if not c.dead and c.idle_since > oldest]
+            for conn in idle:
+                if conn not in keep:
+                    conn.close()
+            self._pooled -= len(idle) - len(keep)
+            if keep:
+                self._idle[origin] = keep
+            else:
+                del self._idle[origin]
+        self._sweeper = loop.call_later(SWEEP_EVERY, self._sweep, loop) if self._idle else None
 
-    async def _to_eof(self, reader: asyncio.StreamReader) -> bytes:
-        kept = bytearray()
-        while data := await reader.read(CHUNK):
-            if len(kept) < self.keep:
-                kept += data[: self.keep - len(kept)]
-        return bytes(kept)
+    def pooled(self) -> int:
+        """Idle connections kept now (closed ones not yet swept included)."""
+        return self._pooled
 
     def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for conns in self._idle.values():
-            for _, writer in conns:
-                writer.close()
+            for conn in conns:
+                conn.close()
         self._idle.clear()
-
-
-async def _head(reader: asyncio.StreamReader) -> tuple[int, str, dict[str, str]]:
-    line = await reader.readline()
-    if not line:
-        raise ProtocolError("the connection was closed without an answer")
-    parts = line.decode("latin-1").split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-        raise ProtocolError(f"not an HTTP/1.x status line: {line[:60]!r}")
-    fields: dict[str, str] = {}
-    while True:
-        line = await reader.readline()
-        if not line:
-            raise ProtocolError("the connection was closed in the middle of the answer")
-        if line in (b"\r\n", b"\n"):
-            return int(parts[1]), parts[0], fields
-        name, sep, value = line.decode("latin-1").partition(":")
-        if sep:
-            fields[name.strip().lower()] = value.strip()
+        self._pooled = 0
 
 
 def _charset(content_type: str) -> str:

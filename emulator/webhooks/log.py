@@ -1,4 +1,9 @@
-"""Every webhook attempt, as sent and as answered; bounded, clearable."""
+"""Every webhook attempt, as sent and as answered; bounded in entries and in bytes, clearable.
+
+A request body is kept up to BODY_KEEP bytes (the item says when it was cut, and
+how long it was); the log as a whole keeps at most ``max_bytes``, dropping the
+oldest attempts first, so a few huge payloads cannot hold memory.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,10 @@ from dataclasses import dataclass
 from emulator.domain.records import Delivery
 from emulator.webhooks.transport import Outcome
 
-DEFAULT_LIMIT = 10_000
+DEFAULT_LIMIT = 10_000  # attempts
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # of kept bodies, headers and fields, all attempts together
+BODY_KEEP = 64 * 1024  # request body bytes kept per attempt
+OVERHEAD = 512  # bytes counted per attempt for its fixed fields
 
 
 @dataclass(slots=True)
@@ -24,33 +32,54 @@ class Attempt:
     sent_at: float
     request_headers: dict[str, str]
     request_body: str
+    request_body_bytes: int  # the whole body as sent
+    request_body_truncated: bool  # request_body holds only its first BODY_KEEP bytes
     response_status: int | None
     response_body: str
     error: str | None
     latency_ms: float
+    late: bool = False  # its outcome landed after the clock had stopped waiting for it
 
     @classmethod
     def of(cls, d: Delivery, manual: bool, sent_at: float, headers: dict[str, str], body: bytes,
-           outcome: Outcome) -> "Attempt":
+           outcome: Outcome, late: bool = False) -> "Attempt":
+        truncated = len(body) > BODY_KEEP
+        kept = body[:BODY_KEEP].decode("utf-8", errors="ignore") if truncated else body.decode()
         return cls(
             delivery_id=d.id, org_id=d.org_id, endpoint_id=d.endpoint_id, call_id=d.call_id,
             event_type=d.event_type, url=d.url, attempt=d.attempt_count, manual=manual, sent_at=sent_at,
-            request_headers=headers, request_body=body.decode(), response_status=outcome.status,
-            response_body=outcome.response_body, error=outcome.error, latency_ms=outcome.latency_ms,
+            request_headers=headers, request_body=kept, request_body_bytes=len(body),
+            request_body_truncated=truncated, response_status=outcome.status,
+            response_body=outcome.response_body, error=outcome.error, latency_ms=outcome.latency_ms, late=late,
         )
+
+    def size(self) -> int:
+        """Bytes it holds, as UTF-8: what grows with the input is counted exactly, the rest as OVERHEAD."""
+        texts = (self.request_body, self.response_body, self.url, self.error or "", *self.request_headers.values())
+        return OVERHEAD + sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
 
 
 class AttemptLog:
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
-        self._items: deque[Attempt] = deque(maxlen=limit)
-        self.total = 0
+    def __init__(self, limit: int = DEFAULT_LIMIT, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.limit, self.max_bytes = limit, max_bytes
+        self._items: deque[tuple[Attempt, int]] = deque()
+        self.bytes = 0  # held now
+        self.total = 0  # ever added
+        self.evicted = 0  # dropped to stay within the limits
 
     def add(self, attempt: Attempt) -> None:
-        self._items.append(attempt)
+        size = attempt.size()
+        self._items.append((attempt, size))
+        self.bytes += size
         self.total += 1
+        while len(self._items) > self.limit or (self.bytes > self.max_bytes and len(self._items) > 1):
+            _, dropped = self._items.popleft()
+            self.bytes -= dropped
+            self.evicted += 1
 
     def items(self) -> list[Attempt]:
-        return list(self._items)
+        return [attempt for attempt, _ in self._items]
 
     def clear(self) -> None:
         self._items.clear()
+        self.bytes = 0

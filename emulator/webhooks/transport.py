@@ -2,7 +2,10 @@
 client in http1.py, https:// and the in-process mounts through httpx.
 
 Outcomes are plain data; the dispatcher decides what they mean. Redirects are
-not followed: a 3xx is a failed attempt, as in production.
+not followed: a 3xx is a failed attempt, as in production. At most
+MAX_IN_FLIGHT attempts are sent at once, and at most PER_ORIGIN of them to one
+origin (scheme, host, port), so a receiver that never answers holds a few
+slots, never all of them: everyone else's webhooks keep going out.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from emulator.webhooks import http1
 
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     import httpx
 
 MAX_IN_FLIGHT = 64
+PER_ORIGIN = 8  # attempts in flight to one origin
 RESPONSE_KEEP = 2048  # bytes of each response body kept for inspection
 
 
@@ -40,6 +45,7 @@ class Transport:
         self._clients: dict[str | None, "httpx.AsyncClient"] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
+        self._origins: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}  # origin -> (gate, [users])
         self._lean = http1.Client(keep=RESPONSE_KEEP)
 
     def mount(self, base_url: str, app: Any) -> None:
@@ -50,6 +56,11 @@ class Transport:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # clients and locks belong to one loop
             self._clients, self._loop, self._gate = {}, loop, asyncio.Semaphore(MAX_IN_FLIGHT)
+            self._origins = {}
+            try:
+                self._lean.close()
+            except RuntimeError:  # its loop is closed: so are its sockets' reads, and GC frees them
+                pass
             self._lean = http1.Client(keep=RESPONSE_KEEP)
         key = next((base for base in self._mounts if url.startswith(base + "/")), None)
         if key is None and url[:7].lower() == "http://":
@@ -68,6 +79,20 @@ class Transport:
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         client = self._client_for(url)
+        origin = _origin(url)
+        gate, users = self._origins.get(origin) or self._origins.setdefault(
+            origin, (asyncio.Semaphore(PER_ORIGIN), [0]))
+        users[0] += 1
+        try:
+            async with gate:  # first the origin's slot: waiting for it holds none of the shared ones
+                return await self._post_gated(client, url, body, headers)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._origins[origin]
+
+    async def _post_gated(self, client: "httpx.AsyncClient | http1.Client", url: str, body: bytes,
+                          headers: dict[str, str]) -> Outcome:
         assert self._gate is not None
         async with self._gate:
             started = time.perf_counter()
@@ -76,8 +101,8 @@ class Transport:
             import httpx
 
             try:
-                response = await client.post(url, content=body, headers=headers)
-            except httpx.TimeoutException:
+                status, text = await asyncio.wait_for(_post_httpx(client, url, body, headers), self.timeout)
+            except (httpx.TimeoutException, asyncio.TimeoutError):  # the timeout bounds the whole attempt
                 return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
             except httpx.ConnectError as exc:
                 return Outcome(None, f"connection failed: {exc or 'refused'}", _ms(started))
@@ -87,8 +112,8 @@ class Transport:
                 return Outcome(None, f"{type(exc).__name__}: {exc}", _ms(started))
             except Exception as exc:  # e.g. a host httpx cannot encode (IDNAError): a failed attempt, not a lost one
                 return Outcome(None, f"request failed: {type(exc).__name__}: {exc}", _ms(started))
-        error = None if 200 <= response.status_code < 300 else f"receiver answered HTTP {response.status_code}"
-        return Outcome(response.status_code, error, _ms(started), response.text[:RESPONSE_KEEP])
+        error = None if 200 <= status < 300 else f"receiver answered HTTP {status}"
+        return Outcome(status, error, _ms(started), text)
 
     async def _post_lean(self, client: http1.Client, url: str, body: bytes, headers: dict[str, str],
                          started: float) -> Outcome:
@@ -98,8 +123,8 @@ class Transport:
             return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
         except http1.ConnectFailed as exc:
             return Outcome(None, f"connection failed: {exc}", _ms(started))
-        except http1.ProtocolError as exc:
-            return Outcome(None, f"connection closed by the receiver: {exc}", _ms(started))
+        except http1.ProtocolError as exc:  # its message says what went wrong
+            return Outcome(None, str(exc), _ms(started))
         except Exception as exc:  # a failed attempt, not a lost one
             return Outcome(None, f"request failed: {type(exc).__name__}: {exc}", _ms(started))
         error = None if 200 <= answer.status < 300 else f"receiver answered HTTP {answer.status}"
@@ -110,6 +135,29 @@ class Transport:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+
+
+async def _post_httpx(client: "httpx.AsyncClient", url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    """Status and the kept start of the body; raw bytes past http1.MAX_BODY are not read (nor inflated)."""
+    async with client.stream("POST", url, content=body, headers=headers) as response:
+        kept, total = bytearray(), 0
+        async for chunk in response.aiter_raw():
+            total += len(chunk)
+            kept += chunk[: max(0, RESPONSE_KEEP - len(kept))]
+            if total > http1.MAX_BODY:
+                break
+        answer = http1.Answer(response.status_code, bytes(kept), response.charset_encoding or "utf-8")
+    return answer.status, answer.text[:RESPONSE_KEEP]
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, lower-cased (the unit of the per-destination cap)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:  # a port the client will refuse anyway: its own origin
+        return url.lower()
+    return f"{parts.scheme.lower()}://{parts.hostname or ''}:{port}"
 
 
 def _ms(started: float) -> float:

@@ -82,16 +82,6 @@ async def test_attempt_log_filters_and_clear(
     assert len(await deliveries(client)) == 4  # the ledger itself is untouched
 
 
-def test_the_attempt_log_is_bounded() -> None:
-    log = AttemptLog(limit=3)
-    for n in range(5):
-        log.add(n)  # type: ignore[arg-type]
-    assert log.items() == [2, 3, 4]
-    assert log.total == 5
-    log.clear()
-    assert log.items() == []
-
-
 async def test_the_attempt_log_keeps_the_newest_when_full(
     emulator: Emulator, client: httpx.AsyncClient, api: Any, receiver: Callable[..., Receiver]
 ) -> None:

@@ -1,0 +1,107 @@
+"""Bounds on what webhooks keep and where they may go: the attempt log caps bytes as well as
+entries (and says when it cut a body), and strict webhook URLs read numeric hosts the way
+the OS resolver does before judging them private."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from emulator.config import Config
+from emulator.runtime import Emulator
+from emulator.webhooks.log import BODY_KEEP, AttemptLog
+
+from .helpers import BUSY, Receiver, advance, attempts, get
+
+BIG = "Remind the patient of the appointment. " * 23_000  # ~900 KB of instructions
+
+
+async def test_the_attempt_log_keeps_the_start_of_a_huge_body_and_says_it_was_cut(
+    client: httpx.AsyncClient, api: Any, closed_url: str
+) -> None:
+    agent = await api.agent(webhook_url=closed_url)
+    call = await api.call(agent["id"], BUSY, instructions=BIG)
+    await advance(client, 0)
+
+    [attempt] = await attempts(client)
+    assert attempt["request_body_truncated"] is True
+    assert attempt["request_body_bytes"] > len(BIG)
+    assert len(attempt["request_body"].encode()) == BODY_KEEP
+    assert attempt["request_body"].startswith('{"id":"')
+    assert call["id"] in attempt["request_body"]
+
+
+async def test_a_small_body_is_kept_whole(client: httpx.AsyncClient, api: Any, receiver: Callable[..., Receiver]
+                                          ) -> None:
+    r = receiver()
+    await api.call((await api.agent(webhook_url=r.url))["id"], BUSY)
+    await advance(client, 0)
+    [attempt] = await attempts(client)
+    assert attempt["request_body_truncated"] is False
+    assert attempt["request_body"].encode() == r.hits[0].body
+    assert attempt["request_body_bytes"] == len(r.hits[0].body)
+
+
+async def test_the_attempt_log_drops_the_oldest_attempts_to_stay_within_its_bytes(
+    emulator: Emulator, client: httpx.AsyncClient, api: Any, closed_url: str
+) -> None:
+    emulator.dispatcher.log = AttemptLog(max_bytes=5 * BODY_KEEP)
+    agent = await api.agent(webhook_url=closed_url)
+    calls = [await api.call(agent["id"], BUSY, instructions=BIG) for _ in range(20)]
+    await advance(client, 0)  # 20 attempts of ~900 KB each: the log keeps the newest few
+
+    r = await client.get("/_emulator/deliveries", params={"limit": 100})
+    log = r.json()
+    assert log["total_attempts"] == 20
+    assert 1 <= len(log["data"]) <= 5
+    assert [a["call_id"] for a in log["data"]] == [c["id"] for c in reversed(calls)][: len(log["data"])]
+    assert sum(len(a["request_body"].encode()) for a in log["data"]) <= 5 * BODY_KEEP
+
+
+PRIVATE = [
+    "https://2130706433/hook", "https://0x7f000001/hook", "https://0177.0.0.1/hook", "https://0/hook",
+    "https://127.1/hook", "https://0x7f.1/hook", "https://127.0.0.1./hook", "https://3232235777/hook",
+    "https://0300.0250.1.1/hook", "https://10.0.0.1/hook", "https://172.16.5.4/hook", "https://169.254.169.254/x",
+    "https://100.64.0.1/hook", "https://localhost/hook", "https://api.localhost/hook", "https://[::1]/hook",
+]
+PUBLIC = ["https://hooks.example.com/cb", "https://8.8.8.8/hook", "https://172.32.0.1/hook",
+          "https://10.example.com/hook", "https://localhost.example.com/hook", "https://134744072/hook"]
+
+
+@pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
+@pytest.mark.parametrize("url", PRIVATE)
+async def test_strict_webhook_urls_refuse_every_spelling_of_a_private_address(
+    config: Config, client: httpx.AsyncClient, url: str
+) -> None:
+    r = await client.post("/v1/webhook_endpoints", json={"url": url})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert "private address" in error or "loopback name" in error
+    assert "strict webhook URLs are on" in error
+    assert (await get(client, "/v1/webhook_endpoints"))["data"] == []
+
+
+@pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
+async def test_strict_webhook_urls_name_the_address_a_numeric_host_means(config: Config,
+                                                                        client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/webhook_endpoints", json={"url": "https://0x7f000001/hook"})
+    assert r.json() == {"error": "url: 0x7f000001 is 127.0.0.1, a private address (strict webhook URLs are on)"}
+
+
+@pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
+@pytest.mark.parametrize("url", PUBLIC)
+async def test_strict_webhook_urls_accept_public_hosts(config: Config, client: httpx.AsyncClient, url: str) -> None:
+    r = await client.post("/v1/webhook_endpoints", json={"url": url})
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
+async def test_strict_webhook_urls_apply_to_an_agents_webhook_url(config: Config, api: Any,
+                                                                  client: httpx.AsyncClient) -> None:
+    number = await api.buy_number()
+    r = await client.post("/v1/agents", json={"name": "A", "type": "outbound", "number_ids": [number["id"]],
+                                              "webhook_url": "https://0177.1/hook"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "webhook_url: 0177.1 is 127.0.0.1, a private address (strict webhook URLs are on)"
