@@ -124,11 +124,14 @@ class AttemptOut(Response):
     manual: bool
     sent_at: Timestamp
     request_headers: dict[str, str]
-    request_body: str
+    request_body: str  # the first 64 KiB (request_body_truncated says when cut)
+    request_body_bytes: int
+    request_body_truncated: bool
     response_status: int | None
     response_body: str
     error: str | None
     latency_ms: float
+    late: bool  # it outlasted the manual clock's wait; its outcome landed later
 
 
 class AttemptList(BaseModel):
