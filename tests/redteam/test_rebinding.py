@@ -137,3 +137,27 @@ def test_the_journal_keeps_no_signing_secret_and_no_key(server: ServerThread) ->
     assert json.loads(created["response_body"])["signing_secret"] == "[redacted]"
     assert json.loads(created["response_body"])["description"] == "keep the secret out"
     assert created["response_body_truncated"] is False
+
+
+def test_a_secret_cut_by_the_journals_4_kib_limit_is_redacted_too(server: ServerThread) -> None:
+    """The journal keeps the first 4 KiB of each body: a cut in the middle of a secret must not
+    leave its first characters behind."""
+    base = server.base_url
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as client:
+        def create(description: str) -> tuple[dict[str, Any], str]:
+            r = client.post("/v1/webhook_endpoints", json={"url": base + "/hook", "description": description})
+            assert r.status_code == 201, r.text
+            return r.json(), r.text
+
+        probe, text = create("x" * 100)
+        value_at = text.index(probe["signing_secret"])
+        assert value_at > text.index("xxxx")  # the description comes first in the answer
+        # A description that puts the 4,096-byte cut 10 characters into the secret.
+        client.delete("/_emulator/requests")
+        made, text = create("x" * (100 + 4096 - 10 - value_at))
+        assert text.index(made["signing_secret"]) == 4096 - 10
+        entry = client.get("/_emulator/requests", params={"method": "POST"}).json()["data"][0]
+    assert entry["response_body_truncated"] is True
+    kept = entry["response_body"]
+    assert made["signing_secret"][:10] not in kept and "whsec_" not in kept, kept[-80:]
+    assert kept.endswith('"signing_secret":"[redacted]"'), kept[-80:]
