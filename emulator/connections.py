@@ -1,6 +1,7 @@
 """Connections the server will not keep for ever: a header deadline and size cap for uvicorn's
-HTTP protocol (mixed in by emulator/server.py, the only module that imports uvicorn), and
-enough file descriptors for the connections that are kept."""
+HTTP protocol (mixed in by emulator/server.py, the only module that imports uvicorn); past a
+connection cap below the open-files limit, the connection that has waited longest for its
+headers is closed for each new one; and enough file descriptors for the connections kept."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from typing import Any
 
 MAX_HEAD = 64 * 1024  # bytes of request line and headers; the parser itself keeps any amount
+RESERVED_FILES = 128  # descriptors kept free of client connections: webhook sockets, the state file
 
 
 def _answer(status: bytes, error: str) -> bytes:
@@ -28,8 +30,11 @@ class HeaderDeadline:
     bodies have their own deadline in the app (http.body_bytes)."""
 
     header_timeout = 10.0
+    max_connections = 1 << 20
+    waiting: dict["HeaderDeadline", None]  # one per server (see protocol_class): oldest wait first
     # Provided by the protocol class this is mixed into (uvicorn's HttpToolsProtocol or H11Protocol).
     cycle: Any
+    connections: set[Any]
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
 
@@ -39,6 +44,11 @@ class HeaderDeadline:
         self._partial = False
         self._head = 0  # bytes of the headers under way
         self._arm()
+        if len(self.connections) > self.max_connections:
+            # Full: the one that has waited longest for its headers makes room (a slowloris, most likely).
+            oldest = next(iter(self.waiting))
+            if oldest is not self:
+                oldest._refuse(b"")
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -58,11 +68,13 @@ class HeaderDeadline:
 
     def _arm(self) -> None:
         self._deadline = self.loop.call_later(self.header_timeout, self._expire)
+        self.waiting[self] = None
 
     def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
         self._deadline, self._partial, self._head = None, False, 0
+        self.waiting.pop(self, None)
 
     def _expire(self) -> None:
         self._deadline = None
@@ -70,9 +82,27 @@ class HeaderDeadline:
         self._refuse(TIMEOUT_ANSWER if self._partial else b"")
 
     def _refuse(self, answer: bytes) -> None:
+        self.waiting.pop(self, None)
         if not self.transport.is_closing():
             self.transport.write(answer)
             self.transport.close()
+
+
+def protocol_class(base: type, header_timeout: float) -> type:
+    """``base`` (uvicorn's protocol) with these limits, and a waiting list of its own."""
+    return type("HTTPProtocol", (HeaderDeadline, base), {
+        "header_timeout": header_timeout, "max_connections": connection_cap(), "waiting": {}})
+
+
+def connection_cap() -> int:
+    """Client connections that fit under the open-files limit, with RESERVED_FILES to spare."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except ImportError:  # not on this platform
+        return 1 << 20
+    return 1 << 20 if soft == resource.RLIM_INFINITY else max(16, soft - RESERVED_FILES)
 
 
 def more_files() -> None:

@@ -19,7 +19,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from emulator.api import guard, state
 from emulator.api.app import create_app
 from emulator.api.faults import QUIET_DROPS
-from emulator.connections import HeaderDeadline, more_files
+from emulator.connections import more_files, protocol_class
 from emulator.runtime import Emulator
 
 class PortInUse(Exception):
@@ -117,8 +117,8 @@ class _Server(uvicorn.Server):
 
 
 def _protocol(header_timeout: float) -> type[asyncio.Protocol]:
-    """uvicorn's own protocol (httptools, else h11) with the header deadline and size cap."""
-    return type("HTTPProtocol", (HeaderDeadline, AutoHTTPProtocol), {"header_timeout": header_timeout})
+    """uvicorn's own protocol (httptools, else h11) with the header deadline, size and connection caps."""
+    return protocol_class(AutoHTTPProtocol, header_timeout)
 
 
 def base_url_of(sock: socket.socket) -> str:
@@ -148,8 +148,8 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
 def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None,
           host: str | None = None) -> None:
     """Blocking. Ctrl-C and SIGTERM stop it cleanly (uvicorn handles both)."""
+    more_files()  # first: the connection cap follows from the limit
     server = make_server(emulator, sock, host=host)
-    more_files()
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -4,6 +4,7 @@ not a server error (no traceback in the log)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -152,21 +153,19 @@ def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> No
     assert httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json() == before
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    """`up` on a free port with short timeouts and a low soft open-files limit; its stderr in a file."""
+@contextlib.contextmanager
+def _up(tmp_path: Path, *args: str, soft: int = 256, hard: int | None = None
+        ) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """`up` on a free port under an open-files limit of ``soft`` (and ``hard``); its stderr in a file."""
     stderr = tmp_path / "stderr.txt"
 
-    def low_limit() -> None:
-        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard or resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
     with stderr.open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "up", "--port", "0", "--header-timeout", str(TIMEOUT),
-             "--body-timeout", str(TIMEOUT)], stdout=subprocess.PIPE, stderr=err, text=True, env=env,
-            preexec_fn=low_limit)
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "up", "--port", "0", *args],
+                                stdout=subprocess.PIPE, stderr=err, text=True, env=env, preexec_fn=limit)
     assert proc.stdout is not None
     try:
         banner = []
@@ -186,6 +185,13 @@ def up(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """`up` with short timeouts and a low soft open-files limit."""
+    with _up(tmp_path, "--header-timeout", str(TIMEOUT), "--body-timeout", str(TIMEOUT)) as running:
+        yield running
 
 
 def _vanish(base: str, head: bytes) -> None:
@@ -237,3 +243,33 @@ def test_up_raises_its_open_files_limit(up: tuple[str, Path, subprocess.Popen[st
     limits = Path(f"/proc/{proc.pid}/limits").read_text()
     soft, hard = next(line.split()[3:5] for line in limits.splitlines() if line.startswith("Max open files"))
     assert soft == hard, limits
+
+
+def test_a_flood_of_half_sent_connections_cannot_exhaust_the_descriptors(tmp_path: Path) -> None:
+    """The issue's attack: far more slowloris connections than the open-files limit (here a hard 256),
+    with a header timeout too long to help. The connections that waited longest make room, so real
+    requests are still answered, at once."""
+    with _up(tmp_path, "--header-timeout", "600", soft=256, hard=256) as (base, stderr, _):
+        parts = urlsplit(base)
+        flood = []
+        try:
+            for _ in range(600):
+                sock = socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
+                sock.sendall(HALF)
+                flood.append(sock)
+            for _ in range(5):
+                assert httpx.get(base + "/_emulator/health", timeout=10).status_code == 200
+            still_open = 0
+            for sock in flood:
+                sock.setblocking(False)
+                try:
+                    still_open += sock.recv(1) != b""
+                except BlockingIOError:
+                    still_open += 1  # nothing to read and not closed
+                except OSError:
+                    pass
+        finally:
+            for sock in flood:
+                sock.close()
+        assert 16 <= still_open < 256, still_open  # some kept (no blanket refusal), never past the limit
+        assert "Traceback" not in stderr.read_text()
