@@ -192,6 +192,9 @@ def up(args: argparse.Namespace) -> int:
             raise ValueError(f"state interval {config.state_interval} must be 0 or more seconds")
         if config.retain_calls < 0:
             raise ValueError(f"retain calls {config.retain_calls} must be 0 (keep all) or more")
+        for name in ("webhook_timeout", "header_timeout", "body_timeout"):
+            if not getattr(config, name) > 0:
+                raise ValueError(f"{name.replace('_', ' ')} {getattr(config, name)} must be more than 0 seconds")
         config = with_token(config)  # beyond loopback, the control plane needs a token
         emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
         if config.state_file:  # ours while we run (lock held open); a file it cannot use stops it here, untouched

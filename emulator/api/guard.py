@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass, replace
 from typing import Iterable
@@ -39,6 +40,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 FOREIGN_FETCH = (b"cross-site", b"same-site")  # same-site: another port or subdomain of this host
 OPEN_ROUTES = (("GET", "/_emulator/health"), ("HEAD", "/_emulator/health"))  # liveness probes
+HOST_NAME = re.compile(r"^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")  # as in a Host header
+TOKEN = re.compile(r"^[!-~]{1,256}$")  # visible ASCII: what a header carries unchanged
 
 
 class Refused(Exception):
@@ -57,9 +60,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def checked(config: Config) -> Config:
+    """``config``, its exposure settings refused (ValueError, naming the problem) when unusable."""
+    for raw in config.allowed_hosts:
+        if raw != "*" and not HOST_NAME.fullmatch(raw):
+            raise ValueError(f"allowed host {raw!r}: give a name or address as a Host header carries it "
+                             "(like emulator.internal or 10.0.0.5:8787), with no scheme or path")
+    if config.control_token is not None and not TOKEN.fullmatch(config.control_token):
+        raise ValueError("control token: use 1 to 256 visible ASCII characters (no spaces)")
+    return config
+
+
 def with_token(config: Config) -> Config:
     """``config`` with an unguessable control token when it binds beyond loopback and has none."""
-    if config.control_token or is_loopback(config.host):
+    if checked(config).control_token or is_loopback(config.host):
         return config
     return replace(config, control_token=secrets.token_urlsafe(24))
 
@@ -83,7 +97,7 @@ class Policy:
 def policy_for(config: Config, bound: Iterable[str] | None = None) -> Policy:
     """The policy of an app served on the ``bound`` addresses (the --host given, the socket's
     address), or in-process (None)."""
-    extra = {_host_name(h) for h in config.allowed_hosts}
+    extra = {_host_name(h) for h in checked(config).allowed_hosts}
     own = {_host_name(b) for b in bound or ()}
     wildcard = any(_is_ip(b) and ipaddress.ip_address(b).is_unspecified for b in own)
     token = config.control_token or None

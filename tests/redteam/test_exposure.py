@@ -203,3 +203,22 @@ def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...]
     server = up(*args)
     assert says in server.banner
     assert re.search(r"^\s+dialect:\s+callingbox", server.banner, re.MULTILINE)
+
+
+@pytest.mark.parametrize("args, env, says", [
+    (("--allowed-host", "http://emulator.internal/"), {}, "allowed host"),
+    ((), {"CALLINGBOX_EMULATOR_ALLOWED_HOSTS": "ok.example,bad host"}, "allowed host"),
+    (("--control-token", "two words"), {}, "control token"),
+    ((), {"CALLINGBOX_EMULATOR_CONTROL_TOKEN": ""}, "control token"),
+    (("--header-timeout", "0"), {}, "header timeout"),
+    (("--body-timeout", "-1"), {}, "body timeout"),
+    (("--webhook-timeout", "nan"), {}, "webhook timeout"),
+])
+def test_unusable_exposure_settings_are_a_one_line_error(args: tuple[str, ...], env: dict[str, str], says: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
+    result = subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0", *args], env={**clean, **env},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("callingbox-emulator: ") and says in lines[0], result.stderr
+    assert "listening on" not in result.stdout
