@@ -44,7 +44,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_attempted: list[Callable[[Delivery], None]] = []  # after each attempt (retention listens)
         self._late: set[asyncio.Task[None]] = set()  # still running after a settle stopped waiting for them
-        self._wake: asyncio.Future[bool] | None = None  # settle's: an attempt finished
+        self._wakes: set[asyncio.Future[bool]] = set()  # one per waiting settle: an attempt finished
 
     def enqueue(self, delivery: Delivery) -> None:
         """A new row, or a redelivered one: attempt it at its next_attempt_at."""
@@ -85,8 +85,9 @@ class Dispatcher:
     def _finished(self, task: "asyncio.Task[None]") -> None:
         self._tasks.discard(task)
         self._late.discard(task)
-        if self._wake is not None and not self._wake.done():
-            self._wake.set_result(True)
+        for wake in self._wakes:
+            if not wake.done():
+                wake.set_result(True)
 
     @property
     def patience(self) -> float:
@@ -100,13 +101,14 @@ class Dispatcher:
             self._start(delivery, manual)
         loop = asyncio.get_running_loop()
         while len(self._tasks) > len(self._late):
-            wake = self._wake = loop.create_future()
+            wake = loop.create_future()
+            self._wakes.add(wake)
             timer = loop.call_later(self.patience, _resolve, wake)
             try:
                 progressed = await wake
             finally:
                 timer.cancel()
-                self._wake = None
+                self._wakes.discard(wake)
             if not progressed:
                 self._late |= self._tasks
                 return

@@ -43,6 +43,10 @@ class ProtocolError(Exception):
     """The receiver closed the connection or answered something that is not bounded HTTP/1.x."""
 
 
+class Unanswered(ProtocolError):
+    """Closed before a byte of answer: on a pooled connection, the receiver had dropped it meanwhile."""
+
+
 class Answer:
     __slots__ = ("status", "body", "charset")
 
@@ -90,9 +94,12 @@ class _Reading:
     def eof(self) -> None:
         if self.head_done and not self.complete and not self.framed:
             return self.finish(reusable=False)  # no length, not chunked: the body ran until the close
-        if not self.complete:
-            where = "without an answer" if not self.head_bytes else "in the middle of the answer"
-            self.fail(f"connection closed by the receiver {where}")
+        if self.complete or self.future.done():
+            return
+        if not self.head_bytes:
+            self.future.set_exception(Unanswered("connection closed by the receiver without an answer"))
+        else:
+            self.fail("connection closed by the receiver in the middle of the answer")
 
     def fail(self, reason: str) -> None:
         if self.complete:  # garbage after a whole answer: the answer stands, the connection goes
@@ -195,7 +202,15 @@ class Client:
                 f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         loop = asyncio.get_running_loop()
-        conn = self._reuse(origin, loop) or await self._connect(origin, loop)
+        conn = self._reuse(origin, loop)
+        if conn is not None:
+            try:
+                return await self._exchange(origin, conn, request, loop)
+            except Unanswered:  # it was closed while pooled (the race every keep-alive client has): once more
+                pass
+        return await self._exchange(origin, await self._connect(origin, loop), request, loop)
+
+    async def _exchange(self, origin: Origin, conn: _Conn, request: bytes, loop: asyncio.AbstractEventLoop) -> Answer:
         reading = conn.reading = _Reading(self.keep, loop.create_future())
         try:
             assert conn.transport is not None

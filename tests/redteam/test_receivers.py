@@ -364,3 +364,23 @@ def _ts(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+async def test_a_pooled_connection_the_receiver_dropped_unannounced_is_retried_once_on_a_new_one(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
+    answered: set[asyncio.StreamWriter] = set()
+
+    async def once_per_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        if writer in answered:
+            return False  # the second request on a connection: closed unanswered
+        answered.add(writer)
+        writer.write(OK)
+        await writer.drain()
+        return True
+
+    server = await serve(once_per_connection)
+    await api.call((await agent_for(api, server.url))["id"], BUSY)
+    await advance(client, 100)  # call.queued, then call.busy on the pooled connection
+    assert [(a["response_status"], a["error"]) for a in await attempts(client)] == [(200, None)] * 2
+    assert (server.connections, server.requests) == (2, 3)
