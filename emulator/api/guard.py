@@ -22,7 +22,7 @@ import hmac
 import ipaddress
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -85,6 +85,16 @@ class Policy:
     any_ip: bool = False  # bound to every interface: clients come by any of its addresses
     in_process: bool = False
     token: str | None = None
+    # Host header values already judged (a client sends the same one every time): a lookup, not a parse.
+    judged: dict[bytes, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def allows(self, host: bytes) -> bool:
+        verdict = self.judged.get(host)
+        if verdict is None:
+            verdict = self.allows_host(_host_name(host.decode("latin-1")))
+            if len(self.judged) < 1024:  # bounded: a scan of made-up names cannot grow it
+                self.judged[host] = verdict
+        return verdict
 
     def allows_host(self, name: str) -> bool:
         if self.any_host or name in self.names or name.endswith(".localhost"):
@@ -145,14 +155,14 @@ def _origin_matches(origin: str, host: str) -> bool:
 
 def check(policy: Policy, scope: Scope) -> None:
     """Raise Refused for a request the policy does not serve."""
-    headers = _headers(scope)
-    host = headers.get(b"host", b"").decode("latin-1")
-    if host and not policy.allows_host(_host_name(host)):
-        raise Refused(403, f"Host {host!r} is not served here (DNS rebinding protection); "
+    raw = next((value for name, value in scope["headers"] if name == b"host"), b"")  # the first one counts
+    if raw and not policy.allows(raw):
+        raise Refused(403, f"Host {raw.decode('latin-1')!r} is not served here (DNS rebinding protection); "
                            "allow a name with --allowed-host (env CALLINGBOX_EMULATOR_ALLOWED_HOSTS)")
     path, method = scope["path"], scope["method"]
     if not (path == "/_emulator" or path.startswith("/_emulator/")):
         return
+    headers, host = _headers(scope), raw.decode("latin-1")
     sink = path.startswith("/_emulator/sinks/")
     if policy.token and not (sink and method == "POST") and (method, path) not in OPEN_ROUTES:
         given = headers.get(TOKEN_HEADER.lower().encode(), b"")
