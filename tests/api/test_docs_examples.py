@@ -26,19 +26,22 @@ async def test_the_seed_000_example_dispatch_is_accepted(client: httpx.AsyncClie
         "instructions": "Remind the patient of their appointment.",
     })
     body = {
-        "agent_id": agent["id"],
+        "agent_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",  # the reference page's placeholder id
         "to": "+15551234567",
         "from_number": "+15557654321",
         "instructions": "Confirm tomorrow's 3pm appointment with Dr. Chen.",
         "context": {"patient_name": "Jane Doe", "appointment_time": "2026-04-15T15:00:00Z"},
+        "webhook_url": "https://yourapp.example.com/webhooks/callingbox",
         "metadata": {"crm_id": "abc-123"},
     }
-    r = await client.post("/v1/calls", json=body)
+    r = await client.post("/v1/calls", json={**body, "agent_id": agent["id"]})
     assert r.status_code == 201, r.text
     call = r.json()
-    assert (call["to_number"], call["from_number"]) == ("+15551234567", "+15557654321")
-    assert call["instructions"] == body["instructions"]
+    assert (call["agent_id"], call["to_number"], call["from_number"]) == (agent["id"], "+15551234567", "+15557654321")
+    assert (call["instructions"], call["webhook_url"]) == (body["instructions"], body["webhook_url"])
     assert (call["context"], call["metadata"]) == (body["context"], body["metadata"])
+    # Verbatim, the placeholder agent is simply one this org does not have.
+    error_of(await client.post("/v1/calls", json=body), 404, "agent 3c90c3cc-0d44-4b50-8888-8dd25736052a not found")
 
 
 @pytest.mark.parametrize("number", DOCS_NUMBERS)
