@@ -426,6 +426,7 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     parser.add_argument("--webhook-timeout", type=float, default=1.0)
+    parser.add_argument("--results", default="soak-latest.json", help="file name under bench/results/")
     parser.add_argument("--retain-calls", type=int, default=1000,
                         help="the server's `up --retain-calls` (ended calls kept per org; 0 = all)")
     args = parser.parse_args()
@@ -437,7 +438,7 @@ def main() -> int:
         doc = asyncio.run(run(args))
     doc["ran_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak-latest.json").write_text(json.dumps(doc, indent=1, default=str))
+    (RESULTS / args.results).write_text(json.dumps(doc, indent=1, default=str))
     print("\n".join(report(doc)))
     return 0 if doc["pass"] else 1
 

@@ -124,8 +124,9 @@ class Emulator:
     def _target(self, seconds: float) -> float:
         target = self.clock.now() + seconds
         if not target <= LATEST:
-            raise InvalidRequest(f"seconds: advancing {seconds:g} s would pass {iso(LATEST)}, the latest time the "
-                                 f"clock can be moved to (it is {iso(self.clock.now())})")
+            raise InvalidRequest(f"seconds: advancing {seconds:.15g} s would pass {iso(LATEST)}, the latest time the "
+                                 f"clock can be moved to (it is {iso(self.clock.now())}: "
+                                 f"{max(0.0, LATEST - self.clock.now()):.15g} s at most)")
         return target
 
     def advance(self, seconds: float) -> int:

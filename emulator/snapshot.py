@@ -128,8 +128,8 @@ def _record(cls: type, value: Any, where: str) -> Any:
     return record
 
 
-def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode) -> dict[str, Any]:  # see snapshot_text
-    clock = emulator.clock
+def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode, jobs_out: Any = None) -> dict[str, Any]:
+    clock, owners = emulator.clock, {attr: getattr(emulator, attr) for attr, _, _ in STEPS.values()}
     jobs = emulator.scheduler.jobs()  # in run order
     base = {id(s) for found in emulator.base_scenarios for s, _ in found}  # the library it starts with
     loaded = [(s, src) for s, src in emulator.scenarios.entries() if id(s) not in base]  # precedence order
@@ -142,14 +142,14 @@ def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode) -> dict[s
         "default_org_id": emulator.default_org.id,
         "orgs": [org_out(org) for org in emulator.store.orgs.oldest_first()],
         "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],
-        "jobs": [_job_out(emulator, job) for job in jobs],
+        "jobs": jobs_out(owners, jobs) if jobs_out else [_job_out(owners, job) for job in jobs],
     }
 
 
-def _job_out(emulator: Emulator, job: Job) -> dict[str, Any]:
+def _job_out(owners: dict[str, Any], job: Job) -> dict[str, Any]:
     owner, name = getattr(job.fn, "__self__", None), getattr(job.fn, "__name__", repr(job.fn))
     for step, (attr, method, names) in STEPS.items():
-        if owner is getattr(emulator, attr) and name == method:
+        if owner is owners[attr] and name == method:
             out: dict[str, Any] = {"step": step, "due": job.due}
             for key, arg in zip(names, job.args):
                 out[key] = arg.id if key.endswith("_id") else arg.model_dump(mode="json") if key == "scenario" else arg

@@ -3,11 +3,12 @@
 Encoding a large state takes seconds; on the loop it would stall every request.
 ``capture`` runs on the loop and is cheap: it takes the small parts of the state
 as plain data and, for the two big tables (calls, webhook deliveries), each row's
-field values as a tuple (one C call per row). That is a consistent view: after
-a row is made, its containers (context, result, transcript, the event) are only
-ever replaced, never changed in place. ``chunks`` then runs in a thread and
-turns the capture into JSON one row at a time, so the thread gives up the
-interpreter between rows and the loop keeps serving.
+field values as a tuple (one C call per row); the scheduled jobs are kept as the
+job objects (which never change) with the engine and dispatcher they belong to.
+That is a consistent view: after a row is made, its containers (context, result,
+transcript, the event) are only ever replaced, never changed in place. ``chunks``
+then runs in a thread and turns the capture into JSON one row at a time, so the
+thread gives up the interpreter between rows and the loop keeps serving.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Callable, Iterator
 from emulator import snapshot
 from emulator.domain.store import Org
 from emulator.runtime import Emulator
+from emulator.scheduler import Job
 
 BULK = ("calls", "deliveries")  # the tables that grow with traffic; the rest stay small
 _dumps: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
@@ -33,9 +35,17 @@ class Rows:
     values: list[tuple[Any, ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class Jobs:
+    """The scheduled jobs in run order, and the owners their steps are named by."""
+
+    owners: dict[str, Any]
+    jobs: list[Job]
+
+
 def capture(emulator: Emulator) -> dict[str, Any]:
-    """Plain data, except each org's bulk tables as ``Rows`` (call on the loop)."""
-    return snapshot.export(emulator, org_out=_org)
+    """Plain data, except each org's bulk tables as ``Rows`` and the jobs as ``Jobs`` (call on the loop)."""
+    return snapshot.export(emulator, org_out=_org, jobs_out=Jobs)
 
 
 def _org(org: Org) -> dict[str, Any]:
@@ -53,13 +63,15 @@ def _org(org: Org) -> dict[str, Any]:
 
 def chunks(value: Any) -> Iterator[str]:
     """The JSON text of a capture, piece by piece (call in a thread)."""
-    if isinstance(value, Rows):
+    if isinstance(value, Jobs):
+        yield _dumps([snapshot._job_out(value.owners, job) for job in value.jobs])
+    elif isinstance(value, Rows):
         yield "["
         for i, values in enumerate(value.values):
             row = {name: snapshot.encode(v) for name, v in zip(value.names, values)}
             yield ("," if i else "") + _dumps(row)
         yield "]"
-    elif isinstance(value, dict) and any(isinstance(v, (dict, list, Rows)) for v in value.values()):
+    elif isinstance(value, dict) and any(isinstance(v, (dict, list, Rows, Jobs)) for v in value.values()):
         yield "{"
         for i, (key, item) in enumerate(value.items()):
             yield ("," if i else "") + _dumps(key) + ":"
