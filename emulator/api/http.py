@@ -129,6 +129,7 @@ def describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(p) for p in first["loc"]) or "body"
     kind, msg = first["type"], first["msg"]
+    pattern = first.get("ctx", {}).get("pattern")
     if first.get("input", ...) is None and kind.endswith("_type"):
         kind, msg = "null", ""
     plain = {
@@ -142,8 +143,8 @@ def describe(exc: ValidationError) -> str:
         "dict_type": "must be a JSON object",
         "list_type": "must be an array",
         "literal_error": msg.replace("Input should be", "must be"),
-        "string_pattern_mismatch": "is not a valid id (expected a UUID)"
-        if first.get("ctx", {}).get("pattern") == UUID_PATTERN else f"must match the pattern {first.get('ctx', {}).get('pattern')}",
+        "string_pattern_mismatch": "is not a valid id (expected a UUID)" if pattern == UUID_PATTERN
+        else f"must match the pattern {pattern}",
     }.get(kind)
     if plain is None:
         plain = msg.removeprefix("Value error, ")

@@ -52,7 +52,9 @@ async def test_calls_filter_by_status_agent_and_direction(client: httpx.AsyncCli
         ({"direction": "sideways"}, ("direction", "inbound, outbound")),
     ],
 )
-async def test_bad_call_filters_are_400(client: httpx.AsyncClient, params: dict[str, str], needles: tuple[str, ...]) -> None:
+async def test_bad_call_filters_are_400(
+    client: httpx.AsyncClient, params: dict[str, str], needles: tuple[str, ...]
+) -> None:
     error_of(await client.get("/v1/calls", params=params), 400, *needles)
 
 
