@@ -58,12 +58,12 @@ def all_blocks() -> list[Block]:
 
 def of(kind: str) -> list[Block]:
     """The blocks that run as ``kind``: "python" (pytester), "bash" (live up), "own-server"."""
-    chosen = []
-    for block in all_blocks():
-        if block.marker == "not-run":
-            continue
-        if block.marker == "run" and block.note == "own-server" and block.lang == "bash":
-            chosen.append(block) if kind == "own-server" else None
-        elif block.marker is None and block.lang == kind:
-            chosen.append(block)
-    return chosen
+    return [block for block in all_blocks() if kind_of(block) == kind]
+
+
+def kind_of(block: Block) -> str | None:
+    if block.marker is None and block.lang in ("python", "bash"):
+        return block.lang
+    if block.marker == "run" and block.note == "own-server" and block.lang == "bash":
+        return "own-server"
+    return None  # marked not-run, or unaccounted for
