@@ -44,8 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--webhook-timeout", type=float, metavar="SECONDS",
                     help="seconds a webhook receiver has to answer before the attempt fails (default 10)")
     up.add_argument("--allowed-host", action="append", dest="allowed_hosts", metavar="NAME",
-                    help="also serve requests whose Host is NAME (repeatable; '*' = any); by default only "
-                         "the bound address and loopback names are served (DNS-rebinding protection)")
+                    help="also serve requests whose Host is NAME (repeatable; '*' = any; env "
+                         "CALLINGBOX_EMULATOR_ALLOWED_HOSTS, comma-separated); by default only the bound "
+                         "address and loopback names are served (DNS-rebinding protection)")
     up.add_argument("--control-token", metavar="TOKEN",
                     help="require this X-Emulator-Token header on /_emulator (default: a random one when "
                          "--host is beyond loopback, none on loopback)")
@@ -166,12 +167,13 @@ def _on(flag: bool) -> str:
 
 
 def _exposure_warning(config: Config, base_url: str, api_key: str) -> list[str]:
-    default_key = " (the well-known default: set --api-key)" if api_key == DEFAULT_API_KEY else ""
+    default_key = " (the public default one: set --api-key)" if api_key == DEFAULT_API_KEY else ""
     return [
         "",
-        f"  WARNING: listening on {config.host}, beyond loopback: every host that reaches this port can use",
-        f"  the API with the key above{default_key}, and the control plane (reset, the clock, the state",
-        "  export with every key and secret) with the token above. Every /_emulator request needs it:",
+        f"  WARNING: listening on {config.host}, beyond loopback. Every host that reaches this port",
+        f"  can use the API with the key above{default_key},",
+        "  and the control plane (reset, the clock, the state export with every key and secret)",
+        "  with the token above. Every /_emulator request must send it:",
         f"      curl -H '{TOKEN_HEADER}: {config.control_token}' {base_url}/_emulator/orgs",
     ]
 

@@ -196,7 +196,7 @@ def describe_hosts(policy: Policy) -> str:
     """The Host names served, for the banner."""
     if policy.any_host:
         return "any (--allowed-host '*': no DNS-rebinding protection)"
-    shown = sorted(f"[{n}]" if ":" in n else n for n in policy.names)
+    shown = sorted(f"[{n}]" if ":" in n else n for n in policy.names | {"*.localhost"})
     return ", ".join(shown) + (", any IP address" if policy.any_ip else "")
 
 

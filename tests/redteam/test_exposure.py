@@ -102,7 +102,7 @@ def test_beyond_loopback_the_control_plane_needs_the_banners_token(up: Callable[
     server = up("--host", "0.0.0.0")
     token = server.find(r"X-Emulator-Token: (\S+)$")
     assert "WARNING" in server.banner and "beyond loopback" in server.banner
-    assert "well-known default" in server.banner  # the API key anyone can guess
+    assert "public default one" in server.banner  # the API key anyone can guess
     base, secret = server.local, server.find(r"default signing secret:\s+(\S+)")
     for method, path in [("GET", "/_emulator/orgs"), ("GET", "/_emulator/state"), ("POST", "/_emulator/reset"),
                          ("POST", "/_emulator/clock/step"), ("GET", "/_emulator/requests")]:
