@@ -139,3 +139,18 @@ async def test_the_served_contracts_are_the_files(prefix: str, path: Path) -> No
     assert as_yaml.content == path.read_bytes()
     assert as_json.status_code == 200 and as_json.headers["content-type"].startswith("application/json")
     assert json.loads(as_json.content) == yaml.safe_load(path.read_text())
+
+
+def test_the_wheel_ships_both_contracts() -> None:
+    """emulator/resources.py looks for the documents inside the package first (a wheel),
+    then at the top of a checkout: pyproject's force-include must put both in the wheel."""
+    import tomllib
+
+    from emulator import resources
+
+    pyproject = tomllib.loads((SPEC.parent / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    for name in (resources.PRODUCT, resources.CONTROL):
+        assert shipped.get(name) == f"emulator/{name}", f"{name} is not shipped in the wheel"
+    assert resources.openapi_path(resources.PRODUCT) == SPEC
+    assert resources.openapi_path(resources.CONTROL) == CONTROL_SPEC
