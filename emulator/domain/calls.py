@@ -138,6 +138,9 @@ class Calls:
             primary = org.numbers.get(agent.primary_number_id or "")
             assert primary is not None, "an agent with numbers always has a primary"
             return primary.e164
+        given_id = org.numbers.get(from_number)
+        if given_id is not None:  # a number id: say what to send instead
+            raise InvalidRequest(f"from_number: takes the caller ID in E.164 (like {given_id.e164}), not a number id")
         check_us_e164("from_number", from_number)
         for number_id in agent.number_ids:
             number = org.numbers.get(number_id)

@@ -95,4 +95,5 @@ async def test_from_number_is_an_e164_number_not_a_number_id(client: httpx.Async
     agent = await api.agent()
     number_id = agent["numbers"][0]["id"]
     error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006",
-                                                  "from_number": number_id}), 400, "from_number", "E.164")
+                                                  "from_number": number_id}), 400, "from_number", "E.164",
+             f"like {agent['numbers'][0]['e164']}", "not a number id")
