@@ -4,7 +4,7 @@ The stateful test walks the links at random; this one follows them on purpose, s
 the workflow is proven reachable through links alone:
 
     search_available_numbers -> purchase_number -> create_agent (with the number)
-    -> attach_number -> create_call -> get_call / get_call_transcript
+    -> create_call -> get_call / get_call_transcript
     -> list_webhook_deliveries -> get_webhook_delivery -> redeliver_webhook_delivery
 
 (between create_call and get_call, the clock moves through the control plane, which
@@ -109,8 +109,7 @@ def test_links_walk_the_dispatch_workflow() -> None:
     req, number = walk.follow("search_available_numbers", 200, "PurchaseNumber", req, found, expect=201)
     req, agent = walk.follow("purchase_number", 201, "CreateAgentWithNumber", req, number, expect=201)
     assert agent["numbers"][0]["id"] == number["id"] and agent["type"] == "outbound"
-    req, agent = walk.follow("create_agent", 201, "AttachNumber", req, agent, expect=200)
-    req, call = walk.follow("attach_number", 200, "CreateCall", req, agent, expect=201)
+    req, call = walk.follow("create_agent", 201, "CreateCall", req, agent, expect=201)
     assert call["agent_id"] == agent["id"] and call["status"] == "queued"
 
     walk.call("advance_clock", 200, body={"seconds": 60})  # the call runs; its result is extracted
@@ -131,7 +130,13 @@ def test_links_walk_agent_and_endpoint_lifecycles() -> None:
     walk = Walk()
     _, number = walk.call("purchase_number", 201, body={"phone_number": "+14155550123"})
     req, agent = walk.follow("purchase_number", 201, "CreateAgentWithNumber", None, number, expect=201)
-    walk.follow("create_agent", 201, "SetPrimaryNumber", req, agent, expect=200)
+    _, other = walk.call("purchase_number", 201, body={"phone_number": "+14155550124"})
+    attach, attached = walk.call("attach_number", 200, path={"agent_id": agent["id"]}, body={"number_id": other["id"]})
+    _, primary = walk.follow("attach_number", 200, "SetPrimaryNumber", attach, attached, expect=200)
+    assert primary["primary_number_id"] == other["id"]
+    _, ready = walk.follow("attach_number", 200, "CreateCall", attach, attached, expect=201)
+    assert ready["from_number"] == other["e164"]
+    walk.follow("attach_number", 200, "DetachNumber", attach, attached, expect=200)
     walk.follow("create_agent", 201, "DetachNumber", req, agent, expect=200)
     _, archived = walk.follow("create_agent", 201, "ArchiveAgent", req, agent, expect=200)
     assert archived["archived_at"] is not None and archived["numbers"] == []

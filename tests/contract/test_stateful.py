@@ -3,8 +3,8 @@ schemathesis infers), with every default check, stateful ones included (use afte
 free, resource availability), and the conflicts-only check of support.py.
 
 The links chain the main workflow: purchase_number -> create_agent (with the
-number) -> attach_number -> create_call -> get_call / get_call_transcript -> webhook
-deliveries (test_links follows that chain on purpose). Like a real account, each
+number) -> create_call -> get_call / get_call_transcript -> webhook deliveries
+(test_links follows that chain on purpose). Like a real account, each
 scenario starts from a freshly reset emulator holding one number and one outbound
 agent with it, both made through the API and checked like any step; without them a
 random walk over 25 operations rarely gets as far as a call.
