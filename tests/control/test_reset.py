@@ -3,7 +3,6 @@ its start time, in the mode and at the speed it was configured with (in process,
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import httpx
@@ -51,7 +50,7 @@ async def test_reset_restores_a_configured_realtime_clock(client: httpx.AsyncCli
     assert abs(clock["unix"] - started["unix"]) < 20 * 60
 
 
-def test_reset_on_up_is_the_start_up_gave(start: Callable[..., Up], tmp_path: Path) -> None:
+def test_reset_on_up_is_the_start_up_gave(start: Callable[..., Up]) -> None:
     up = start("--clock", "manual").ready()
     started = up.request("GET", "/_emulator/clock")
     up.request("POST", "/_emulator/clock/advance", json={"seconds": 3600})

@@ -157,7 +157,8 @@ async def test_a_replaced_state_takes_its_in_flight_attempt_with_it(
     assert r.status_code == 200, r.text
     receiver.release.set()  # the attempt ends now, with a 500: the old state would retry it
     assert (await advancing).status_code == 200
-    await old.settle()
+    await old.finish()  # the replaced state's attempt has ended (and done whatever it would do)
+    assert len(receiver.bodies) == 1
 
     r = await client.get("/_emulator/state")
     assert r.status_code == 200, r.text
