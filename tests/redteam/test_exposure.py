@@ -222,3 +222,21 @@ def test_unusable_exposure_settings_are_a_one_line_error(args: tuple[str, ...], 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("callingbox-emulator: ") and says in lines[0], result.stderr
     assert "listening on" not in result.stdout
+
+
+def test_a_server_thread_beyond_loopback_gets_a_token_too() -> None:
+    """Served from code (ServerThread, as the plugin's live mode does), the same rule holds."""
+    from emulator.config import Config
+    from emulator.runtime import Emulator
+    from emulator.server import ServerThread
+
+    with ServerThread(Emulator(Config()), host="0.0.0.0") as server:
+        token = server.control_token
+        assert token and len(token) >= 32
+        port = server.base_url.rsplit(":", 1)[1]
+        local = f"http://127.0.0.1:{port}"
+        _error(httpx.get(local + "/_emulator/orgs", timeout=10), 401, "X-Emulator-Token")
+        assert httpx.get(local + "/_emulator/orgs", headers={"X-Emulator-Token": token}, timeout=10).status_code == 200
+    with ServerThread(Emulator(Config())) as server:
+        assert server.control_token is None
+        assert httpx.get(server.base_url + "/_emulator/orgs", timeout=10).status_code == 200
