@@ -5,7 +5,9 @@ only the installed plugin (no conftest), and every test in it must pass. bash bl
 with ``bash -euo pipefail`` from a temporary folder against a fresh ``callingbox-emulator
 up`` started with README line 1's options on a free port (``127.0.0.1:8787`` in the
 block is that port), and must exit 0, print no ``{"error": ...}`` and leave the
-emulator's clock and faults as they were.
+emulator's clock and faults as they were. A bash block marked ``<!-- run: own-server -->``
+starts its own emulator: it runs alone, with 8787 replaced by a free port, and whatever it
+leaves running is stopped with its process group.
 """
 
 from __future__ import annotations
