@@ -15,7 +15,7 @@ from emulator.domain.calls import Calls
 from emulator.domain.context import Context
 from emulator.domain.deliveries import Deliveries
 from emulator.domain.endpoints import Endpoints
-from emulator.domain.events import Bus
+from emulator.domain.events import Bus, Feed
 from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
@@ -52,6 +52,8 @@ class Emulator:
         self.transport = Transport(timeout=self.config.webhook_timeout)
         # Parsed once: a broken file stops the emulator here, before it serves.
         self.base_scenarios = load_scenarios(self.config.scenarios)
+        # The event stream's feed outlives a reset: its ids keep rising, so resume points stay valid.
+        self.feed = Feed(self.clock.now, self.clock.wall_now)
         self._build()
 
     def _build(self) -> None:
@@ -65,8 +67,9 @@ class Emulator:
             orgs=Orgs(self.ctx), numbers=Numbers(self.ctx), agents=Agents(self.ctx), calls=Calls(self.ctx),
             endpoints=endpoints, deliveries=Deliveries(self.ctx, endpoints),
         )
-        self.history = History()
+        self.history = History(wall=self.clock.wall_now)
         self.bus.subscribe(self.history.record)
+        self.bus.subscribe(self.feed.call_event)
         self.bus.subscribe(self.services.deliveries.on_event)
         self.retention = Retention(self.ctx, self.config.retain_calls)
         self.bus.subscribe(self.retention.on_event)  # after the deliveries: the ending event's rows exist
@@ -80,6 +83,8 @@ class Emulator:
         self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
+        self.dispatcher.log.on_add.append(
+            lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at))
         self.sinks = Sinks(self.ctx)
         self.journal = Journal()  # /v1 requests and answers (api/journal.py records them)
         self.faults = Faults(self.ids)  # injected by api/faults.py

@@ -101,7 +101,17 @@ def lifespan_for(emulator: Emulator) -> Callable:
 class _Server(uvicorn.Server):
     """uvicorn re-raises a caught SIGINT/SIGTERM once it has shut down, so the process
     dies of the signal (exit -15) or with a KeyboardInterrupt traceback. A signal is the
-    normal way to stop the emulator: shut down, restore the handlers, return (exit 0)."""
+    normal way to stop the emulator: shut down, restore the handlers, return (exit 0).
+
+    uvicorn waits for every open response before it stops: ``before_shutdown`` ends the
+    long-lived ones (event streams, long-polling waits) first."""
+
+    before_shutdown: list[Callable[[], None]] = []
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for fn in self.before_shutdown:
+            fn()
+        await super().shutdown(sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -141,6 +151,7 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
                             http=_protocol(emulator.config.header_timeout))
     logging.getLogger("uvicorn.error").addFilter(QUIET_DROPS)  # an injected drop is not an error
     server = _Server(config)
+    server.before_shutdown = [emulator.feed.close]
     server.control_token = policy.token  # type: ignore[attr-defined]
     return server
 

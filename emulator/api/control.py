@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import __version__
-from emulator.api import http
+from emulator.api import http, stream
 from emulator.api.wire import control as wire
 from emulator.domain.store import Org
 
@@ -29,6 +29,7 @@ async def reset(request: Request) -> Response:
     await http.no_body(request)
     emulator = http.emulator(request)
     emulator.reset()
+    stream.state_replaced(emulator, "reset")
     return http.respond(wire.ResetResult(reset=True, default_org=org_out(emulator.default_org)))
 
 

@@ -163,7 +163,7 @@ def check(policy: Policy, scope: Scope) -> None:
     if not (path == "/_emulator" or path.startswith("/_emulator/")):
         return
     headers, host = _headers(scope), raw.decode("latin-1")
-    sink = path.startswith("/_emulator/sinks/")
+    sink = path.startswith("/_emulator/sinks/") and path.count("/") == 3  # a sink itself, not its /wait
     if policy.token and not (sink and method == "POST") and (method, path) not in OPEN_ROUTES:
         given = headers.get(TOKEN_HEADER.lower().encode(), b"")
         if not hmac.compare_digest(given, policy.token.encode()):

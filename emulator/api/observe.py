@@ -42,7 +42,9 @@ def _sink_name(request: Request) -> str:
 async def receive_webhook(request: Request) -> Response:
     name = _sink_name(request)
     raw = await http.body_bytes(request)
-    item = http.emulator(request).sinks.receive(name, dict(request.headers), raw)
+    emulator = http.emulator(request)
+    item = emulator.sinks.receive(name, dict(request.headers), raw)
+    emulator.feed.publish("sink.received", item, item.org_id, item.call_id, item.received_at)
     return http.respond(wire.ReceivedOut.model_validate(item, from_attributes=True))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.api import http
+from emulator.api import http, stream
 from emulator.api.calls import call_out
 from emulator.api.wire import control as wire
 from emulator.errors import InvalidRequest, UnsupportedMediaType
@@ -22,6 +22,7 @@ async def set_clock(request: Request) -> Response:
     body = http.parse(wire.SetClock, await http.json_object(request))
     clock = http.emulator(request).clock
     clock.configure(body.mode, body.speed)
+    stream.clock_changed(http.emulator(request), "set")
     return http.respond(wire.clock_out(clock))
 
 
@@ -33,6 +34,7 @@ async def advance_clock(request: Request) -> Response:
     body = http.parse(wire.Advance, raw)
     emulator = http.emulator(request)
     ran = await emulator.advance_async(body.seconds)
+    stream.clock_changed(emulator, "advance")
     return http.respond(wire.Advanced(advanced_seconds=body.seconds, jobs_run=ran, clock=wire.clock_out(emulator.clock)))
 
 
@@ -40,6 +42,7 @@ async def step_clock(request: Request) -> Response:
     await http.no_body(request)
     emulator = http.emulator(request)
     due = await emulator.step_async()
+    stream.clock_changed(emulator, "step")
     return http.respond(wire.Stepped(ran=due is not None, clock=wire.clock_out(emulator.clock),
                                      next_due=emulator.scheduler.next_due()))
 
@@ -48,6 +51,7 @@ async def run_until_idle(request: Request) -> Response:
     body = http.parse(wire.RunUntilIdle, await http.json_object(request, required=False))
     emulator = http.emulator(request)
     steps = await emulator.run_until_idle_async(body.max_seconds)
+    stream.clock_changed(emulator, "run_until_idle")
     return http.respond(wire.Stepped(ran=steps > 0, clock=wire.clock_out(emulator.clock),
                                      next_due=emulator.scheduler.next_due()))
 

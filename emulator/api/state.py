@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import snapshot, snapshot_text
-from emulator.api import http
+from emulator.api import http, stream
 from emulator.api.wire.control import ClockState, clock_out
 from emulator.errors import InvalidRequest, UnsupportedMediaType
 from emulator.runtime import Emulator
@@ -80,6 +80,7 @@ async def get_state(request: Request) -> Response:
 async def put_state(request: Request) -> Response:
     emulator = http.emulator(request)
     state = restore(emulator, await _snapshot_body(request))
+    stream.state_replaced(emulator, "import")
     orgs = list(state.store.orgs.oldest_first())
     return http.respond(Imported(
         version=snapshot.VERSION, orgs=len(orgs), numbers=sum(len(o.numbers) for o in orgs),

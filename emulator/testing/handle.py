@@ -2,19 +2,19 @@
 
 Everything goes through HTTP (the /v1 API with the test's key, and the
 /_emulator control plane), so the handle works the same in-process and
-against a live server.
+against a live server. The waits are the emulator's own (POST
+/_emulator/calls/{id}/wait and /_emulator/sinks/{name}/wait): every language
+gets the same semantics and the same explanations.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
 TERMINAL = {"completed", "no_answer", "busy", "canceled", "failed"}
 STATUSES = ("queued", "initiated", "ringing", "in_progress", *sorted(TERMINAL))
-RANK = {status: rank for rank, status in enumerate(STATUSES[:4])}  # a call only moves forward
 DEFAULT_TO = "+15005550006"
 
 
@@ -48,9 +48,6 @@ class CallingBox:
             raise AssertionError(f"{method} {path} answered {response.status_code}: {response.text}")
         return response.json()
 
-    def _manual(self) -> bool:
-        return self._ok("GET", "/_emulator/clock")["mode"] == "manual"
-
     # -- time -----------------------------------------------------------------------
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move virtual time forward; every job due runs (webhooks included) first."""
@@ -60,74 +57,34 @@ class CallingBox:
         """Run until nothing is scheduled: calls end, webhook retries run out."""
         return self._ok("POST", "/_emulator/clock/run_until_idle", json={"max_seconds": max_seconds})
 
-    def _wait(self, done: Callable[[], Any], explain: Callable[[], str]) -> Any:
-        """Return ``done()`` once truthy: stepping manual time, or polling realtime."""
-        manual = self._manual()
-        deadline = time.monotonic() + self.realtime_timeout
-        while True:
-            found = done()
-            if found:
-                return found
-            if manual:
-                if not self._ok("POST", "/_emulator/clock/step")["ran"]:
-                    raise WaitTimeout(explain() + "; nothing more is scheduled, so it never will")
-            elif time.monotonic() > deadline:
-                raise WaitTimeout(explain() + f"; gave up after {self.realtime_timeout:g} s of real time "
-                                              "(realtime clock; the marker's realtime_timeout)")
-            else:
-                # Realtime: run what is due now (in-process nothing else would), then let real time pass.
-                self._ok("POST", "/_emulator/clock/advance", json={"seconds": 0})
-                time.sleep(0.02)
+    def _wait(self, path: str, body: dict[str, Any]) -> Any:
+        """POST a server-side wait (manual clock: it steps time; realtime: it long-polls) and
+        return what it answers, or raise WaitTimeout with the emulator's explanation."""
+        body = {**body, "timeout": min(self.realtime_timeout, 300)}  # the route's limit
+        response = self.client.post(path, json=body, timeout=self.realtime_timeout + 30)
+        if response.status_code in (408, 409):
+            message = response.json()["error"].replace("the request's timeout", "the marker's realtime_timeout")
+            raise WaitTimeout(message)
+        if response.status_code != 200:
+            raise AssertionError(f"POST {path} answered {response.status_code}: {response.text}")
+        return response.json()
 
-    def wait_for_status(self, call_id: str, status: str) -> dict[str, Any]:
+    def wait_for_status(self, call_id: str, status: str, max_seconds: float | None = None) -> dict[str, Any]:
         """The call once it has ``status``; fails at once if it can no longer get there."""
         if status not in STATUSES:
             raise ValueError(f"unknown call status {status!r}; one of: {', '.join(STATUSES)}")
-        seen: list[dict[str, Any]] = []
+        limit = {} if max_seconds is None else {"max_seconds": max_seconds}
+        return self._wait(f"/_emulator/calls/{call_id}/wait", {"status": status, **limit})  # type: ignore[no-any-return]
 
-        def done() -> Any:
-            call = self._ok("GET", f"/v1/calls/{call_id}")
-            seen.append(call)
-            now = call["status"]
-            if now == status:
-                return call
-            if now in TERMINAL or RANK[now] > RANK.get(status, len(RANK)):
-                raise WaitTimeout(self._missed(call_id, now, status))
-            return None
-
-        return self._wait(done, lambda: f"call {call_id} is {seen[-1]['status']!r}, not {status!r}. "
-                                        f"{self._story(call_id)}")
-
-    def wait_for_webhook(self, type: str, call_id: str | None = None) -> dict[str, Any]:
+    def wait_for_webhook(self, type: str, call_id: str | None = None,
+                         max_seconds: float | None = None) -> dict[str, Any]:
         """The first webhook of ``type`` (for ``call_id``) that reached this test's sink."""
-
-        def done() -> Any:
-            return next((w for w in self.webhooks(type, call_id)), None)
-
-        def explain() -> str:
-            got = [f"{w['event_type']} (call {w['call_id']})" for w in self.webhooks()]
-            return (f"no {type} webhook{' for call ' + call_id if call_id else ''} reached {self.sink_url}; "
-                    f"received: {', '.join(got) or 'nothing'}")
-
-        return self._wait(done, explain)
-
-    def _events(self, call_id: str) -> list[dict[str, Any]]:
-        return self._ok("GET", "/_emulator/events", params={"call_id": call_id})["data"]
-
-    def _story(self, call_id: str, events: list[dict[str, Any]] | None = None) -> str:
-        events = self._events(call_id) if events is None else events
-        steps = ", ".join(f"{e['type']} at {e['created']}" for e in events) or "none"
-        return f"Events so far: {steps}"
-
-    def _missed(self, call_id: str, now: str, wanted: str) -> str:
-        """Why a wait for ``wanted`` can no longer succeed: the call is past it, or ended without it."""
-        events = self._events(call_id)
-        had = {e["status"] for e in events}  # each event carries the call's status at that moment
-        # `initiated` publishes no event; any event after call.queued means the call went through it.
-        passed = bool(had - {"queued"}) if wanted == "initiated" else wanted in had
-        head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"
-        tail = f"already past {wanted!r}" if passed else f"never {wanted!r}"
-        return f"{head}, {tail}. {self._story(call_id, events)}"
+        body: dict[str, Any] = {"type": type}
+        if call_id is not None:
+            body["call_id"] = call_id
+        if max_seconds is not None:
+            body["max_seconds"] = max_seconds
+        return self._wait(f"/_emulator/sinks/{self.sink}/wait", body)  # type: ignore[no-any-return]
 
     # -- state in one line ------------------------------------------------------
     def buy_number(self, area_code: str = "415") -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 from emulator.domain.records import Delivery
 from emulator.webhooks.transport import Outcome
@@ -66,6 +67,7 @@ class AttemptLog:
         self.bytes = 0  # held now
         self.total = 0  # ever added
         self.evicted = 0  # dropped to stay within the limits
+        self.on_add: list[Callable[[Attempt], None]] = []  # the event stream listens
 
     def add(self, attempt: Attempt) -> None:
         size = attempt.size()
@@ -76,6 +78,8 @@ class AttemptLog:
             _, dropped = self._items.popleft()
             self.bytes -= dropped
             self.evicted += 1
+        for fn in self.on_add:
+            fn(attempt)
 
     def items(self) -> list[Attempt]:
         return [attempt for attempt, _ in self._items]

@@ -1,0 +1,210 @@
+"""GET /_emulator/events/stream: everything that happens, as Server-Sent Events.
+
+One message per item of the emulator's feed (emulator/domain/events.py): call
+events as the API names them, webhook delivery attempts, webhooks arriving at
+sinks, clock changes and resets. Each has an ``id:`` (rising, never reused while
+the process lives), so a client that reconnects with ``Last-Event-ID`` (or
+``?last_event_id=``) misses nothing still in the replay buffer, and is told with
+an ``event: gap`` message when it did. A reader that falls more than the queue
+limit behind is cut off (``event: overflow``, then the stream ends): it never
+slows the emulator down. The stream ends on shutdown, so ``up`` stops promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from typing import Any, Callable
+
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+
+from emulator.api import http
+from emulator.api.calls import call_out
+from emulator.api.errors import error_response
+from emulator.api.faults import ConnectionDropped
+from emulator.api.wire import control as wire
+from emulator.api.wire.common import iso
+from emulator.domain.events import Feed, Item, Reader, TooManyReaders
+from emulator.domain.records import EVENT_TYPES, Event
+from emulator.errors import InvalidRequest
+from emulator.runtime import Emulator
+
+OTHER_TYPES = ("delivery.attempt", "sink.received", "clock.changed", "emulator.reset")
+TYPES = (*EVENT_TYPES, *OTHER_TYPES)
+FAMILIES = tuple(sorted({t.split(".")[0] + ".*" for t in TYPES}))
+DROP_GRACE = 2.0  # wall seconds a cut-off reader's pending write may still take
+KEEPALIVE = 15.0  # wall seconds between comments on a quiet stream (finds vanished clients, feeds proxies)
+LAST_ID = re.compile(r"[0-9]{1,18}")
+
+
+def clock_changed(emulator: Emulator, cause: str) -> None:
+    """Publish the clock as it now is (after a mode change, an advance, a step, a reset, a wait)."""
+    clock = emulator.clock
+    emulator.feed.publish("clock.changed", {"mode": clock.mode, "speed": clock.speed, "now": iso(clock.now()),
+                                            "unix": clock.now(), "cause": cause})
+
+
+def state_replaced(emulator: Emulator, cause: str) -> None:
+    """A reset or an imported snapshot: every earlier call, org and delivery is gone."""
+    emulator.feed.publish("emulator.reset", {"cause": cause, "default_org_id": emulator.default_org.id})
+    clock_changed(emulator, cause)
+
+
+def payload(item: Item) -> bytes:
+    """The item's ``data`` object as JSON: the record in the shape its own route answers."""
+    subject = item.subject
+    if isinstance(subject, Event):
+        model: Any = call_out(subject.call)
+    elif item.type == "delivery.attempt":
+        model = wire.AttemptOut.model_validate(subject, from_attributes=True)
+    elif item.type == "sink.received":
+        model = wire.ReceivedOut.model_validate(subject, from_attributes=True)
+    else:
+        return json.dumps(subject, separators=(",", ":")).encode()
+    return model.__pydantic_serializer__.to_json(model)
+
+
+def render(item: Item) -> bytes:
+    """The SSE message, rendered once per item however many readers it has."""
+    if item.text is None:
+        head = json.dumps({"id": item.seq, "type": item.type, "org_id": item.org_id, "call_id": item.call_id,
+                           "created": iso(item.created), "wall": iso(item.wall)}, separators=(",", ":"))
+        data = head[:-1].encode() + b',"data":' + payload(item) + b"}"
+        item.text = b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data)
+    return item.text
+
+
+def message(event: str, data: dict[str, Any]) -> bytes:
+    """A message without an ``id:`` (it is about the stream, so it does not move the resume point)."""
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def type_filter(request: Request) -> Callable[[str], bool] | None:
+    raw = request.query_params.get("type")
+    if raw is None:
+        return None
+    wanted = [t.strip() for t in raw.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in TYPES and t not in FAMILIES]
+    if unknown or not wanted:
+        raise InvalidRequest(f"type: {', '.join(map(repr, unknown)) or 'empty'} is not an event type; give one or "
+                             f"more (comma-separated) of {', '.join(TYPES)}, or a family like {', '.join(FAMILIES)}")
+    exact = {t for t in wanted if t in TYPES}
+    families = tuple(t[:-1] for t in wanted if t in FAMILIES)
+    return lambda t: t in exact or t.startswith(families)
+
+
+def resume_point(request: Request) -> int | None:
+    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if raw is None:
+        return None
+    if not LAST_ID.fullmatch(raw.strip()):
+        raise InvalidRequest(f"Last-Event-ID: {raw[:40]!r} is not an event id (a whole number from a previous id: line)")
+    return int(raw)
+
+
+def matcher(request: Request) -> Callable[[Item], bool]:
+    http.only_params(request, "org_id", "call_id", "type", "last_event_id", "token")
+    org_id, call_id = http.query_id(request, "org_id"), http.query_id(request, "call_id")
+    types = type_filter(request)
+    # Strict: an org or call filter keeps only items of that org or call (clock changes belong to none).
+    return lambda i: ((org_id is None or i.org_id == org_id) and (call_id is None or i.call_id == call_id)
+                      and (types is None or types(i.type)))
+
+
+async def stream(request: Request) -> Any:
+    match, after = matcher(request), resume_point(request)
+    events = EventStream()
+    try:  # subscribed before the answer starts: nothing published from here on is lost
+        events.reader, events.backlog, events.missed = http.emulator(request).feed.subscribe(match, events.poke, after)
+    except TooManyReaders as exc:
+        return error_response(503, str(exc))
+    events.feed, events.after = http.emulator(request).feed, after
+    return events
+
+
+class EventStream:
+    """A pure ASGI response: subscribes before it answers, so nothing published after the
+    request arrived is lost; ends when the client goes, on overflow and on shutdown."""
+
+    feed: Feed
+    reader: Reader
+    backlog: list[Item]
+    missed: int
+    after: int | None
+
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()  # something to send
+        self.stop = asyncio.Event()  # the client left, or the reader was cut off
+        self.left = False
+
+    def poke(self) -> None:
+        self.wake.set()
+        if self.reader.ended is not None:
+            self.stop.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reader, backlog, missed = self.reader, self.backlog, self.missed
+        watcher = asyncio.ensure_future(self._watch(receive))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
+                (b"x-accel-buffering", b"no")]})
+            head = b"retry: 1000\n\n" + message("open", {"last_id": self.feed.last_seq})
+            if missed:
+                head += message("gap", {"missed": None if missed < 0 else missed, "after": self.after, "reason": (
+                    "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"
+                    if missed < 0 else f"{missed} events after id {self.after} are no longer buffered")})
+            await self._send(send, head + b"".join(render(i) for i in backlog))
+            await self._pump(reader, send)
+        finally:
+            self.feed.unsubscribe(reader)
+            watcher.cancel()
+
+    async def _pump(self, reader: Reader, send: Send) -> None:
+        while not self.left:
+            items = reader.take()
+            if items:
+                await self._send(send, b"".join(render(i) for i in items))
+            elif reader.ended is not None:
+                if reader.ended == "lagged":
+                    await self._send(send, message("overflow", {
+                        "reason": f"this reader fell more than {reader.limit} events behind and was cut off",
+                        "resume": "reconnect with Last-Event-ID set to the last id received"}))
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            else:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(KEEPALIVE):
+                        await self.wake.wait()
+                        continue
+                await self._send(send, b": keepalive\n\n")
+
+    async def _send(self, send: Send, body: bytes) -> None:
+        """Send, unless the client stopped reading and its reader was cut off meanwhile:
+        then drop the connection (a reader that never reads must not hold one open)."""
+        sending = asyncio.ensure_future(send({"type": "http.response.body", "body": body, "more_body": True}))
+        if not sending.done():
+            stopped = asyncio.ensure_future(self.stop.wait())
+            await asyncio.wait({sending, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if not sending.done():  # cut off or gone while the socket is full: a little grace, then drop
+                await asyncio.wait({sending}, timeout=DROP_GRACE)
+            if not sending.done():
+                sending.cancel()
+                raise ConnectionDropped("event-stream reader stopped reading")
+        sending.result()
+
+    async def _watch(self, receive: Receive) -> None:
+        message_: Message = {}
+        while message_.get("type") != "http.disconnect":
+            message_ = await receive()
+        self.left = True
+        self.stop.set()
+        self.wake.set()
+
+
+routes = [http.route("/_emulator/events/stream", get=stream)]

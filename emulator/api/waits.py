@@ -1,0 +1,225 @@
+"""Server-side waits: block until a call reaches a status (or sends an event), or a webhook
+reaches a sink, so a suite in any language needs no polling and no sleeps.
+
+Under the manual clock a wait steps time instant by instant (``Emulator.step_async``),
+checking after each, and answers 409 at once when the condition can no longer hold:
+the call is past it, or ended without it, or nothing more is scheduled. Past
+``max_seconds`` of virtual time it answers 408. Under the realtime clock it
+long-polls: woken by the feed (emulator/domain/events.py) whenever something
+about the call or the sink happens, until ``timeout`` real seconds have passed.
+The failure texts are the pytest plugin's own, which is now a thin client of these routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emulator.api import http, stream
+from emulator.api.calls import call_out
+from emulator.api.observe import SINK_NAME
+from emulator.api.wire import control as wire
+from emulator.api.wire.common import iso
+from emulator.api.wire.observe import STATUSES, WaitForCall, WaitForWebhook
+from emulator.clock import LATEST
+from emulator.domain.events import Item
+from emulator.domain.records import Call
+from emulator.errors import InvalidRequest, NotFound
+from emulator.runtime import Emulator
+
+TERMINAL = frozenset(STATUSES[4:])
+RANK = {status: rank for rank, status in enumerate(STATUSES[:4])}  # a call only moves forward
+EVENT_STATUS = {"call.queued": "queued", "call.ringing": "ringing", "call.answered": "in_progress"}
+Check = Callable[[], "Response | None"]  # an answer once decided (reached, or impossible), else None
+
+
+class Failed(Exception):
+    """The wait ends without what it waited for: ``status`` 408 or 409, and the answer's fields."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body["error"])
+        self.status, self.body = status, body
+
+
+def find_call(emulator: Emulator, call_id: str) -> Call:
+    for org in emulator.store.orgs.oldest_first():
+        call = org.calls.get(call_id)
+        if call is not None:
+            return call
+    raise NotFound.of("call", call_id)
+
+
+def story(emulator: Emulator, call_id: str) -> tuple[str, list[dict[str, Any]]]:
+    events = emulator.history.events(call_id)
+    shown = [{"type": e.type, "status": e.call.status, "created": iso(e.created)} for e in events]
+    text = ", ".join(f"{e['type']} at {e['created']}" for e in shown) or "none"
+    return f"Events so far: {text}", shown
+
+
+def call_check(emulator: Emulator, call_id: str, body: WaitForCall) -> tuple[Check, Callable[[], str]]:
+    wanted = body.status or body.event or ""
+
+    def check() -> Response | None:
+        call = find_call(emulator, call_id)
+        now = call.status
+        if body.status is not None:
+            if now == body.status:
+                return http.respond(call_out(call))
+            if now in TERMINAL or RANK[now] > RANK.get(body.status, len(RANK)):
+                raise Failed(409, missed(emulator, call, body.status))
+            return None
+        if any(e.type == body.event for e in emulator.history.events(call_id)):
+            return http.respond(call_out(call))
+        implied = EVENT_STATUS.get(wanted)
+        if now in TERMINAL or (implied is not None and RANK[now] > RANK[implied]):
+            text, events = story(emulator, call_id)
+            head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"
+            raise Failed(409, {"error": f"{head}, it never sent {wanted}. {text}", "events": events,
+                               "call": _call_json(call)})
+        return None
+
+    def explain() -> str:
+        call = find_call(emulator, call_id)
+        return f"call {call_id} is {call.status!r}, not {wanted!r}. {story(emulator, call_id)[0]}"
+
+    return check, explain
+
+
+def _call_json(call: Call) -> Any:
+    return call_out(call).model_dump(mode="json")
+
+
+def missed(emulator: Emulator, call: Call, wanted: str) -> dict[str, Any]:
+    """Why a wait for ``wanted`` can no longer succeed: the call is past it, or ended without it."""
+    text, events = story(emulator, call.id)
+    had = {e["status"] for e in events}  # each event carries the call's status at that moment
+    # `initiated` publishes no event; any event after call.queued means the call went through it.
+    passed = bool(had - {"queued"}) if wanted == "initiated" else wanted in had
+    now = call.status
+    head = f"call {call.id} ended as {now!r}" if now in TERMINAL else f"call {call.id} is {now!r}"
+    tail = f"already past {wanted!r}" if passed else f"never {wanted!r}"
+    return {"error": f"{head}, {tail}. {text}", "events": events, "call": _call_json(call)}
+
+
+async def wait(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
+               max_seconds: float, timeout: float) -> Response:
+    try:
+        if emulator.clock.mode == "manual":
+            return await _step(emulator, check, explain, max_seconds)
+        return await _poll(emulator, check, explain, relevant, max_seconds, timeout)
+    except Failed as failed:
+        return JSONResponse(failed.body, failed.status)
+
+
+async def _step(emulator: Emulator, check: Check, explain: Callable[[], str], max_seconds: float) -> Response:
+    await emulator.settle()  # webhook attempts already under way land first
+    start = emulator.clock.now()
+    deadline = min(start + max_seconds, LATEST)
+    try:
+        while (found := check()) is None:
+            due = emulator.scheduler.next_due()
+            if due is None:
+                raise Failed(409, {"error": explain() + "; nothing more is scheduled, so it never will"})
+            if due > deadline:
+                emulator.clock.set(deadline)
+                raise Failed(408, {"error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
+                                                        f"time; the next scheduled job is at {iso(due)})"})
+            await emulator.step_async()
+        return found
+    finally:
+        if emulator.clock.now() != start:
+            stream.clock_changed(emulator, "wait")
+
+
+async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
+                max_seconds: float, timeout: float) -> Response:
+    woken = asyncio.Event()
+
+    def watch(item: Item) -> bool:  # queues nothing (a wait never lags): it only wakes the loop
+        if relevant(item):
+            woken.set()
+        return False
+
+    reader, _, _ = emulator.feed.subscribe(watch, woken.set)
+    loop = asyncio.get_running_loop()
+    until_wall, until_virtual = loop.time() + timeout, emulator.clock.now() + max_seconds
+    try:
+        while (found := check()) is None:
+            if reader.ended is not None:
+                return JSONResponse({"error": explain() + "; the emulator is shutting down"}, 503)
+            if emulator.clock.now() >= until_virtual:
+                raise Failed(408, {"error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
+                                                        "time, realtime clock)"})
+            left = until_wall - loop.time()
+            if left <= 0:
+                raise Failed(408, {"error": explain() + f"; gave up after {timeout:g} s of real time "
+                                                        "(realtime clock; the request's timeout)"})
+            # Run what is due (in-process no driver would), then wait for news or the next job.
+            emulator.run_due()
+            due = emulator.scheduler.next_due()
+            pause = min(left, 0.25, *([emulator.clock.seconds_until(due)] if due is not None else []))
+            woken.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await woken.wait()
+        return found
+    finally:
+        emulator.feed.unsubscribe(reader)
+
+
+async def wait_for_call(request: Request) -> Response:
+    emulator = http.emulator(request)
+    call_id = _path_id(request)
+    body = http.parse(WaitForCall, await http.json_object(request))
+    if (body.status is None) == (body.event is None):
+        raise InvalidRequest('give exactly one of "status" (like "completed") or "event" (like "call.completed")')
+    find_call(emulator, call_id)
+    check, explain = call_check(emulator, call_id, body)
+    return await wait(emulator, check, explain, lambda i: i.call_id == call_id, body.max_seconds, body.timeout)
+
+
+def _path_id(request: Request) -> str:
+    raw = request.path_params["call_id"]
+    if not http.UUID.fullmatch(raw):
+        raise NotFound.of("call", raw[:64])
+    return raw
+
+
+async def wait_for_webhook(request: Request) -> Response:
+    emulator = http.emulator(request)
+    name = _sink_name(request)
+    body = http.parse(WaitForWebhook, await http.json_object(request))
+    url = f"{str(request.base_url).rstrip('/')}/_emulator/sinks/{name}"
+
+    def check() -> Response | None:
+        for item in emulator.sinks.items(name):
+            if item.event_type == body.type and (body.call_id is None or item.call_id == body.call_id):
+                return http.respond(wire.ReceivedOut.model_validate(item, from_attributes=True))
+        return None
+
+    def explain() -> str:
+        got = [f"{w.event_type} (call {w.call_id})" for w in emulator.sinks.items(name)]
+        return (f"no {body.type} webhook{' for call ' + body.call_id if body.call_id else ''} reached {url}; "
+                f"received: {', '.join(got) or 'nothing'}")
+
+    def relevant(item: Item) -> bool:
+        return item.type == "sink.received" and item.subject.sink == name
+
+    return await wait(emulator, check, explain, relevant, body.max_seconds, body.timeout)
+
+
+def _sink_name(request: Request) -> str:
+    name = request.path_params["name"]
+    if not SINK_NAME.match(name):
+        raise InvalidRequest("sink name: use 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+routes = [
+    http.route("/_emulator/calls/{call_id}/wait", post=wait_for_call),
+    http.route("/_emulator/sinks/{name}/wait", post=wait_for_webhook),
+]
