@@ -1,19 +1,15 @@
 """A lean HTTP/1.1 client for webhook POSTs to ``http://`` URLs.
 
-One request at a time per connection, keep-alive connections pooled per origin,
-no redirects, cookies or proxies: all a webhook attempt needs. httpx spent about
-a millisecond of CPU per request on its pool bookkeeping and anyio wrappers,
-which held deliveries to a few hundred per second (see BENCHMARKS.md); this
-costs a small fraction of that. ``https://`` stays on httpx (transport.py).
+One request at a time per connection, keep-alive connections pooled per origin, no
+redirects, cookies or proxies: all a webhook attempt needs, at a fraction of httpx's
+CPU per request (BENCHMARKS.md). ``https://`` stays on httpx (transport.py).
 
-Answers are parsed by httptools (llhttp, the parser of Node.js): it rejects a
-negative or doubled Content-Length, chunk-size garbage and anything that is not
-HTTP/1.x. On top of it every answer is bounded: its head (status line and header
-lines) in bytes and lines, its body in bytes read (the first ``keep`` are kept).
-Past the body cap the answer counts with what arrived and the connection is
-closed. The pool is bounded too: per origin, in total, and in idle time; a
-pooled connection the receiver closes, or writes to unasked, is closed at once,
-so nothing lingers in CLOSE_WAIT.
+Answers are parsed by httptools (llhttp, Node.js' parser): it rejects a negative or
+doubled Content-Length, chunk-size garbage and anything not HTTP/1.x. Every answer is
+bounded: its head in bytes and lines, its body in bytes read (the first ``keep`` kept;
+past the cap the status counts and the connection is closed). The pool is bounded per
+origin, in total and in idle time; a pooled connection the receiver closes, or writes
+to unasked, is closed at once, so nothing lingers in CLOSE_WAIT.
 """
 
 from __future__ import annotations
@@ -33,6 +29,8 @@ IDLE_TIMEOUT = 5.0  # seconds a pooled connection may sit unused
 SWEEP_EVERY = 1.0  # how often idle connections are checked while any are pooled
 
 Origin = tuple[str, int]
+Target = tuple[str, str, int, str, str]  # scheme, host, port, Host header, request target
+_targets: dict[str, Target] = {}  # split() memo: a receiver's URL is seen on every attempt
 
 
 class ConnectFailed(Exception):
@@ -94,12 +92,10 @@ class _Reading:
     def eof(self) -> None:
         if self.head_done and not self.complete and not self.framed:
             return self.finish(reusable=False)  # no length, not chunked: the body ran until the close
-        if self.complete or self.future.done():
-            return
-        if not self.head_bytes:
-            self.future.set_exception(Unanswered("connection closed by the receiver without an answer"))
-        else:
-            self.fail("connection closed by the receiver in the middle of the answer")
+        if not self.complete and not self.future.done():
+            where, error = ("in the middle of the answer", ProtocolError) if self.head_bytes else (
+                "without an answer", Unanswered)
+            self.future.set_exception(error(f"connection closed by the receiver {where}"))
 
     def fail(self, reason: str) -> None:
         if self.complete:  # garbage after a whole answer: the answer stands, the connection goes
@@ -117,8 +113,6 @@ class _Reading:
 
     def answer(self) -> Answer:
         return Answer(self.status, bytes(self.kept), _charset(self.content_type.decode("latin-1")))
-
-    # httptools callbacks
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers += 1
@@ -156,8 +150,7 @@ class _Conn(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.reading: _Reading | None = None
-        self.idle_since = 0.0
-        self.dead = False
+        self.idle_since, self.dead = 0.0, False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -192,14 +185,12 @@ class Client:
         self._sweeper: asyncio.TimerHandle | None = None
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-        parts = urlsplit(url)
-        host = parts.hostname
-        if parts.scheme.lower() != "http" or not host:
+        scheme, host, port, host_header, target = split(url)
+        if scheme != "http" or not host:
             raise ValueError(f"not an http:// URL: {url!r}")
-        origin = (host, parts.port or 80)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        head = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
-                f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+        origin = (host, port)
+        head = [f"POST {target} HTTP/1.1", f"Host: {host_header}", f"Content-Length: {len(body)}",
+                *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         loop = asyncio.get_running_loop()
         conn = self._reuse(origin, loop)
@@ -276,19 +267,29 @@ class Client:
                 del self._idle[origin]
         self._sweeper = loop.call_later(SWEEP_EVERY, self._sweep, loop) if self._idle else None
 
-    def pooled(self) -> int:
-        """Idle connections kept now (closed ones not yet swept included)."""
-        return self._pooled
-
     def close(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
-        for conns in self._idle.values():
-            for conn in conns:
-                conn.close()
+        for conn in (c for conns in self._idle.values() for c in conns):
+            conn.close()
         self._idle.clear()
         self._pooled = 0
+
+
+def split(url: str) -> Target:
+    """(scheme, host, port, Host header, request target) of a URL; ValueError on a bad port."""
+    found = _targets.get(url)
+    if found is None:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or (443 if scheme == "https" else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        found = (scheme, parts.hostname or "", port, parts.netloc.rpartition("@")[2], target)
+        if len(_targets) >= 1024:
+            _targets.clear()
+        _targets[url] = found
+    return found
 
 
 def _charset(content_type: str) -> str:
