@@ -55,9 +55,9 @@ class Attempt:
         )
 
     def size(self) -> int:
-        """Bytes it holds, as UTF-8: what grows with the input is counted exactly, the rest as OVERHEAD."""
-        texts = (self.request_body, self.response_body, self.url, self.error or "", *self.request_headers.values())
-        return OVERHEAD + sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+        """Bytes it holds, near enough: the kept body exactly, other text by length, fixed fields as OVERHEAD."""
+        return (OVERHEAD + min(self.request_body_bytes, BODY_KEEP) + len(self.response_body) + len(self.url)
+                + len(self.error or "") + sum(len(v) for v in self.request_headers.values()))
 
 
 class AttemptLog:
