@@ -118,10 +118,6 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def in_flight(self) -> tuple[int, int]:
-        """(attempts running, of which late)."""
-        return len(self._tasks), len(self._late)
-
     async def _attempt(self, delivery: Delivery, manual: bool) -> None:
         lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
         try:
