@@ -384,3 +384,18 @@ async def test_a_pooled_connection_the_receiver_dropped_unannounced_is_retried_o
     await advance(client, 100)  # call.queued, then call.busy on the pooled connection
     assert [(a["response_status"], a["error"]) for a in await attempts(client)] == [(200, None)] * 2
     assert (server.connections, server.requests) == (2, 3)
+
+
+async def test_run_until_idle_with_a_dead_receiver_costs_one_bounded_wait_not_a_timeout_per_attempt(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
+    dead = await serve(hold)
+    agent = await agent_for(api, dead.url)
+    for _ in range(5):
+        await api.call(agent["id"], BUSY)
+
+    started = time.monotonic()
+    r = await client.post("/_emulator/clock/run_until_idle", json={"max_seconds": 3 * 86400})
+    assert r.status_code == 200, r.text
+    assert time.monotonic() - started < 4.5  # the webhook timeout is 5 s; five hung attempts used to cost 25 s
+    assert dead.requests == 5  # call.queued of each call; call.busy waits behind it in the call's lane
