@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import re
+from collections import deque
 from typing import Any, Callable
 
 from starlette.requests import Request
@@ -35,6 +36,7 @@ from emulator.runtime import Emulator
 OTHER_TYPES = ("delivery.attempt", "sink.received", "clock.changed", "emulator.reset")
 TYPES = (*EVENT_TYPES, *OTHER_TYPES)
 FAMILIES = tuple(sorted({t.split(".")[0] + ".*" for t in TYPES}))
+BATCH_BYTES = 64 * 1024
 DROP_GRACE = 2.0  # wall seconds a cut-off reader's pending write may still take
 KEEPALIVE = 15.0  # wall seconds between comments on a quiet stream (finds vanished clients, feeds proxies)
 LAST_ID = re.compile(r"[0-9]{1,18}")
@@ -139,6 +141,7 @@ class EventStream:
         self.wake = asyncio.Event()  # something to send
         self.stop = asyncio.Event()  # the client left, or the reader was cut off
         self.left = False
+        self.last_id: int | None = None  # of the last message handed to the server
 
     def poke(self) -> None:
         self.wake.set()
@@ -157,7 +160,10 @@ class EventStream:
                 head += message("gap", {"missed": None if missed < 0 else missed, "after": self.after, "reason": (
                     "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"
                     if missed < 0 else f"{missed} events after id {self.after} are no longer buffered")})
-            await self._send(send, head + b"".join(render(i) for i in backlog))
+            await self._send(send, head)
+            replay = deque(backlog)
+            while replay and not self.left:  # in batches, like live items: a slow client holds little
+                await self._send(send, self._batch(replay))
             await self._pump(reader, send)
         finally:
             self.feed.unsubscribe(reader)
@@ -165,16 +171,17 @@ class EventStream:
 
     async def _pump(self, reader: Reader, send: Send) -> None:
         while not self.left:
-            items = reader.take()
-            if items:
-                await self._send(send, b"".join(render(i) for i in items))
-            elif reader.ended is not None:
+            if reader.ended is not None:  # cut off (what is still queued is dropped: resume fetches it) or shutdown
                 if reader.ended == "lagged":
                     await self._send(send, message("overflow", {
                         "reason": f"this reader fell more than {reader.limit} events behind and was cut off",
+                        "last_id": self.last_id,
                         "resume": "reconnect with Last-Event-ID set to the last id received"}))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
+            batch = self._batch(reader.queue)
+            if batch:
+                await self._send(send, batch)
             else:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -182,6 +189,18 @@ class EventStream:
                         await self.wake.wait()
                         continue
                 await self._send(send, b": keepalive\n\n")
+
+    def _batch(self, queue: deque[Item]) -> bytes:
+        """The next queued messages, up to about BATCH_BYTES: the server buffers at most that
+        much before a send waits for the client, so the rest stays queued (and counted)."""
+        parts, size = [], 0
+        while queue and size < BATCH_BYTES:
+            item = queue.popleft()
+            text = render(item)
+            self.last_id = item.seq
+            parts.append(text)
+            size += len(text)
+        return b"".join(parts)
 
     async def _send(self, send: Send, body: bytes) -> None:
         """Send, unless the client stopped reading and its reader was cut off meanwhile:

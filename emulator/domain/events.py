@@ -59,11 +59,6 @@ class Reader:
         self.queue: deque[Item] = deque()
         self.ended: str | None = None
 
-    def take(self) -> list[Item]:
-        items = list(self.queue)
-        self.queue.clear()
-        return items
-
 
 class TooManyReaders(Exception):
     pass
