@@ -69,8 +69,9 @@ class Transport:
         client = self._clients.get(key)
         if client is None:
             transport = httpx.ASGITransport(app=self._mounts[key]) if key else None
-            client = httpx.AsyncClient(
+            client = httpx.AsyncClient(  # identity: the kept start of an answer is text, as over http://
                 transport=transport, timeout=self.timeout, follow_redirects=False,
+                headers={"Accept-Encoding": "identity"},
                 limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
             )
             self._clients[key] = client

@@ -105,3 +105,31 @@ async def test_strict_webhook_urls_apply_to_an_agents_webhook_url(config: Config
                                               "webhook_url": "https://0177.1/hook"})
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "webhook_url: 0177.1 is 127.0.0.1, a private address (strict webhook URLs are on)"
+
+
+async def test_an_answer_over_httpx_is_kept_as_text_not_compressed_bytes(
+    emulator: Emulator, client: httpx.AsyncClient, api: Any
+) -> None:
+    """https:// and in-process URLs go through httpx, which reads raw bytes (to cap them): it asks
+    for no compression, so a receiver that would gzip its answer sends text the log can show."""
+    import gzip
+
+    seen: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        accepts = dict(scope["headers"]).get(b"accept-encoding", b"").decode()
+        seen.append(accepts)
+        body, headers = b"thanks, got it", [(b"content-type", b"text/plain; charset=utf-8")]
+        if "gzip" in accepts:
+            body, headers = gzip.compress(body), headers + [(b"content-encoding", b"gzip")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    emulator.transport.mount("http://receiver.test", app)
+    await api.call((await api.agent(webhook_url="http://receiver.test/hook"))["id"], BUSY)
+    await advance(client, 0)
+    [attempt] = await attempts(client)
+    assert seen == ["identity"]
+    assert (attempt["response_status"], attempt["response_body"]) == (200, "thanks, got it")
