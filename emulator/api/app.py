@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from emulator.api import (agents, calls, control, faults, journal, numbers, observe, simulation, spec, state, stream,
-                          waits, webhooks)
+                          ui, waits, webhooks)
 from emulator.api.errors import HANDLERS
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.runtime import Emulator
@@ -25,7 +25,7 @@ def create_app(emulator: Emulator, lifespan: Any = None, policy: Policy | None =
             *calls.routes, *numbers.routes, *agents.routes, *webhooks.routes,
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes, *stream.routes,
-            *waits.routes,
+            *waits.routes, *ui.routes,
         ],
         # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.

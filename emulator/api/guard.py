@@ -24,7 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,7 +39,10 @@ IN_PROCESS_NAMES = frozenset({"testserver", "test"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 FOREIGN_FETCH = (b"cross-site", b"same-site")  # same-site: another port or subdomain of this host
-OPEN_ROUTES = (("GET", "/_emulator/health"), ("HEAD", "/_emulator/health"))  # liveness probes
+OPEN_ROUTES = (("GET", "/_emulator/health"), ("HEAD", "/_emulator/health"),  # liveness probes
+               # The dashboard's page and assets: no data in them; the page asks for the token.
+               ("GET", "/_emulator/ui"), ("GET", "/_emulator/ui/app.js"), ("GET", "/_emulator/ui/app.css"))
+STREAM = "/_emulator/events/stream"  # an EventSource cannot send headers: the token may come as ?token=
 HOST_NAME = re.compile(r"^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")  # as in a Host header
 TOKEN = re.compile(r"^[!-~]{1,256}$")  # visible ASCII: what a header carries unchanged
 
@@ -166,6 +169,8 @@ def check(policy: Policy, scope: Scope) -> None:
     sink = path.startswith("/_emulator/sinks/") and path.count("/") == 3  # a sink itself, not its /wait
     if policy.token and not (sink and method == "POST") and (method, path) not in OPEN_ROUTES:
         given = headers.get(TOKEN_HEADER.lower().encode(), b"")
+        if not given and path == STREAM and method == "GET":
+            given = _query_token(scope)
         if not hmac.compare_digest(given, policy.token.encode()):
             raise Refused(401, f"the control plane needs the {TOKEN_HEADER} header "
                                f"({'wrong token' if given else 'missing'}); `up` prints the token in its banner")
@@ -190,6 +195,14 @@ def _check_body_type(headers: dict[bytes, bytes]) -> None:
     if media not in BODY_TYPES and not media.endswith("+json"):
         raise Refused(415, f"Content-Type must be application/json (application/yaml for scenarios), "
                            f"got {media or 'none'}; the control plane refuses types a web page can send cross-site")
+
+
+def _query_token(scope: Scope) -> bytes:
+    for pair in scope.get("query_string", b"").split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name == b"token":
+            return unquote_to_bytes(value)
+    return b""
 
 
 def describe_hosts(policy: Policy) -> str:

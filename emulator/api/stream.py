@@ -155,7 +155,7 @@ class EventStream:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
                 (b"x-accel-buffering", b"no")]})
-            head = b"retry: 1000\n\n" + message("open", {"last_id": self.feed.last_seq})
+            head = b"retry: 1000\n\n" + message("ready", {"last_id": self.feed.last_seq})
             if missed:
                 head += message("gap", {"missed": None if missed < 0 else missed, "after": self.after, "reason": (
                     "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"

@@ -173,7 +173,7 @@ async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], re
 
 async def wait_for_call(request: Request) -> Response:
     emulator = http.emulator(request)
-    call_id = _path_id(request)
+    call_id = path_id(request)
     body = http.parse(WaitForCall, await http.json_object(request))
     if (body.status is None) == (body.event is None):
         raise InvalidRequest('give exactly one of "status" (like "completed") or "event" (like "call.completed")')
@@ -182,7 +182,7 @@ async def wait_for_call(request: Request) -> Response:
     return await wait(emulator, check, explain, lambda i: i.call_id == call_id, body.max_seconds, body.timeout)
 
 
-def _path_id(request: Request) -> str:
+def path_id(request: Request) -> str:
     raw = request.path_params["call_id"]
     if not http.UUID.fullmatch(raw):
         raise NotFound.of("call", raw[:64])

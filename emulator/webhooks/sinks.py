@@ -124,5 +124,10 @@ class Sinks:
     def items(self, name: str) -> list[Received]:
         return list(self._sinks.get(name, ()))
 
+    def names(self) -> list[tuple[str, int, float]]:
+        """(name, items kept, when the last arrived) per sink, the most recently used first."""
+        found = [(name, len(kept), kept[-1].received_at, kept[-1].seq) for name, kept in self._sinks.items() if kept]
+        return [(name, count, last) for name, count, last, _ in sorted(found, key=lambda f: -f[3])]
+
     def clear(self, name: str) -> None:
         self._drop_sink(name)

@@ -52,7 +52,7 @@ class Stream:
         self._thread = threading.Thread(target=self._run, args=(response,), daemon=True)
         self._thread.start()
         first = self.next()
-        assert first.event == "open", first
+        assert first.event == "ready", first
         self.opened_at = first.data["last_id"]
 
     def _run(self, response: http.client.HTTPResponse) -> None:

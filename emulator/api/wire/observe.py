@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from emulator.api.wire.common import Request, UuidStr
+from emulator.api.wire.calls import Call, Segment
+from emulator.api.wire.common import Request, Response, Timestamp, UuidStr
+from emulator.api.wire.control import AttemptOut
+from emulator.api.wire.webhooks import WebhookDelivery, WebhookEndpoint
 from emulator.domain.records import EVENT_TYPES
 
 STATUSES = ("queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed", "no_answer")
@@ -37,3 +40,40 @@ class WaitForWebhook(Request):
     call_id: UuidStr | None = None
     max_seconds: MaxSeconds = 30 * DAY
     timeout: Timeout = 30
+
+
+# -- what the dashboard reads (GET /_emulator/calls, /_emulator/calls/{id}, /_emulator/sinks) --------
+
+
+class TimelineEvent(Response):
+    type: str
+    status: str
+    created: Timestamp  # virtual time
+    wall: Timestamp  # when it was published, by the real clock
+
+
+class CallList(Response):
+    data: list[Call]
+    has_more: bool
+
+
+class CallDetail(Response):
+    call: Call
+    transcript: list[Segment]
+    events: list[TimelineEvent]
+    deliveries: list[WebhookDelivery]
+    attempts: list[AttemptOut]  # oldest first
+
+
+class EndpointList(Response):
+    data: list[WebhookEndpoint]
+
+
+class SinkInfo(Response):
+    name: str
+    count: int
+    last_received_at: Timestamp
+
+
+class SinkList(Response):
+    data: list[SinkInfo]
