@@ -38,11 +38,11 @@ def _asset(name: str, media: str) -> Response:
     return Response((ASSETS / name).read_bytes(), media_type=media, headers=PAGE_HEADERS)
 
 
-async def page(request: Request) -> Response:
+async def dashboard(request: Request) -> Response:
     return _asset("index.html", "text/html; charset=utf-8")
 
 
-async def asset(request: Request) -> Response:
+async def dashboard_asset(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in FILES:
         return Response(b'{"error": "no such dashboard file"}', 404, media_type="application/json")
@@ -55,7 +55,7 @@ def _org(request: Request) -> Org:
     return emulator.default_org if org_id is None else emulator.services.orgs.get(org_id)
 
 
-async def list_calls(request: Request) -> Response:
+async def list_org_calls(request: Request) -> Response:
     """One org's calls (the default org's when none is named), newest first, by cursor."""
     http.only_params(request, "org_id", "limit", "starting_after", "status")
     org = _org(request)
@@ -66,7 +66,7 @@ async def list_calls(request: Request) -> Response:
     return http.respond(out.CallList(data=[call_out(c) for c in rows], has_more=more))
 
 
-async def get_call(request: Request) -> Response:
+async def get_call_detail(request: Request) -> Response:
     """A call with everything around it: transcript, timeline, deliveries and every attempt."""
     emulator = http.emulator(request)
     call = waits.find_call(emulator, waits.path_id(request))
@@ -83,7 +83,7 @@ async def get_call(request: Request) -> Response:
     ))
 
 
-async def list_endpoints(request: Request) -> Response:
+async def list_org_webhook_endpoints(request: Request) -> Response:
     """An org's webhook endpoints with their health (status, consecutive failures, why disabled)."""
     org = http.emulator(request).services.orgs.get(request.path_params["org_id"])
     return http.respond(out.EndpointList(data=[endpoint_out(e) for e in org.endpoints.oldest_first()]))
@@ -96,10 +96,10 @@ async def list_sinks(request: Request) -> Response:
 
 
 routes = [
-    http.route("/_emulator/ui", get=page),
-    http.route("/_emulator/ui/{name}", get=asset),
-    http.route("/_emulator/calls", get=list_calls),
-    http.route("/_emulator/calls/{call_id}", get=get_call),
-    http.route("/_emulator/orgs/{org_id}/webhook_endpoints", get=list_endpoints),
+    http.route("/_emulator/ui", get=dashboard),
+    http.route("/_emulator/ui/{name}", get=dashboard_asset),
+    http.route("/_emulator/calls", get=list_org_calls),
+    http.route("/_emulator/calls/{call_id}", get=get_call_detail),
+    http.route("/_emulator/orgs/{org_id}/webhook_endpoints", get=list_org_webhook_endpoints),
     http.route("/_emulator/sinks", get=list_sinks),
 ]
