@@ -3,15 +3,21 @@ client in http1.py, https:// and the in-process mounts through httpx.
 
 Outcomes are plain data; the dispatcher decides what they mean. Redirects are
 not followed: a 3xx is a failed attempt, as in production. At most
-MAX_IN_FLIGHT attempts are sent at once, and at most PER_ORIGIN of them to one
-origin (scheme, host, port), so a receiver that never answers holds a few
-slots, never all of them: everyone else's webhooks keep going out.
+MAX_IN_FLIGHT attempts are sent at once. Each origin (scheme, host, port) has
+its own adaptive cap, like TCP's congestion window: it starts at START_CAP, grows
+by one with each answer (any HTTP status: the receiver is alive) up to PER_ORIGIN,
+and halves (down to SMALL_CAP) with each attempt that times out or fails to
+connect. A healthy receiver that is sometimes slow keeps up to PER_ORIGIN attempts
+going; one that never answers holds START_CAP slots until its first attempts time
+out, then SMALL_CAP, and everyone else's webhooks keep going out. An origin with
+nothing in flight is forgotten (the dict stays bounded) and starts again at START_CAP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +27,9 @@ if TYPE_CHECKING:
     import httpx
 
 MAX_IN_FLIGHT = 64
-PER_ORIGIN = 8  # attempts in flight to one origin
+PER_ORIGIN = 32  # attempts in flight to one healthy origin
+START_CAP = 8  # to an origin not yet heard from
+SMALL_CAP = 2  # to an origin whose attempts time out or fail to connect
 RESPONSE_KEEP = 2048  # bytes of each response body kept for inspection
 
 
@@ -44,7 +52,7 @@ class Transport:
         self._clients: dict[str | None, "httpx.AsyncClient"] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
-        self._origins: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}  # origin -> (gate, [users])
+        self._origins: dict[str, OriginGate] = {}  # origins with an attempt waiting or in flight
         self._lean = http1.Client(keep=RESPONSE_KEEP)
 
     def mount(self, base_url: str, app: Any) -> None:
@@ -80,16 +88,24 @@ class Transport:
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         client = self._client_for(url)
         origin = _origin(url)
-        gate, users = self._origins.get(origin) or self._origins.setdefault(
-            origin, (asyncio.Semaphore(PER_ORIGIN), [0]))
-        users[0] += 1
+        gate = self._origins.get(origin) or self._origins.setdefault(origin, OriginGate())
+        gate.users += 1
         try:
-            async with gate:  # first the origin's slot: waiting for it holds none of the shared ones
-                return await self._post_gated(client, url, body, headers)
+            await gate.acquire()  # first the origin's slot: waiting for it holds none of the shared ones
+            outcome = None
+            try:
+                outcome = await self._post_gated(client, url, body, headers)
+                return outcome
+            finally:
+                gate.release(outcome)
         finally:
-            users[0] -= 1
-            if not users[0]:
+            gate.users -= 1
+            if not gate.users:
                 del self._origins[origin]
+
+    def origin_caps(self) -> dict[str, tuple[int, int]]:
+        """``origin -> (cap, in flight)`` for origins in use (tests, diagnostics)."""
+        return {origin: (g.cap, g.in_flight) for origin, g in self._origins.items()}
 
     async def _post_gated(self, client: "httpx.AsyncClient | http1.Client", url: str, body: bytes,
                           headers: dict[str, str]) -> Outcome:
@@ -136,6 +152,52 @@ class Transport:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+
+
+class OriginGate:
+    """One origin's adaptive slots (module doc): waiters are served in order."""
+
+    __slots__ = ("cap", "in_flight", "users", "_waiters")
+
+    def __init__(self) -> None:
+        self.cap = START_CAP
+        self.in_flight = 0
+        self.users = 0  # attempts waiting or in flight: the gate is dropped at 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self.in_flight < self.cap and not self._waiters:
+            self.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # release counted us in flight when it woke us
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.in_flight -= 1  # woken and cancelled at once: hand the slot on
+                self._wake()
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def release(self, outcome: "Outcome | None") -> None:
+        self.in_flight -= 1
+        if outcome is not None and outcome.status is not None:
+            self.cap = min(PER_ORIGIN, self.cap + 1)  # it answered: alive
+        elif outcome is not None and outcome.error and outcome.error.startswith(_UNHEALTHY):
+            self.cap = max(SMALL_CAP, self.cap // 2)
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.cap:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
+
+
+_UNHEALTHY = ("timeout after", "connection failed")
 
 
 async def _post_httpx(client: "httpx.AsyncClient", url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:

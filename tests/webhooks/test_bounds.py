@@ -4,6 +4,7 @@ the OS resolver does before judging them private."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable
 
 import httpx
@@ -11,9 +12,10 @@ import pytest
 
 from emulator.config import Config
 from emulator.runtime import Emulator
+from emulator.webhooks import transport
 from emulator.webhooks.log import BODY_KEEP, AttemptLog
 
-from .helpers import BUSY, Receiver, advance, attempts, get
+from .helpers import BUSY, Receiver, advance, attempts, endpoint, get, read_request
 
 BIG = "Remind the patient of the appointment. " * 23_000  # ~900 KB of instructions
 
@@ -133,3 +135,86 @@ async def test_an_answer_over_httpx_is_kept_as_text_not_compressed_bytes(
     [attempt] = await attempts(client)
     assert seen == ["identity"]
     assert (attempt["response_status"], attempt["response_body"]) == (200, "thanks, got it")
+
+
+OK_KEEP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+async def test_a_healthy_receiver_gets_more_than_eight_attempts_at_once(
+    client: httpx.AsyncClient, api: Any
+) -> None:
+    """Each answer widens the receiver's share (up to transport.PER_ORIGIN): once it has
+    answered a few, a burst to it goes out with more than 8 attempts in flight together."""
+    answered, held, peak = [0], [0], [0]
+    release = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await read_request(reader)
+                if answered[0] >= 24:  # warmed up: hold each one until 12 are open at once
+                    held[0] += 1
+                    peak[0] = max(peak[0], held[0])
+                    if held[0] >= 12:
+                        release.set()
+                    await release.wait()
+                    held[0] -= 1
+                answered[0] += 1
+                writer.write(OK_KEEP)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        for n in range(48):  # 48 attempts to one origin due at the same instant
+            await endpoint(client, f"{url}/{n}", enabled_events=["call.queued"])
+        await api.call((await api.agent())["id"], BUSY)
+        await advance(client, 0)
+    finally:
+        server.close()
+    assert answered[0] == 48
+    assert 8 < peak[0] <= transport.PER_ORIGIN
+    assert {a["response_status"] for a in await attempts(client, limit=100)} == {200}
+
+
+@pytest.mark.parametrize("config", [Config(webhook_timeout=0.5)])
+async def test_a_receiver_that_times_out_drops_to_the_small_cap(config: Config, client: httpx.AsyncClient,
+                                                                api: Any) -> None:
+    """A receiver that never answers holds transport.START_CAP attempts until they time out,
+    then no more than transport.SMALL_CAP at once."""
+    opened: list[int] = []  # how many were open as each connection arrived
+    open_now, closed = [0], [0]
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        open_now[0] += 1
+        opened.append(open_now[0] if closed[0] else -open_now[0])  # negative: before any timed out
+        await reader.read()  # until the sender gives up and closes
+        open_now[0] -= 1
+        closed[0] += 1
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        for n in range(14):
+            await endpoint(client, f"{url}/{n}", enabled_events=["call.queued"])
+        await api.call((await api.agent())["id"], BUSY)
+        await advance(client, 0)  # 8 at first, then two at a time: ~4 timeouts, each progress
+        await eventually(lambda: closed[0] == 14)
+    finally:
+        server.close()
+    first, later = [-n for n in opened if n < 0], [n for n in opened if n > 0]
+    assert max(first) == transport.START_CAP
+    assert len(later) == 14 - transport.START_CAP and max(later) <= transport.SMALL_CAP
+    assert {a["error"] for a in await attempts(client, limit=100)} == {"timeout after 0.5 s"}
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Wait on the event loop (no sleep in the emulator) until ``check`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():
+        assert loop.time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
