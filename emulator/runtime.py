@@ -84,6 +84,7 @@ class Emulator:
         self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
+        self.retention.give_up = self.dispatcher.give_up  # past its bound of waiting calls
         self.dispatcher.log.on_add.append(
             lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at))
         self.sinks = Sinks(self.ctx)

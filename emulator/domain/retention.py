@@ -7,13 +7,17 @@ the limit the oldest is dropped with its delivery rows, in O(1) per call. A call
 whose webhook delivery is still pending (not yet sent, a retry due, a redelivery
 asked for) is still in flight for its receivers: it leaves the queue (it no longer
 counts as one of the newest N) and waits aside until an attempt settles its last
-pending delivery. The event history and the attempt log are bounded on their own.
+pending delivery. At most N calls wait aside per org (a receiver may be dead for
+the two days a retry chain lasts): past that the oldest waiting call goes anyway,
+its pending deliveries given up (``exhausted``, their next attempt cancelled) by
+``give_up``, which the dispatcher provides. The event history and the attempt log
+are bounded on their own.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
+from typing import Callable, Iterable
 
 from emulator.domain.context import Context
 from emulator.domain.records import Delivery, Event
@@ -21,6 +25,7 @@ from emulator.domain.store import Org
 
 TERMINAL_EVENTS = frozenset({"call.completed", "call.failed", "call.no_answer", "call.busy", "call.canceled"})
 TERMINAL_STATUSES = frozenset(t.removeprefix("call.") for t in TERMINAL_EVENTS)
+DROPPED = "given up: its call was dropped by the retention limit while this delivery was pending"
 
 
 class Retention:
@@ -29,7 +34,8 @@ class Retention:
         self.limit = limit  # 0: keep everything
         self.pruned = 0
         self._ended: dict[str, deque[str]] = {}  # per org, in the order they ended
-        self._waiting: dict[str, set[str]] = {}  # per org: past the limit, deliveries pending
+        self._waiting: dict[str, dict[str, None]] = {}  # per org, oldest first: past the limit, deliveries pending
+        self.give_up: Callable[[Delivery, str], None] | None = None  # the dispatcher's: cancel a pending one
 
     def on_event(self, event: Event) -> None:
         if self.limit <= 0 or event.type not in TERMINAL_EVENTS:
@@ -46,7 +52,7 @@ class Retention:
         if waiting and delivery.call_id in waiting:
             org = self.ctx.store.orgs.get(delivery.org_id)
             if org is not None and not self._pending(org, delivery.call_id):
-                waiting.discard(delivery.call_id)
+                del waiting[delivery.call_id]
                 self._drop(org, delivery.call_id)
 
     def rebuild(self, busy: Iterable[str]) -> None:
@@ -63,13 +69,24 @@ class Retention:
             self._prune(org, line)
 
     def _prune(self, org: Org, line: deque[str]) -> None:
-        waiting = self._waiting.setdefault(org.id, set())
+        waiting = self._waiting.setdefault(org.id, {})
         while len(line) > self.limit:  # one call per ended call, but for a rebuild
             call_id = line.popleft()
             if self._pending(org, call_id):
-                waiting.add(call_id)  # its receivers are still owed a webhook
+                waiting[call_id] = None  # its receivers are still owed a webhook
             else:
                 self._drop(org, call_id)
+        while len(waiting) > self.limit:  # at most one per call that came to wait
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            self._abandon(org, oldest)
+            self._drop(org, oldest)
+
+    def _abandon(self, org: Org, call_id: str) -> None:
+        rows = org.deliveries_by_call.get(call_id)
+        for d in rows.oldest_first() if rows is not None else ():
+            if d.status == "pending":
+                (self.give_up or _mark_given_up)(d, DROPPED)
 
     @staticmethod
     def _pending(org: Org, call_id: str) -> bool:
@@ -86,3 +103,7 @@ class Retention:
             if by_endpoint is not None and d.id in by_endpoint:
                 by_endpoint.remove(d.id)
         self.pruned += 1
+
+
+def _mark_given_up(delivery: Delivery, reason: str) -> None:
+    delivery.status, delivery.last_error = "exhausted", reason

@@ -71,6 +71,24 @@ class Dispatcher:
             return
         self._start(delivery, manual)
 
+    def give_up(self, delivery: Delivery, reason: str) -> None:
+        """Stop a pending delivery for good (retention drops its call): ``exhausted`` with
+        ``reason``, its next attempt cancelled or taken out of its lane; one in flight lands
+        in the attempt log but changes the row no more."""
+        job = self._jobs.pop(delivery.id, None)
+        if job is not None:
+            job.cancel()
+        lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
+        waiting = self._lanes.get(lane)
+        if waiting:  # a call's lane holds a few rows at most
+            kept = deque(item for item in waiting if item[0] is not delivery)
+            if kept:
+                self._lanes[lane] = kept
+            else:
+                del self._lanes[lane]
+        self._ready = [item for item in self._ready if item[0] is not delivery] if self._ready else self._ready
+        self._give_up(delivery, reason)
+
     def _start(self, delivery: Delivery, manual: bool) -> None:
         try:
             loop = asyncio.get_running_loop()
@@ -165,6 +183,8 @@ class Dispatcher:
         return endpoint.signing_secret if endpoint is not None else None
 
     def _record(self, org: Org, delivery: Delivery, manual: bool, outcome: Outcome, sent_at: float) -> None:
+        if delivery.status == "exhausted" and not manual:
+            return  # given up while this attempt was in flight (give_up): no retry, reason kept
         now = self.ctx.clock.now()
         delivery.last_response_status = outcome.status
         delivery.updated_at = now

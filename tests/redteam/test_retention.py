@@ -1,15 +1,18 @@
 """Retention: an org keeps its newest N ended calls with their deliveries; older ones read 404.
 
-Calls in flight are never dropped, nor calls whose webhooks are still being retried; list
+Calls in flight are never dropped, nor calls whose webhooks are still being retried (at most N
+of those per org: past that the oldest goes, its deliveries given up); list
 cursors keep working while rows go; a snapshot import is brought to the limit; the library
 default (the pytest plugin, in-process tests) keeps everything and `up --retain-calls N` sets it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
+from collections import Counter
 from typing import Any, AsyncIterator
 
 import httpx
@@ -18,6 +21,7 @@ import pytest
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
+from emulator.webhooks import retry
 
 BASE_URL = "http://emulator.test"
 SINK = f"{BASE_URL}/_emulator/sinks/retention"
@@ -128,6 +132,59 @@ async def test_a_call_whose_webhooks_are_still_retried_waits_until_they_settle(
     await advance(client, 120)
     assert (await client.get(f"/v1/calls/{owed}")).status_code == 404
     assert await all_calls(client) == [last]
+
+
+async def failing_receiver() -> tuple[str, Counter[str], asyncio.AbstractServer]:
+    """A loopback receiver that answers 500 to everything (so every delivery retries); it
+    counts the attempts it got per call."""
+    seen: Counter[str] = Counter()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+                await reader.readexactly(int(fields.get(b"Content-Length", b"0")))
+                seen[fields.get(b"X-CallingBox-Call-Id", b"").decode()] += 1
+                writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nnope")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook", seen, server
+
+
+@pytest.mark.parametrize("config", [2], indirect=True)
+async def test_calls_waiting_only_for_a_dead_receiver_are_bounded_too(client: httpx.AsyncClient, api: Any) -> None:
+    """At most N calls wait aside for their webhooks (N = the limit): past that the oldest
+    goes anyway, its pending deliveries given up, and no further attempt is made for it."""
+    url, seen, server = await failing_receiver()
+    try:
+        agent = await api.agent(webhook_url=url)
+        calls = []
+        for _ in range(5):  # each ends busy at once, owing its two webhooks (queued, busy)
+            calls.append((await api.call(agent["id"], "+15005550001"))["id"])
+            await advance(client, 1)
+        await advance(client, 120)
+
+        # Two newest ended, two waiting for their webhooks; the oldest waiting one went.
+        assert await all_calls(client) == calls[:0:-1]
+        assert (await client.get(f"/v1/calls/{calls[0]}")).status_code == 404
+        assert await deliveries_of(client, calls[0]) == []
+        for waiting in calls[1:3]:
+            assert (await ok(client, "GET", f"/v1/calls/{waiting}"))["webhook_status"] == "pending"
+        attempts_before = dict(seen)
+        assert attempts_before[calls[0]] >= 1  # it was tried before it was dropped
+
+        await advance(client, 4 * 86400)  # every retry chain runs to its end
+        assert seen[calls[0]] == attempts_before[calls[0]]  # its planned retries were cancelled
+        for kept in calls[1:]:
+            assert seen[kept] == 2 * retry.MAX_ATTEMPTS  # the others ran theirs in full
+            assert {r["status"] for r in await deliveries_of(client, kept)} <= {"exhausted"}
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.mark.parametrize("config", [5], indirect=True)
