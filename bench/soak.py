@@ -3,6 +3,10 @@
 that fail 10 % of the time and sometimes time out, injected API faults; then checks and a summary.
 
     python bench/soak.py [--seconds 60] [--rate 250] [--speed 50] [--in-flight 1000] [--retain-calls 1000]
+                         [--calls-per-second N]
+
+Calls are created to keep --in-flight of them going, or, with --calls-per-second, at that
+steady rate (the in-flight target is then ignored); the rest of --rate is reads.
 
 Everything runs on 127.0.0.1 and stops by itself. Exit status 1 when a check fails:
   * no unexpected 5xx (an injected fault's answer says "injected fault"; drops are expected only
@@ -204,9 +208,9 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
         stats.sent += 1
 
     log(f"soak: {args.seconds} s at {args.rate} req/s, speed {args.speed}, target {args.in_flight} calls in flight")
-    start = last = time.monotonic()
+    start = last = last_post = time.monotonic()
     tick = 0.01
-    credit = 0.0
+    credit = call_credit = 0.0
     cpu_server0, cpu_client0 = cpu_seconds(emu.pid), time.process_time()
     calls_at: list[tuple[float, int]] = []  # (seconds into the load, calls dispatched so far)
     next_rss = start
@@ -222,10 +226,16 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
             peak_in_flight = max(peak_in_flight, live)
         credit += args.rate * (now - last)  # by elapsed time: a slow loop turn sends more next turn
         last = now
-        live = sum(1 for e in ends[-3 * args.in_flight:] if e > now)
-        want = max(0, args.in_flight - live)
-        ramp = max(1, int(args.rate * tick * 0.8))  # at most 80 % of the budget goes to POSTs
-        n_post = min(want, ramp, int(credit))
+        if args.calls_per_second:  # a steady call rate, within the request budget
+            call_credit += args.calls_per_second * (now - last_post)
+            last_post = now
+            n_post = min(int(call_credit), int(credit))
+            call_credit -= n_post
+        else:
+            live = sum(1 for e in ends[-3 * args.in_flight:] if e > now)
+            want = max(0, args.in_flight - live)
+            ramp = max(1, int(args.rate * tick * 0.8))  # at most 80 % of the budget goes to POSTs
+            n_post = min(want, ramp, int(credit))
         for _ in range(n_post):
             launch(dispatch())
         credit -= n_post
@@ -356,6 +366,7 @@ async def verify(args: argparse.Namespace, ok: Any, status_of: Any, stats: Stats
     p = {route: _pcts(v) for route, v in stats.latency.items()}
     return {
         "seconds": args.seconds, "retain_calls": args.retain_calls, "target_rate": args.rate, "concurrency": args.concurrency, "speed": args.speed, "in_flight_target": args.in_flight,
+        "calls_per_second_target": args.calls_per_second, "calls_per_second": len(call_ids) / load_seconds,
         "webhook_timeout": args.webhook_timeout, "load_seconds": load_seconds,
         "requests": total, "achieved_rate": total / load_seconds, "skipped": stats.skipped,
         "calls_dispatched": len(call_ids), "dispatched_by_scenario": dict(dispatched),
@@ -379,7 +390,8 @@ def _pcts(values: list[float]) -> dict[str, float]:
 def report(doc: dict[str, Any]) -> list[str]:
     lines = [
         f"Ran {doc.get('ran_at', '?')}: `python bench/soak.py --seconds {doc['seconds']} --rate {doc['target_rate']} "
-        f"--speed {doc['speed']} --in-flight {doc['in_flight_target']} --retain-calls {doc.get('retain_calls', 0)}` "
+        f"--speed {doc['speed']} --in-flight {doc['in_flight_target']} --retain-calls {doc.get('retain_calls', 0)}"
+        f"{' --calls-per-second %g' % doc['calls_per_second_target'] if doc.get('calls_per_second_target') else ''}` "
         f"against `callingbox-emulator up --speed {doc['speed']} --retain-calls {doc.get('retain_calls', 0)}` "
         f"(realtime clock) with `CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT={doc['webhook_timeout']:g}`. "
         "Two receiver processes (`bench/receiver.py`): one is the agent's webhook URL, one an account webhook "
@@ -391,7 +403,8 @@ def report(doc: dict[str, Any]) -> list[str]:
         f"- requests: {doc['requests']:,} in {doc['load_seconds']:.1f} s = **{doc['achieved_rate']:.0f} req/s** "
         f"(target {doc['target_rate']}; {doc['skipped']} skipped because {doc.get('concurrency', 64)} were already "
         "in flight)",
-        f"- calls dispatched: {doc['calls_dispatched']:,} {doc['dispatched_by_scenario']}; calls in flight (estimated from each call's scenario duration): peak "
+        f"- calls dispatched: {doc['calls_dispatched']:,} = **{doc.get('calls_per_second', 0):.1f} calls/s** "
+        f"{doc['dispatched_by_scenario']}; calls in flight (estimated from each call's scenario duration): peak "
         f"{doc['peak_in_flight']:,}, median over the last half {doc['median_in_flight_last_half']:,}",
         f"- faults: {doc['faults_note'] or '; '.join(json.dumps(f) for f in doc['faults'])}",
         f"- CPU during the load: server {doc['server_cpu_seconds']:.1f} s, load generator {doc['client_cpu_seconds']:.1f} s "
@@ -427,9 +440,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     parser.add_argument("--webhook-timeout", type=float, default=1.0)
     parser.add_argument("--results", default="soak-latest.json", help="file name under bench/results/")
+    parser.add_argument("--calls-per-second", type=float, default=0,
+                        help="create calls at this steady rate (part of --rate) instead of keeping --in-flight going")
     parser.add_argument("--retain-calls", type=int, default=1000,
                         help="the server's `up --retain-calls` (ended calls kept per org; 0 = all)")
     args = parser.parse_args()
+    if args.calls_per_second and args.calls_per_second >= args.rate:
+        parser.error("--calls-per-second must be below --rate (the rest of the requests are reads)")
     try:
         import uvloop
 
