@@ -42,6 +42,7 @@ class Dispatcher:
         self._busy: set[Lane] = set()
         self._ready: list[tuple[Delivery, bool]] = []  # due while no event loop ran
         self._tasks: set[asyncio.Task[None]] = set()
+        self._queued: dict[str, asyncio.Task[None]] = {}  # by delivery id: waiting for its origin's slot
         self.on_attempted: list[Callable[[Delivery], None]] = []  # after each attempt (retention listens)
         self._late: set[asyncio.Task[None]] = set()  # still running after a settle stopped waiting for them
         self._wakes: set[asyncio.Future[bool]] = set()  # one per waiting settle: an attempt finished
@@ -87,6 +88,9 @@ class Dispatcher:
             else:
                 del self._lanes[lane]
         self._ready = [item for item in self._ready if item[0] is not delivery] if self._ready else self._ready
+        queued = self._queued.pop(delivery.id, None)
+        if queued is not None:  # not sent yet, only waiting for a slot: it never will be
+            queued.cancel()
         self._give_up(delivery, reason)
 
     def _start(self, delivery: Delivery, manual: bool) -> None:
@@ -167,7 +171,15 @@ class Dispatcher:
             "X-CallingBox-Call-Id": delivery.call_id or "",
         }
         sent_at = self.ctx.clock.now()
-        outcome = await self.transport.post(delivery.url, body, headers)
+        task = asyncio.current_task()
+        if task is not None:
+            self._queued[delivery.id] = task
+        try:
+            outcome = await self.transport.post(delivery.url, body, headers,
+                                                lambda: self._queued.pop(delivery.id, None))
+        finally:
+            if self._queued.get(delivery.id) is task:
+                del self._queued[delivery.id]
         if not manual:
             delivery.attempt_count += 1
         late = asyncio.current_task() in self._late

@@ -19,7 +19,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from emulator.webhooks import http1
 
@@ -85,7 +85,10 @@ class Transport:
             self._clients[key] = client
         return client
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    async def post(self, url: str, body: bytes, headers: dict[str, str],
+                   on_slot: Callable[[], None] | None = None) -> Outcome:
+        """``on_slot`` is called once the origin gave this attempt a slot: until then, cancelling
+        the caller sends nothing."""
         client = self._client_for(url)
         origin = _origin(url)
         gate = self._origins.get(origin) or self._origins.setdefault(origin, OriginGate())
@@ -93,6 +96,8 @@ class Transport:
         try:
             await gate.acquire()  # first the origin's slot: waiting for it holds none of the shared ones
             outcome = None
+            if on_slot is not None:
+                on_slot()
             try:
                 outcome = await self._post_gated(client, url, body, headers)
                 return outcome

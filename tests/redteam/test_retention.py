@@ -187,6 +187,53 @@ async def test_calls_waiting_only_for_a_dead_receiver_are_bounded_too(client: ht
         await server.wait_closed()
 
 
+@pytest.mark.parametrize("config", [1], indirect=True)
+async def test_a_dropped_calls_webhooks_waiting_for_a_hung_receiver_are_never_sent(
+        emulator: Emulator, client: httpx.AsyncClient, api: Any) -> None:
+    """Attempts queued behind a receiver that holds every request (its origin's few slots all
+    taken) are given up with their call: they are never sent, and nothing of theirs is kept."""
+    seen: list[str] = []
+    release = asyncio.Event()
+    handlers: set[asyncio.Task[Any]] = set()
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+                await reader.readexactly(int(fields.get(b"Content-Length", b"0")))
+                seen.append(fields.get(b"X-CallingBox-Call-Id", b"").decode())
+                await release.wait()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        agent = await api.agent(webhook_url=f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook")
+        calls = [(await api.call(agent["id"], "+15005550001"))["id"] for _ in range(12)]
+        # 8 call.queued attempts are held (the origin's first cap), 4 wait for a slot; the clock goes
+        # on once they stop finishing (late), every call ends busy, and retention keeps 2 of them.
+        await advance(client, 30)
+        assert await all_calls(client) == [calls[11], calls[10]]
+        assert seen == calls[:8]
+        release.set()
+        await emulator.dispatcher.finish()
+    finally:
+        server.close()
+        for task in handlers:  # the pooled keep-alive connections' readers
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+    # Calls 8 and 9 were dropped while their attempts waited for a slot: those were never sent.
+    assert sorted(seen[8:]) == sorted([calls[10], calls[11]] * 2)  # queued and busy of each
+    # Call 10 waited for its webhooks only: delivered, it went too.
+    rows = (await ok(client, "GET", "/v1/webhook_deliveries", params={"limit": 100}))["data"]
+    assert sorted(r["event_type"] for r in rows if r["call_id"] == calls[11]) == ["call.busy", "call.queued"]
+    assert {r["call_id"] for r in rows} == {calls[11]}
+
+
 @pytest.mark.parametrize("config", [5], indirect=True)
 async def test_cursors_hold_while_rows_are_dropped_and_the_table_compacts(
         client: httpx.AsyncClient, api: Any) -> None:
