@@ -26,7 +26,7 @@ from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso
 from emulator.api.wire.observe import STATUSES, WaitForCall, WaitForWebhook
 from emulator.clock import LATEST
-from emulator.domain.events import Item
+from emulator.domain.events import Item, TooManyReaders
 from emulator.domain.records import Call
 from emulator.errors import InvalidRequest, NotFound
 from emulator.runtime import Emulator
@@ -144,7 +144,10 @@ async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], re
             woken.set()
         return False
 
-    reader, _, _ = emulator.feed.subscribe(watch, woken.set)
+    try:
+        reader, _, _ = emulator.feed.subscribe(watch, woken.set)
+    except TooManyReaders as exc:
+        return JSONResponse({"error": f"{exc} (long-polling waits count too)"}, 503)
     loop = asyncio.get_running_loop()
     until_wall, until_virtual = loop.time() + timeout, emulator.clock.now() + max_seconds
     try:
