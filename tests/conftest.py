@@ -1,8 +1,10 @@
-"""Shared fixtures: a fresh Emulator (manual clock) and an httpx client bound to it in-process."""
+"""Shared fixtures: a fresh Emulator (manual clock) and an httpx client bound to it in-process;
+``start`` for ``callingbox-emulator up`` as a real subprocess (tests/up_process.py)."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
+from up_process import Ups
 
 API_KEY = "sk_test_emulator"
 
@@ -60,3 +63,11 @@ class Api:
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Ups]:
+    """Start ``up`` processes (``start(*args, env=..., argv0=..., ...)``); every one is stopped
+    (killed if need be) when the test ends."""
+    with Ups(tmp_path) as start_:
+        yield start_

@@ -2,132 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
 import socket
 import subprocess
-import sys
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import httpx
 import pytest
 
 from emulator import __version__
+from up_process import BIN, MODULE, SCRIPT, Up, clean_env
 
-BIN = Path(sys.executable).parent
-MODULE = [sys.executable, "-m", "emulator"]
-BANNER_TIMEOUT = 30.0
-EXIT_TIMEOUT = 15.0
 LEGACY_BODY = {"to": "+15005550006", "prompt": "Hello", "language": "en"}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The test's environment without any CALLINGBOX_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Up:
-    """One running ``up`` process. stdout is read line by line by a thread; stderr goes to a file."""
-
-    proc: subprocess.Popen[str]
-    stderr_path: Path
-    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
-    stdout: list[str] = field(default_factory=list)
-    banner: dict[str, str] = field(default_factory=dict)
-
-    def read_banner(self, timeout: float = BANNER_TIMEOUT) -> dict[str, str]:
-        """Read stdout until the banner's last line, within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while not any(line.startswith("Ctrl-C to stop") for line in self.stdout):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no banner within {timeout}s; stdout={self.stdout} stderr={self.stderr()}")
-            try:
-                line = self.lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError(f"exited {self.proc.wait()} before the banner; stderr={self.stderr()}")
-            self.stdout.append(line.rstrip("\n"))
-        text = "\n".join(self.stdout)
-        self.banner = {
-            "text": text,
-            "base_url": _find(r"listening on (http://\S+)", text),
-            "api_key": _find(r"API key:\s+(\S+)", text),
-            "secret": _find(r"default signing secret:\s+(\S+)", text),
-            "seed": _find(r"seed (\d+)", text),
-            "export_url": _find(r"^\s*export CALLINGBOX_BASE_URL=(\S+)$", text),
-            "export_key": _find(r"^\s*export CALLINGBOX_API_KEY=(\S+)$", text),
-        }
-        return self.banner
-
-    @property
-    def base_url(self) -> str:
-        return self.banner["base_url"]
-
-    def get(self, path: str, key: str | None = None) -> httpx.Response:
-        headers = {} if key is None else {"Authorization": f"Bearer {key}"}
-        return httpx.get(self.base_url + path, headers=headers, timeout=10)
-
-    def post(self, path: str, key: str, body: dict) -> httpx.Response:
-        return httpx.post(self.base_url + path, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=10)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = EXIT_TIMEOUT) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout)
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text() if self.stderr_path.exists() else ""
-
-
-def _find(pattern: str, text: str) -> str:
-    match = re.search(pattern, text, re.MULTILINE)
-    assert match, f"{pattern!r} not in banner:\n{text}"
-    return match.group(1)
-
-
-def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.put(line)
-    lines.put(None)
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Callable[..., Up]]:
-    """Start ``up`` processes; every one is stopped (killed if need be) when the test ends."""
-    running: list[tuple[Up, threading.Thread]] = []
-
-    def start_(*args: str, env: dict[str, str] | None = None, argv0: list[str] | None = None) -> Up:
-        stderr_path = tmp_path / f"stderr-{len(running)}.txt"
-        with stderr_path.open("w") as stderr:
-            proc = subprocess.Popen(
-                [*(argv0 or MODULE), "up", *args], stdout=subprocess.PIPE, stderr=stderr,
-                stdin=subprocess.DEVNULL, text=True, env=clean_env() if env is None else env,
-            )
-        up = Up(proc, stderr_path)
-        reader = threading.Thread(target=_pump, args=(proc, up.lines), daemon=True)
-        reader.start()
-        running.append((up, reader))
-        return up
-
-    yield start_
-    for up, reader in running:
-        if up.proc.poll() is None:
-            up.proc.kill()
-        up.proc.wait(EXIT_TIMEOUT)
-        reader.join(EXIT_TIMEOUT)
-        assert up.proc.stdout is not None
-        up.proc.stdout.close()
 
 
 def test_banner_has_everything_to_connect(start: Callable[..., Up]) -> None:
@@ -168,9 +56,8 @@ def test_the_export_lines_work_in_a_shell(start: Callable[..., Up], tmp_path: Pa
 
 
 def test_the_console_script(start: Callable[..., Up]) -> None:
-    script = BIN / "callingbox-emulator"
-    assert script.is_file()
-    up = start("--port", "0", argv0=[str(script)])
+    assert Path(*SCRIPT).is_file()
+    up = start("--port", "0", argv0=SCRIPT)
     up.read_banner()
 
     assert up.get("/_emulator/health").status_code == 200

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from emulator.config import Config
+from up_process import Up
 
 from .conftest import advance, ok
-from .test_state_file import Up, start  # noqa: F401 (the fixture)
+from .test_state_file import TIMEOUT
 
 
 async def test_reset_puts_the_manual_clock_back_at_its_start(client: httpx.AsyncClient, api: Any) -> None:
@@ -51,10 +52,10 @@ async def test_reset_restores_a_configured_realtime_clock(client: httpx.AsyncCli
 
 
 def test_reset_on_up_is_the_start_up_gave(start: Callable[..., Up]) -> None:
-    up = start("--clock", "manual").ready()
-    started = up.request("GET", "/_emulator/clock")
-    up.request("POST", "/_emulator/clock/advance", json={"seconds": 3600})
-    up.request("POST", "/_emulator/clock", json={"mode": "realtime", "speed": 7})
-    up.request("POST", "/_emulator/reset")
-    assert up.request("GET", "/_emulator/clock") == started
-    assert up.stop() == 0
+    up = start("--port", "0", "--clock", "manual").ready()
+    started = up.ok("GET", "/_emulator/clock")
+    up.ok("POST", "/_emulator/clock/advance", json={"seconds": 3600})
+    up.ok("POST", "/_emulator/clock", json={"mode": "realtime", "speed": 7})
+    up.ok("POST", "/_emulator/reset")
+    assert up.ok("GET", "/_emulator/clock") == started
+    assert up.stop(timeout=TIMEOUT) == 0

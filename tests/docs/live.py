@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
-import subprocess
-import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 
+from up_process import BIN, SCRIPT, Ups
+
 from .blocks import DOCUMENTS, blocks
 
-BIN = Path(sys.executable).parent
-BANNER_TIMEOUT = 30.0
 # Fast enough that a call to a magic number ends in about two seconds (the official CLI's
 # `callingbox call` waits for the result); --speed is documented in the README.
 SPEED = "20"
@@ -39,42 +35,16 @@ def clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @contextmanager
 def emulator_up(home: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``up`` with README line 1's options on a free port (and SPEED); yields its URL and an
-    environment with the two variables the banner says to export."""
+    """``up`` with README line 1's options on a free port (and SPEED), run by the console script;
+    yields its URL and an environment with the two variables the banner says to export."""
     env = {**clean_env(home), "CALLINGBOX_EMULATOR_SPEED": SPEED}
-    proc = subprocess.Popen([str(BIN / "callingbox-emulator"), "up", *readme_up_args(), "--port", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if "export CALLINGBOX_API_KEY=" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(BANNER_TIMEOUT), f"no banner within {BANNER_TIMEOUT}s: {''.join(lines)}"
-        banner = "".join(lines)
-        exports = dict(re.findall(r"export (CALLINGBOX_BASE_URL|CALLINGBOX_API_KEY)=(\S+)", banner))
-        assert len(exports) == 2, f"the banner does not print both exports: {banner}"
+    with Ups(home) as start:
+        up = start(*readme_up_args(), "--port", "0", env=env, argv0=SCRIPT, stderr_to_stdout=True)
+        banner = up.read_banner(until="export CALLINGBOX_API_KEY=")
+        exports = {"CALLINGBOX_BASE_URL": banner["export_url"], "CALLINGBOX_API_KEY": banner["export_key"]}
         yield exports["CALLINGBOX_BASE_URL"], {**clean_env(home), **exports}
-    finally:
-        stop(proc)
 
 
 def untouched(url: str) -> dict[str, object]:

@@ -4,93 +4,24 @@ variables; `--host ::1` prints a sink URL the emulator accepts; the banner says 
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import signal
 import socket
 import subprocess
-import sys
-import threading
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import httpx
 import pytest
 
-KEY = "sk_test_emulator"
-BANNER_TIMEOUT = 30.0
-
-
-@dataclass
-class Up:
-    proc: subprocess.Popen[str]
-    banner: str
-
-    def find(self, pattern: str) -> str:
-        found = re.search(pattern, self.banner, re.MULTILINE)
-        assert found, f"{pattern!r} not in the banner:\n{self.banner}"
-        return found.group(1)
-
-    @property
-    def port(self) -> int:
-        return int(self.find(r"listening on http://\S+:(\d+)$"))
-
-    @property
-    def local(self) -> str:
-        """A loopback URL of the server, whatever it is bound to."""
-        return f"http://127.0.0.1:{self.port}"
-
-
-def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.put(line)
-    lines.put(None)
+from up_process import KEY, MODULE, Up, Ups, clean_env
 
 
 @pytest.fixture
-def up(tmp_path: Path) -> Iterator[Callable[..., Up]]:
-    started: list[subprocess.Popen[str]] = []
-    pumps: list[threading.Thread] = []
+def up(start: Ups) -> Callable[..., Up]:
+    """``up --port 0 <args>`` in a clean environment plus ``env``, once its banner is out."""
+    def up_(*args: str, **env: str) -> Up:
+        return start("--port", "0", *args, env=clean_env(**env)).ready()
 
-    def start(*args: str, **env: str) -> Up:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-        stderr = tmp_path / f"stderr-{len(started)}.txt"
-        with stderr.open("w") as sink:  # a file: a full pipe would block the server
-            proc = subprocess.Popen([sys.executable, "-m", "emulator", "up", "--port", "0", *args],
-                                    stdout=subprocess.PIPE, stderr=sink, text=True, env={**clean, **env})
-        started.append(proc)
-        lines: queue.Queue[str | None] = queue.Queue()
-        pumps.append(threading.Thread(target=_pump, args=(proc, lines), daemon=True))
-        pumps[-1].start()
-        seen: list[str] = []
-        deadline = time.monotonic() + BANNER_TIMEOUT
-        while not any(line.startswith("Ctrl-C to stop") for line in seen):
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no banner within {BANNER_TIMEOUT} s: {seen}") from None
-            if line is None:
-                raise AssertionError(f"exited before the banner: {seen} {stderr.read_text()}")
-            seen.append(line.rstrip("\n"))
-        return Up(proc, "\n".join(seen))
-
-    yield start
-    for proc in started:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for pump in pumps:
-        pump.join(10)  # it has read to the end: the process is gone
-    for proc in started:
-        if proc.stdout is not None:
-            proc.stdout.close()
+    return up_
 
 
 def _error(r: httpx.Response, status: int, needle: str) -> None:
@@ -101,8 +32,8 @@ def _error(r: httpx.Response, status: int, needle: str) -> None:
 def test_beyond_loopback_the_control_plane_needs_the_banners_token(up: Callable[..., Up]) -> None:
     server = up("--host", "0.0.0.0")
     token = server.find(r"X-Emulator-Token: (\S+)$")
-    assert "WARNING" in server.banner and "beyond loopback" in server.banner
-    assert "public default one" in server.banner  # the API key anyone can guess
+    assert "WARNING" in server.text and "beyond loopback" in server.text
+    assert "public default one" in server.text  # the API key anyone can guess
     base, secret = server.local, server.find(r"default signing secret:\s+(\S+)")
     for method, path in [("GET", "/_emulator/orgs"), ("GET", "/_emulator/state"), ("POST", "/_emulator/reset"),
                          ("POST", "/_emulator/clock/step"), ("GET", "/_emulator/requests")]:
@@ -130,7 +61,7 @@ def test_a_fixed_token_is_required_even_on_loopback(up: Callable[..., Up], how: 
     token = "correct-horse-battery-staple"
     server = up("--control-token", token) if how == "flag" else up(CALLINGBOX_EMULATOR_CONTROL_TOKEN=token)
     assert server.find(r"X-Emulator-Token: (\S+)$") == token
-    assert "WARNING" not in server.banner
+    assert "WARNING" not in server.text
     _error(httpx.post(server.local + "/_emulator/reset", timeout=10), 401, "X-Emulator-Token")
     r = httpx.post(server.local + "/_emulator/reset", headers={"X-Emulator-Token": token}, timeout=10)
     assert r.status_code == 200, r.text
@@ -138,8 +69,8 @@ def test_a_fixed_token_is_required_even_on_loopback(up: Callable[..., Up], how: 
 
 def test_on_loopback_there_is_no_token_and_no_warning(up: Callable[..., Up]) -> None:
     server = up()
-    assert "no token (loopback only)" in server.banner and "WARNING" not in server.banner
-    assert "X-Emulator-Token:" not in server.banner
+    assert "no token (loopback only)" in server.text and "WARNING" not in server.text
+    assert "X-Emulator-Token:" not in server.text
     assert httpx.get(server.local + "/_emulator/orgs", timeout=10).status_code == 200
 
 
@@ -188,7 +119,7 @@ def test_webhook_timeout_flag(up: Callable[..., Up]) -> None:
     hanging = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
     try:
         server = up("--clock", "manual", "--webhook-timeout", "1.5")
-        assert "timeout 1.5 s" in server.banner
+        assert "timeout 1.5 s" in server.text
         _call_with_webhooks(server.local, f"http://127.0.0.1:{hanging.getsockname()[1]}/hook")
         attempts = httpx.get(server.local + "/_emulator/deliveries", timeout=10).json()["data"]
         errors = [a["error"] for a in attempts if a["error"]]
@@ -201,8 +132,8 @@ def test_webhook_timeout_flag(up: Callable[..., Up]) -> None:
                                         (("--strict-webhook-urls",), "strict URLs on")])
 def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...], says: str) -> None:
     server = up(*args)
-    assert says in server.banner
-    assert re.search(r"^\s+dialect:\s+callingbox", server.banner, re.MULTILINE)
+    assert says in server.text
+    assert re.search(r"^\s+dialect:\s+callingbox", server.text, re.MULTILINE)
 
 
 @pytest.mark.parametrize("args, env, says", [
@@ -215,8 +146,7 @@ def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...]
     (("--webhook-timeout", "nan"), {}, "webhook timeout"),
 ])
 def test_unusable_exposure_settings_are_a_one_line_error(args: tuple[str, ...], env: dict[str, str], says: str) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-    result = subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0", *args], env={**clean, **env},
+    result = subprocess.run([*MODULE, "up", "--port", "0", *args], env=clean_env(**env),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()

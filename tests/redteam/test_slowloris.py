@@ -4,13 +4,8 @@ not a server error (no traceback in the log)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import resource
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,6 +17,7 @@ import pytest
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
+from up_process import Up, Ups
 
 KEY = "sk_test_emulator"
 TIMEOUT = 1.5  # the server's header and body timeouts in these tests
@@ -153,45 +149,18 @@ def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> No
     assert httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json() == before
 
 
-@contextlib.contextmanager
-def _up(tmp_path: Path, *args: str, soft: int = 256, hard: int | None = None
-        ) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    """`up` on a free port under an open-files limit of ``soft`` (and ``hard``); its stderr in a file."""
-    stderr = tmp_path / "stderr.txt"
-
+def _up(start: Ups, *args: str, soft: int = 256, hard: int | None = None) -> Up:
+    """`up` on a free port under an open-files limit of ``soft`` (and ``hard``), once its banner is out."""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard or resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-    with stderr.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", "up", "--port", "0", *args],
-                                stdout=subprocess.PIPE, stderr=err, text=True, env=env, preexec_fn=limit)
-    assert proc.stdout is not None
-    try:
-        banner = []
-        for line in proc.stdout:  # the banner, line by line; nothing else is printed there
-            banner.append(line)
-            if line.startswith("Ctrl-C to stop"):
-                break
-        else:
-            raise AssertionError(f"exited before the banner: {banner} {stderr.read_text()}")
-        base = next(line.split("listening on ")[1].strip() for line in banner if "listening on " in line)
-        yield base, stderr, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+    return start("--port", "0", *args, preexec_fn=limit).ready()
 
 
 @pytest.fixture
-def up(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+def up(start: Ups) -> Up:
     """`up` with short timeouts and a low soft open-files limit."""
-    with _up(tmp_path, "--header-timeout", str(TIMEOUT), "--body-timeout", str(TIMEOUT)) as running:
-        yield running
+    return _up(start, "--header-timeout", str(TIMEOUT), "--body-timeout", str(TIMEOUT))
 
 
 def _vanish(base: str, head: bytes) -> None:
@@ -206,8 +175,8 @@ def _vanish(base: str, head: bytes) -> None:
             pass
 
 
-def test_clients_that_vanish_or_stall_mid_body_leave_no_traceback(up: tuple[str, Path, subprocess.Popen[str]]) -> None:
-    base, stderr, proc = up
+def test_clients_that_vanish_or_stall_mid_body_leave_no_traceback(up: Up) -> None:
+    base = up.base_url
     heads = [
         b"POST /v1/calls HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY.encode()
         + b"\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"agent_id\": ",
@@ -231,45 +200,44 @@ def test_clients_that_vanish_or_stall_mid_body_leave_no_traceback(up: tuple[str,
     journal = httpx.get(base + "/_emulator/requests", timeout=10).json()["data"]
     vanished = [e for e in journal if e["path"] == "/v1/calls"]
     assert vanished and vanished[0]["status"] is None and "disconnected" in vanished[0]["error"]
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(15) == 0
-    log = stderr.read_text()
+    assert up.stop() == 0
+    log = up.stderr()
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log
 
 
-def test_up_raises_its_open_files_limit(up: tuple[str, Path, subprocess.Popen[str]]) -> None:
+def test_up_raises_its_open_files_limit(up: Up) -> None:
     """At a 1,024 (here: 256) soft limit a few hundred idle sockets would starve every real request."""
-    _, _, proc = up
-    limits = Path(f"/proc/{proc.pid}/limits").read_text()
+    limits = Path(f"/proc/{up.proc.pid}/limits").read_text()
     soft, hard = next(line.split()[3:5] for line in limits.splitlines() if line.startswith("Max open files"))
     assert soft == hard, limits
 
 
-def test_a_flood_of_half_sent_connections_cannot_exhaust_the_descriptors(tmp_path: Path) -> None:
+def test_a_flood_of_half_sent_connections_cannot_exhaust_the_descriptors(start: Ups) -> None:
     """The issue's attack: far more slowloris connections than the open-files limit (here a hard 256),
     with a header timeout too long to help. The connections that waited longest make room, so real
     requests are still answered, at once."""
-    with _up(tmp_path, "--header-timeout", "600", soft=256, hard=256) as (base, stderr, _):
-        parts = urlsplit(base)
-        flood = []
-        try:
-            for _ in range(600):
-                sock = socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
-                sock.sendall(HALF)
-                flood.append(sock)
-            for _ in range(5):
-                assert httpx.get(base + "/_emulator/health", timeout=10).status_code == 200
-            still_open = 0
-            for sock in flood:
-                sock.setblocking(False)
-                try:
-                    still_open += sock.recv(1) != b""
-                except BlockingIOError:
-                    still_open += 1  # nothing to read and not closed
-                except OSError:
-                    pass
-        finally:
-            for sock in flood:
-                sock.close()
-        assert 16 <= still_open < 256, still_open  # some kept (no blanket refusal), never past the limit
-        assert "Traceback" not in stderr.read_text()
+    up = _up(start, "--header-timeout", "600", soft=256, hard=256)
+    base = up.base_url
+    parts = urlsplit(base)
+    flood = []
+    try:
+        for _ in range(600):
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=DEADLINE)
+            sock.sendall(HALF)
+            flood.append(sock)
+        for _ in range(5):
+            assert httpx.get(base + "/_emulator/health", timeout=10).status_code == 200
+        still_open = 0
+        for sock in flood:
+            sock.setblocking(False)
+            try:
+                still_open += sock.recv(1) != b""
+            except BlockingIOError:
+                still_open += 1  # nothing to read and not closed
+            except OSError:
+                pass
+    finally:
+        for sock in flood:
+            sock.close()
+    assert 16 <= still_open < 256, still_open  # some kept (no blanket refusal), never past the limit
+    assert "Traceback" not in up.stderr()

@@ -9,55 +9,23 @@ the call must not read ``completed`` before its result exists. At speed 1 the ma
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 
-BIN = Path(sys.executable).parent
-BANNER_TIMEOUT = 30.0
+from up_process import BIN, SCRIPT, Ups, clean_env
 
 
 @pytest.fixture
-def emulator_up(tmp_path: Path) -> Iterator[dict[str, str]]:
+def emulator_up(start: Ups, tmp_path: Path) -> dict[str, str]:
     """``callingbox-emulator up --legacy-calls`` on a free port; the CLI's environment as the README exports it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-    proc = subprocess.Popen([str(BIN / "callingbox-emulator"), "up", "--legacy-calls", "--port", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C to stop"):
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(BANNER_TIMEOUT), f"no banner within {BANNER_TIMEOUT}s: {''.join(lines)}"
-        text = "".join(lines)
-        url = re.search(r"listening on (http://\S+)", text)
-        key = re.search(r"API key:\s+(\S+)", text)
-        assert url and key, f"no URL or key in the banner: {text}"
-        yield {**env, "CALLINGBOX_BASE_URL": url.group(1), "CALLINGBOX_API_KEY": key.group(1),
-               "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config"), "NO_COLOR": "1"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = clean_env()
+    banner = start("--legacy-calls", "--port", "0", env=env, argv0=SCRIPT, stderr_to_stdout=True).read_banner()
+    return {**env, "CALLINGBOX_BASE_URL": banner["base_url"], "CALLINGBOX_API_KEY": banner["api_key"],
+            "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config"), "NO_COLOR": "1"}
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
