@@ -403,7 +403,7 @@ def report(doc: dict[str, Any]) -> list[str]:
         f"- requests: {doc['requests']:,} in {doc['load_seconds']:.1f} s = **{doc['achieved_rate']:.0f} req/s** "
         f"(target {doc['target_rate']}; {doc['skipped']} skipped because {doc.get('concurrency', 64)} were already "
         "in flight)",
-        f"- calls dispatched: {doc['calls_dispatched']:,} = **{doc.get('calls_per_second', 0):.1f} calls/s** "
+        f"- calls dispatched: {doc['calls_dispatched']:,} = **{doc['calls_dispatched'] / doc['load_seconds']:.1f} calls/s** "
         f"{doc['dispatched_by_scenario']}; calls in flight (estimated from each call's scenario duration): peak "
         f"{doc['peak_in_flight']:,}, median over the last half {doc['median_in_flight_last_half']:,}",
         f"- faults: {doc['faults_note'] or '; '.join(json.dumps(f) for f in doc['faults'])}",
