@@ -37,9 +37,8 @@ class Config:
     # Real seconds a client may take to send a request's headers, and then its body.
     header_timeout: float = 10.0
     body_timeout: float = 30.0
-    # The event stream: items kept for Last-Event-ID, and how far one reader may fall behind.
+    # The event stream: items kept, for Last-Event-ID and as how far a reader may fall behind.
     stream_replay: int = 10_000
-    stream_queue: int = 2_000
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -53,8 +53,7 @@ class Emulator:
         # Parsed once: a broken file stops the emulator here, before it serves.
         self.base_scenarios = load_scenarios(self.config.scenarios)
         # The event stream's feed outlives a reset: its ids keep rising, so resume points stay valid.
-        self.feed = Feed(self.clock.now, self.clock.wall_now, replay=max(1, self.config.stream_replay),
-                         queue_limit=max(1, self.config.stream_queue))
+        self.feed = Feed(self.clock.now, self.clock.wall_now, replay=max(1, self.config.stream_replay))
         self._build()
 
     def _build(self) -> None:

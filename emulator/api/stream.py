@@ -4,9 +4,9 @@ One message per item of the emulator's feed (emulator/domain/events.py): call
 events as the API names them, webhook delivery attempts, webhooks arriving at
 sinks, clock changes and resets. Each has an ``id:`` (rising, never reused while
 the process lives), so a client that reconnects with ``Last-Event-ID`` (or
-``?last_event_id=``) misses nothing still in the replay buffer, and is told with
-an ``event: gap`` message when it did. A reader that falls more than the queue
-limit behind is cut off (``event: overflow``, then the stream ends): it never
+``?last_event_id=``) misses nothing still in the feed's ring, and is told with
+an ``event: gap`` message when it did. A reader that falls further behind than
+the ring holds is cut off (``event: overflow``, then the stream ends): it never
 slows the emulator down. The stream ends on shutdown, so ``up`` stops promptly.
 """
 
@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import re
-from collections import deque
 from typing import Any, Callable
 
 from starlette.requests import Request
@@ -120,7 +119,7 @@ async def stream(request: Request) -> Any:
     match, after = matcher(request), resume_point(request)
     events = EventStream()
     try:  # subscribed before the answer starts: nothing published from here on is lost
-        events.reader, events.backlog, events.missed = http.emulator(request).feed.subscribe(match, events.poke, after)
+        events.reader, events.missed = http.emulator(request).feed.subscribe(match, events.poke, after)
     except TooManyReaders as exc:
         return error_response(503, str(exc))
     events.feed, events.after = http.emulator(request).feed, after
@@ -133,7 +132,6 @@ class EventStream:
 
     feed: Feed
     reader: Reader
-    backlog: list[Item]
     missed: int
     after: int | None
 
@@ -149,7 +147,7 @@ class EventStream:
             self.stop.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reader, backlog, missed = self.reader, self.backlog, self.missed
+        reader, missed = self.reader, self.missed
         watcher = asyncio.ensure_future(self._watch(receive))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
@@ -161,9 +159,6 @@ class EventStream:
                     "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"
                     if missed < 0 else f"{missed} events after id {self.after} are no longer buffered")})
             await self._send(send, head)
-            replay = deque(backlog)
-            while replay and not self.left:  # in batches, like live items: a slow client holds little
-                await self._send(send, self._batch(replay))
             await self._pump(reader, send)
         finally:
             self.feed.unsubscribe(reader)
@@ -174,12 +169,12 @@ class EventStream:
             if reader.ended is not None:  # cut off (what is still queued is dropped: resume fetches it) or shutdown
                 if reader.ended == "lagged":
                     await self._send(send, message("overflow", {
-                        "reason": f"this reader fell more than {reader.limit} events behind and was cut off",
+                        "reason": f"this reader fell more than {self.feed.size} events behind and was cut off",
                         "last_id": self.last_id,
                         "resume": "reconnect with Last-Event-ID set to the last id received"}))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
-            batch = self._batch(reader.queue)
+            batch = self._batch(reader)
             if batch:
                 await self._send(send, batch)
             else:
@@ -190,12 +185,11 @@ class EventStream:
                         continue
                 await self._send(send, b": keepalive\n\n")
 
-    def _batch(self, queue: deque[Item]) -> bytes:
-        """The next queued messages, up to about BATCH_BYTES: the server buffers at most that
-        much before a send waits for the client, so the rest stays queued (and counted)."""
+    def _batch(self, reader: Reader) -> bytes:
+        """The reader's next messages (replayed or live alike), up to about BATCH_BYTES: the
+        server buffers at most that much before a send waits for the client."""
         parts, size = [], 0
-        while queue and size < BATCH_BYTES:
-            item = queue.popleft()
+        while size < BATCH_BYTES and (item := self.feed.next(reader)) is not None:
             text = render(item)
             self.last_id = item.seq
             parts.append(text)

@@ -26,7 +26,7 @@ from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso
 from emulator.api.wire.observe import STATUSES, WaitForCall, WaitForWebhook
 from emulator.clock import LATEST
-from emulator.domain.events import Item, TooManyReaders
+from emulator.domain.events import Item, Reader, TooManyReaders
 from emulator.domain.records import Call
 from emulator.errors import InvalidRequest, NotFound
 from emulator.runtime import Emulator
@@ -138,22 +138,19 @@ async def _step(emulator: Emulator, check: Check, explain: Callable[[], str], ma
 async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
                 max_seconds: float, timeout: float) -> Response:
     woken = asyncio.Event()
-
-    def watch(item: Item) -> bool:  # queues nothing (a wait never lags): it only wakes the loop
-        if relevant(item):
-            woken.set()
-        return False
-
-    try:
-        reader, _, _ = emulator.feed.subscribe(watch, woken.set)
+    try:  # a reader only to be woken: the loop skims what it missed for anything relevant
+        reader, _ = emulator.feed.subscribe(relevant, woken.set)
     except TooManyReaders as exc:
         return JSONResponse({"error": f"{exc} (long-polling waits count too)"}, 503)
     loop = asyncio.get_running_loop()
     until_wall, until_virtual = loop.time() + timeout, emulator.clock.now() + max_seconds
     try:
         while (found := check()) is None:
-            if reader.ended is not None:
+            if reader.ended == "shutdown":
                 return JSONResponse({"error": explain() + "; the emulator is shutting down"}, 503)
+            if reader.ended == "lagged":  # more happened than the ring holds: look again, from now on
+                emulator.feed.unsubscribe(reader)
+                reader, _ = emulator.feed.subscribe(relevant, woken.set)
             if emulator.clock.now() >= until_virtual:
                 raise Failed(408, {"error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
                                                         "time, realtime clock)"})
@@ -165,13 +162,29 @@ async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], re
             emulator.run_due()
             due = emulator.scheduler.next_due()
             pause = min(left, 0.25, *([emulator.clock.seconds_until(due)] if due is not None else []))
-            woken.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(pause):
-                    await woken.wait()
+            await _news(emulator, reader, woken, loop.time() + pause)
         return found
     finally:
         emulator.feed.unsubscribe(reader)
+
+
+async def _news(emulator: Emulator, reader: Reader, woken: asyncio.Event, until: float) -> None:
+    """Wait until something relevant is published (or ``until``, by the loop's clock): woken by
+    every publish, it looks at the new items and sleeps on when none is about the call or sink."""
+    loop = asyncio.get_running_loop()
+    while reader.ended is None and not _skim(emulator, reader) and (rest := until - loop.time()) > 0:
+        woken.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(rest):
+                await woken.wait()
+
+
+def _skim(emulator: Emulator, reader: Reader) -> bool:
+    """Whether the reader has a relevant item it has not looked at (its cursor moves past them)."""
+    found = False
+    while emulator.feed.next(reader) is not None:
+        found = True
+    return found
 
 
 async def wait_for_call(request: Request) -> Response:

@@ -2,23 +2,24 @@
 
 The webhook dispatcher, the history and the feed subscribe to the bus: all see
 the same events in the same order. The feed adds what the stream needs on top:
-a sequence id per item (the SSE ``id:``), a bounded replay buffer for
-``Last-Event-ID``, and bounded per-subscriber queues. It outlives a reset, so ids
-keep rising and a reader's resume point stays meaningful.
+a sequence id per item (the SSE ``id:``) and one bounded ring of the latest
+items, shared by every reader: a reader is only a cursor into it, so a reader
+costs no memory of its own, a burst published in one go reaches every reader,
+and a reader whose next item falls out of the ring (it fell that far behind) is
+cut off. The same ring answers ``Last-Event-ID``. The feed outlives a reset, so
+ids keep rising and a reader's resume point stays meaningful.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from emulator.domain.records import Event
 
 Subscriber = Callable[[Event], None]
 
-REPLAY_LIMIT = 10_000  # items kept for Last-Event-ID
-QUEUE_LIMIT = 2_000  # items a subscriber may fall behind before it is cut off
+REPLAY_LIMIT = 10_000  # items kept: for Last-Event-ID, and how far a reader may fall behind
 MAX_SUBSCRIBERS = 64
 
 
@@ -50,13 +51,12 @@ class Item:
 
 
 class Reader:
-    """One subscriber: a bounded queue. ``wake`` is called after each item is queued, and
-    when the reader is dropped: ``ended`` then says why ("lagged": its queue would pass
-    its limit; "shutdown": the server is stopping)."""
+    """One subscriber: a cursor (``next_seq``) and a filter. ``wake`` is called after each
+    publish, and when the reader is dropped: ``ended`` then says why ("lagged": its next
+    item left the ring; "shutdown": the server is stopping)."""
 
-    def __init__(self, match: Callable[[Item], bool], wake: Callable[[], None], limit: int) -> None:
-        self.match, self.wake, self.limit = match, wake, limit
-        self.queue: deque[Item] = deque()
+    def __init__(self, match: Callable[[Item], bool], wake: Callable[[], None], next_seq: int) -> None:
+        self.match, self.wake, self.next_seq = match, wake, next_seq
         self.ended: str | None = None
 
 
@@ -66,31 +66,33 @@ class TooManyReaders(Exception):
 
 class Feed:
     def __init__(self, now: Callable[[], float], wall: Callable[[], float],
-                 replay: int = REPLAY_LIMIT, queue_limit: int = QUEUE_LIMIT,
-                 max_readers: int = MAX_SUBSCRIBERS) -> None:
+                 replay: int = REPLAY_LIMIT, max_readers: int = MAX_SUBSCRIBERS) -> None:
         self._now, self._wall = now, wall
-        self._replay: deque[Item] = deque(maxlen=replay)
-        self.queue_limit, self.max_readers = queue_limit, max_readers
+        self.size = replay
+        self._ring: list[Item | None] = [None] * replay  # item n at n % size
+        self.max_readers = max_readers
         self.readers: list[Reader] = []
         self.last_seq = 0
         self.cut_off = 0  # readers dropped for falling behind, ever
+
+    @property
+    def oldest_seq(self) -> int:
+        """The oldest id still held (last_seq + 1 when empty)."""
+        return max(1, self.last_seq - self.size + 1)
 
     def publish(self, type: str, subject: Any, org_id: str | None = None, call_id: str | None = None,
                 created: float | None = None) -> Item:
         self.last_seq += 1
         item = Item(self.last_seq, type, org_id, call_id, self._now() if created is None else created,
                     self._wall(), subject)
-        self._replay.append(item)
+        self._ring[item.seq % self.size] = item
+        oldest = self.oldest_seq
         for reader in list(self.readers):
-            if not reader.match(item):
-                continue
-            if len(reader.queue) >= reader.limit:
-                # A slow reader is cut off, never waited for: the emulator does not slow down.
+            if reader.next_seq < oldest:
+                # Its next item is gone: cut off, never waited for, so the emulator never slows down.
                 reader.ended = "lagged"
                 self.readers.remove(reader)
                 self.cut_off += 1
-            else:
-                reader.queue.append(item)
             reader.wake()
         return item
 
@@ -99,29 +101,29 @@ class Feed:
         self.publish(event.type, event, event.call.org_id, event.call.id, event.created)
 
     def subscribe(self, match: Callable[[Item], bool], wake: Callable[[], None],
-                  after: int | None = None) -> tuple[Reader, list[Item], int]:
-        """A new reader, the buffered items after ``after`` that match, and how many items
-        were missed (older than the buffer, or -1 when ``after`` is from the future: another run)."""
+                  after: int | None = None) -> tuple[Reader, int]:
+        """A reader from the item after ``after`` (from now on when None), and how many items
+        it missed: older than the ring, or -1 when ``after`` is from the future (another run)."""
         if len(self.readers) >= self.max_readers:
             raise TooManyReaders(f"{self.max_readers} event-stream readers are connected already; close one")
-        reader = Reader(match, wake, self.queue_limit)
+        missed, start = 0, self.last_seq + 1
+        if after is not None and after > self.last_seq:
+            missed, start = -1, self.oldest_seq
+        elif after is not None:
+            start = max(after + 1, self.oldest_seq)
+            missed = start - after - 1
+        reader = Reader(match, wake, start)
         self.readers.append(reader)
-        if after is None:
-            return reader, [], 0
-        if after > self.last_seq:
-            return reader, [i for i in self._replay if match(i)], -1
-        first = self._replay[0].seq if self._replay else self.last_seq + 1
-        missed = max(0, first - after - 1)
-        return reader, [i for i in self._since(after) if match(i)], missed
+        return reader, missed
 
-    def _since(self, after: int) -> Iterable[Item]:
-        # Newest last: walk back from the end, so a recent resume point costs little.
-        found: list[Item] = []
-        for item in reversed(self._replay):
-            if item.seq <= after:
-                break
-            found.append(item)
-        return reversed(found)
+    def next(self, reader: Reader) -> Item | None:
+        """The reader's next matching item (moving its cursor), or None when it is up to date."""
+        while reader.next_seq <= self.last_seq and reader.ended is None:
+            item = self._ring[reader.next_seq % self.size]
+            reader.next_seq += 1
+            if item is not None and reader.match(item):
+                return item
+        return None
 
     def unsubscribe(self, reader: Reader) -> None:
         if reader in self.readers:

@@ -34,8 +34,10 @@ def chromium_path() -> str:
                 "or point $CHROMIUM at a Chromium binary", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API holds an event loop in this thread while it runs,
+    which in-process tests of other folders (pytester's inline runs) must not find there."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -30,7 +31,6 @@ def test_up_exits_promptly_with_a_stream_and_a_wait_open(sig: int) -> None:
             base_url = found.group(1) if found else ""
         assert base_url, "no banner"
         stream = Stream(base_url)
-        waited: list[httpx.Response] = []
         key = {"Authorization": "Bearer sk_test_emulator"}
         number = httpx.get(f"{base_url}/v1/numbers/available?limit=1", headers=key).json()[0]
         number = httpx.post(f"{base_url}/v1/numbers/purchase", json={"phone_number": number["phone_number"]},
@@ -38,10 +38,12 @@ def test_up_exits_promptly_with_a_stream_and_a_wait_open(sig: int) -> None:
         agent = httpx.post(f"{base_url}/v1/agents", headers=key,
                            json={"name": "a", "type": "outbound", "number_ids": [number["id"]]}).json()
         call = httpx.post(f"{base_url}/v1/calls", headers=key, json={"agent_id": agent["id"], "to": "+15005550002"}).json()
-        waiter = threading.Thread(target=lambda: waited.append(httpx.post(
-            f"{base_url}/_emulator/calls/{call['id']}/wait", json={"status": "no_answer", "timeout": 120}, timeout=130)))
-        waiter.start()
         stream.until(lambda m: m.event == "call.queued")
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        waiter = http.client.HTTPConnection(host, int(port), timeout=DEADLINE)
+        waiter.request("POST", f"/_emulator/calls/{call['id']}/wait", body=json.dumps({"status": "no_answer",
+                       "timeout": 120}), headers={"Content-Type": "application/json"})
+        httpx.get(f"{base_url}/_emulator/clock")  # answered after the wait's request was read (one loop, in order)
 
         started = time.monotonic()
         proc.send_signal(sig)
@@ -49,8 +51,9 @@ def test_up_exits_promptly_with_a_stream_and_a_wait_open(sig: int) -> None:
         assert time.monotonic() - started < 10  # not the wait's 120 s, nor uvicorn's endless graceful wait
         stream.ended.wait(DEADLINE)
         assert stream.ended.is_set()
-        waiter.join(DEADLINE)
-        assert waited and waited[0].status_code == 503 and "shutting down" in waited[0].json()["error"]
+        answer = waiter.getresponse()
+        assert answer.status == 503 and "shutting down" in json.loads(answer.read())["error"]
+        waiter.close()
         stream.close()
     finally:
         if proc.poll() is None:
