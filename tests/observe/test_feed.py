@@ -1,0 +1,69 @@
+"""The feed behind the stream: one ring of the latest items, readers as cursors into it."""
+
+from __future__ import annotations
+
+from emulator.domain.events import Feed
+
+
+def feed(size: int) -> Feed:
+    return Feed(lambda: 100.0, lambda: 200.0, replay=size)
+
+
+def drain(f: Feed, reader: object) -> list[int]:
+    out = []
+    while (item := f.next(reader)) is not None:  # type: ignore[arg-type]
+        out.append(item.seq)
+    return out
+
+
+def test_a_burst_that_fits_reaches_a_reader_that_reads_only_afterwards() -> None:
+    f = feed(10)
+    reader, missed = f.subscribe(lambda i: True, lambda: None)
+    for n in range(10):
+        f.publish("clock.changed", {"n": n})
+    assert missed == 0 and reader.ended is None and drain(f, reader) == list(range(1, 11))
+
+
+def test_a_reader_whose_next_item_leaves_the_ring_is_cut_off_and_woken() -> None:
+    f = feed(3)
+    woken: list[str | None] = []
+    reader, _ = f.subscribe(lambda i: True, lambda: woken.append(reader.ended))
+    for n in range(4):
+        f.publish("clock.changed", {"n": n})
+    assert reader.ended == "lagged" and reader not in f.readers and f.cut_off == 1
+    assert woken[-1] == "lagged" and drain(f, reader) == []
+    keeping_up, _ = f.subscribe(lambda i: True, lambda: None)
+    for n in range(5):
+        f.publish("clock.changed", {"n": n})
+        assert drain(f, keeping_up) == [f.last_seq]  # reads as it goes: never cut off
+    assert keeping_up.ended is None
+
+
+def test_resume_points() -> None:
+    f = feed(5)
+    for n in range(8):
+        f.publish("clock.changed", {"n": n})
+    assert f.oldest_seq == 4
+    reader, missed = f.subscribe(lambda i: True, lambda: None, after=6)
+    assert (missed, drain(f, reader)) == (0, [7, 8])
+    reader, missed = f.subscribe(lambda i: True, lambda: None, after=1)
+    assert (missed, drain(f, reader)) == (2, [4, 5, 6, 7, 8])  # 2 and 3 are gone
+    reader, missed = f.subscribe(lambda i: True, lambda: None, after=99)
+    assert (missed, drain(f, reader)) == (-1, [4, 5, 6, 7, 8])  # from another run: the whole ring
+    reader, missed = f.subscribe(lambda i: True, lambda: None)
+    assert (missed, drain(f, reader)) == (0, [])  # from now on
+
+
+def test_filters_skip_without_holding_anything() -> None:
+    f = feed(10)
+    reader, _ = f.subscribe(lambda i: i.call_id == "a", lambda: None)
+    for call in "abab":
+        f.publish("call.queued", None, "org", call)
+    assert [i for i in drain(f, reader)] == [1, 3]
+
+
+def test_shutdown_ends_every_reader() -> None:
+    f = feed(10)
+    readers = [f.subscribe(lambda i: True, lambda: None)[0] for _ in range(3)]
+    f.close()
+    assert [r.ended for r in readers] == ["shutdown"] * 3 and f.readers == []
