@@ -85,7 +85,7 @@ class Emulator:
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
         self.retention.give_up = self.dispatcher.give_up  # past its bound of waiting calls
         self.dispatcher.log.on_add.append(
-            lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at))
+            lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at, a.size()))
         self.sinks = Sinks(self.ctx)
         self.journal = Journal()  # /v1 requests and answers (api/journal.py records them)
         self.faults = Faults(self.ids)  # injected by api/faults.py

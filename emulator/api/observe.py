@@ -44,7 +44,7 @@ async def receive_webhook(request: Request) -> Response:
     raw = await http.body_bytes(request)
     emulator = http.emulator(request)
     item = emulator.sinks.receive(name, dict(request.headers), raw)
-    emulator.feed.publish("sink.received", item, item.org_id, item.call_id, item.received_at)
+    emulator.feed.publish("sink.received", item, item.org_id, item.call_id, item.received_at, item.size)
     return http.respond(wire.ReceivedOut.model_validate(item, from_attributes=True))
 
 

@@ -68,14 +68,14 @@ def payload(item: Item) -> bytes:
     return model.__pydantic_serializer__.to_json(model)
 
 
-def render(item: Item) -> bytes:
+def render(feed: Feed, item: Item) -> bytes:
     """The SSE message, rendered once per item however many readers it has."""
     if item.text is None:
         head = json.dumps({"id": item.seq, "type": item.type, "org_id": item.org_id, "call_id": item.call_id,
                            "created": iso(item.created), "wall": iso(item.wall)}, separators=(",", ":"))
         data = head[:-1].encode() + b',"data":' + payload(item) + b"}"
-        item.text = b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data)
-    return item.text
+        feed.rendered(item, b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data))
+    return item.text  # type: ignore[return-value]
 
 
 def message(event: str, data: dict[str, Any]) -> bytes:
@@ -169,7 +169,8 @@ class EventStream:
             if reader.ended is not None:  # cut off (what is still queued is dropped: resume fetches it) or shutdown
                 if reader.ended == "lagged":
                     await self._send(send, message("overflow", {
-                        "reason": f"this reader fell more than {self.feed.size} events behind and was cut off",
+                        "reason": f"this reader fell further behind than the feed holds ({self.feed.size} events, "
+                                  f"{self.feed.max_bytes // 2**20} MiB) and was cut off",
                         "last_id": self.last_id,
                         "resume": "reconnect with Last-Event-ID set to the last id received"}))
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -190,7 +191,7 @@ class EventStream:
         server buffers at most that much before a send waits for the client."""
         parts, size = [], 0
         while size < BATCH_BYTES and (item := self.feed.next(reader)) is not None:
-            text = render(item)
+            text = render(self.feed, item)
             self.last_id = item.seq
             parts.append(text)
             size += len(text)

@@ -20,6 +20,7 @@ from emulator.domain.records import Event
 Subscriber = Callable[[Event], None]
 
 REPLAY_LIMIT = 10_000  # items kept: for Last-Event-ID, and how far a reader may fall behind
+MAX_BYTES = 64 * 1024 * 1024  # and at most this much held through them (records kept alive, rendered text)
 MAX_SUBSCRIBERS = 64
 
 
@@ -47,6 +48,7 @@ class Item:
     created: float  # virtual time
     wall: float
     subject: Any
+    size: int = 0  # bytes it holds beyond what other stores hold anyway (its rendered text included)
     text: bytes | None = None
 
 
@@ -65,27 +67,29 @@ class TooManyReaders(Exception):
 
 
 class Feed:
-    def __init__(self, now: Callable[[], float], wall: Callable[[], float],
-                 replay: int = REPLAY_LIMIT, max_readers: int = MAX_SUBSCRIBERS) -> None:
+    def __init__(self, now: Callable[[], float], wall: Callable[[], float], replay: int = REPLAY_LIMIT,
+                 max_readers: int = MAX_SUBSCRIBERS, max_bytes: int = MAX_BYTES) -> None:
         self._now, self._wall = now, wall
-        self.size = replay
+        self.size, self.max_bytes = replay, max_bytes
         self._ring: list[Item | None] = [None] * replay  # item n at n % size
         self.max_readers = max_readers
         self.readers: list[Reader] = []
         self.last_seq = 0
+        self.oldest_seq = 1  # the oldest id still held (last_seq + 1 when empty)
+        self.bytes = 0
         self.cut_off = 0  # readers dropped for falling behind, ever
 
-    @property
-    def oldest_seq(self) -> int:
-        """The oldest id still held (last_seq + 1 when empty)."""
-        return max(1, self.last_seq - self.size + 1)
-
     def publish(self, type: str, subject: Any, org_id: str | None = None, call_id: str | None = None,
-                created: float | None = None) -> Item:
+                created: float | None = None, size: int = 0) -> Item:
         self.last_seq += 1
         item = Item(self.last_seq, type, org_id, call_id, self._now() if created is None else created,
-                    self._wall(), subject)
+                    self._wall(), subject, size)
+        if self._ring[item.seq % self.size] is not None:
+            self._forget_oldest()  # the ring wrapped
         self._ring[item.seq % self.size] = item
+        self.bytes += size
+        while self.bytes > self.max_bytes and self.oldest_seq < item.seq:
+            self._forget_oldest()
         oldest = self.oldest_seq
         for reader in list(self.readers):
             if reader.next_seq < oldest:
@@ -95,6 +99,21 @@ class Feed:
                 self.cut_off += 1
             reader.wake()
         return item
+
+    def _forget_oldest(self) -> None:
+        slot = self.oldest_seq % self.size
+        item = self._ring[slot]
+        if item is not None:
+            self.bytes -= item.size
+        self._ring[slot] = None
+        self.oldest_seq += 1
+
+    def rendered(self, item: Item, text: bytes) -> None:
+        """Keep ``text`` as the item's message, counted against the byte bound."""
+        item.text = text
+        item.size += len(text)
+        if item.seq >= self.oldest_seq:
+            self.bytes += len(text)
 
     def call_event(self, event: Event) -> None:
         """A bus subscriber: each call event, as published."""

@@ -67,3 +67,18 @@ def test_shutdown_ends_every_reader() -> None:
     readers = [f.subscribe(lambda i: True, lambda: None)[0] for _ in range(3)]
     f.close()
     assert [r.ended for r in readers] == ["shutdown"] * 3 and f.readers == []
+
+
+def test_bytes_are_bounded_too() -> None:
+    f = Feed(lambda: 0.0, lambda: 0.0, replay=100, max_bytes=1000)
+    reader, _ = f.subscribe(lambda i: True, lambda: None)
+    for n in range(5):
+        f.publish("delivery.attempt", {"n": n}, size=300)  # a record the feed keeps alive
+    assert f.bytes <= 1000 and f.oldest_seq == 3  # the two oldest went, though the ring has room
+    assert reader.ended == "lagged"  # it had read none of them
+    item = f.next(f.subscribe(lambda i: True, lambda: None, after=2)[0])
+    assert item is not None and item.seq == 3
+    f.rendered(item, b"x" * 200)  # its rendered message counts too
+    assert f.bytes == 1100
+    f.publish("clock.changed", {}, size=0)
+    assert f.bytes == 600 and f.oldest_seq == 4
