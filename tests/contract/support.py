@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import schemathesis
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, coverage_scenario
@@ -61,7 +61,10 @@ SETTINGS: dict[str, Any] = {
 class AcceptingTransport(Transport):
     """Every webhook receiver answers 200 immediately: no DNS, no connections."""
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    async def post(self, url: str, body: bytes, headers: dict[str, str],
+                   on_slot: Callable[[], None] | None = None) -> Outcome:
+        if on_slot is not None:
+            on_slot()
         return Outcome(200, None, 0.0, "")
 
 
