@@ -6,6 +6,7 @@ by its own process group id (never by name).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
@@ -109,7 +110,19 @@ def spawn(name: str, cmd: list[str], port: int, env: dict[str, str] | None = Non
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL
     popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                              env={**os.environ, **(env or {})}, cwd=str(cwd or ROOT))
+    _spawned.append(popen)
     return Proc(name, popen, port, log_path)
+
+
+# Each process runs in its own session (so a stop reaches its children), which also means it
+# outlives a benchmark that crashes: whatever is still running when the interpreter exits is stopped.
+_spawned: list[subprocess.Popen] = []
+
+
+@atexit.register
+def _stop_spawned() -> None:
+    for popen in _spawned:
+        stop(popen)
 
 
 def stop(popen: subprocess.Popen) -> None:
