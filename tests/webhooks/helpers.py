@@ -27,6 +27,9 @@ BUSY = "+15005550001"  # queued, then call.busy
 LIFECYCLE = ["call.queued", "call.ringing", "call.answered", "call.completed"]
 RETURNS = {"confirmed": "boolean"}
 DAY = 86400
+# The documented retry schedule (docs.callingbox.io webhook-retries): attempt n waits SCHEDULE[n - 1]
+# seconds after the previous one (immediate, 1m, 5m, 30m, 2h, 5h, 10h, 24h), each with +-20 % jitter.
+SCHEDULE = (0, 60, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 24 * 3600)
 
 
 @dataclass

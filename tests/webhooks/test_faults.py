@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from emulator.config import Config
-from emulator.webhooks.retry import DELAYS
 
 from .helpers import (
-    BUSY, COMPLETED, DAY, LIFECYCLE, HangupServer, Receiver, advance, attempts, by_path, deliveries, endpoint, get, ts,
+    BUSY, COMPLETED, DAY, LIFECYCLE, SCHEDULE, HangupServer, Receiver, advance, attempts, by_path, deliveries,
+    endpoint, get, ts,
 )
 
 TIMEOUT = 0.1  # the emulator's webhook timeout when the receiver is too slow
@@ -78,7 +78,7 @@ async def test_a_failing_receiver_is_recorded_and_retried_until_exhausted(
         assert re.match(error, row["last_error"]), row["last_error"]
         assert row["delivered_at"] is None
         gap = ts(row["next_attempt_at"]) - ts(row["created_at"])
-        assert 0.8 * DELAYS[1] <= gap <= 1.2 * DELAYS[1]
+        assert 0.8 * SCHEDULE[1] <= gap <= 1.2 * SCHEDULE[1]
     logged = await attempts(client)
     assert len(logged) == 2
     for attempt in logged:

@@ -10,11 +10,10 @@ import pytest
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
-from emulator.webhooks.retry import DELAYS
 
 from .helpers import (
-    API_KEY, BUSY, COMPLETED, DAY, LIFECYCLE, RETURNS, Receiver, advance, attempts, call_of, deliveries, endpoint,
-    get, ts,
+    API_KEY, BUSY, COMPLETED, DAY, LIFECYCLE, RETURNS, SCHEDULE, Receiver, advance, attempts, call_of, deliveries,
+    endpoint, get, ts,
 )
 
 
@@ -40,7 +39,7 @@ async def test_the_full_schedule_on_virtual_time(client: httpx.AsyncClient, api:
         row = (await deliveries(client))[0]
         assert (row["status"], row["attempt_count"]) == ("pending", n - 1)
         due = ts(row["next_attempt_at"])
-        assert DELAYS[n - 1] * 0.8 <= due - sent[-1] <= DELAYS[n - 1] * 1.2, n
+        assert SCHEDULE[n - 1] * 0.8 <= due - sent[-1] <= SCHEDULE[n - 1] * 1.2, n
         await advance_to(client, due - 0.5)  # not a moment early
         assert len(await attempts(client)) == n - 1
         await advance_to(client, due + 0.01)
@@ -53,7 +52,7 @@ async def test_the_full_schedule_on_virtual_time(client: httpx.AsyncClient, api:
     assert (row["status"], row["attempt_count"], row["delivered_at"]) == ("exhausted", 8, None)
     assert row["last_error"].startswith("connection failed")
     gaps = [b - a for a, b in zip(sent, sent[1:])]
-    for gap, base in zip(gaps, DELAYS[1:]):
+    for gap, base in zip(gaps, SCHEDULE[1:]):
         assert base * 0.8 <= gap <= base * 1.2
     assert 1.6 * DAY < sum(gaps) < 2.4 * DAY  # "roughly two days"
     await advance(client, 7 * DAY)
@@ -86,7 +85,7 @@ async def test_the_same_seed_gives_the_same_jitter(closed_url: str) -> None:
     other = await schedule_of(8, closed_url)
     assert first == again
     assert other != first
-    assert first != [float(d) for d in DELAYS[1:]]  # jittered, not the bare schedule
+    assert first != [float(d) for d in SCHEDULE[1:]]  # jittered, not the bare schedule
 
 
 async def test_webhook_status_follows_the_inline_delivery(
