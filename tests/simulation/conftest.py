@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any, AsyncIterator, Callable
 
@@ -16,7 +15,6 @@ from emulator.runtime import Emulator
 DEFAULT_KEY = "sk_test_emulator"
 HOLD = 300_000  # $3.00: 60 min x $0.05/min, in milli-cents
 LOCAL_NUMBER_COST = 100_000  # $1.00 a month, debited at purchase
-RATE_PER_MINUTE = 5_000  # $0.05 in milli-cents
 CALLER = "+14155550123"  # a caller outside every org, for inbound calls
 PLAIN_TO = "+14155550100"  # a destination no shipped scenario matches: the default scenario
 YAML = {"Content-Type": "application/yaml"}
@@ -36,11 +34,6 @@ def rel(call: dict[str, Any], stamp: str | None) -> float | None:
 def since(call: dict[str, Any], field: str) -> float | None:
     """Seconds from the call's created_at to its ``field``."""
     return rel(call, call[field])
-
-
-def charge(billed_seconds: int) -> int:
-    """$0.05 a minute of connected time, rounded up to whole milli-cents."""
-    return math.ceil(billed_seconds * RATE_PER_MINUTE / 60)
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from emulator.api.app import create_app
 from emulator.runtime import Emulator
 
 from .conftest import (
-    HOLD, LOCAL_NUMBER_COST, PLAIN_TO, Events, advance, charge, error_of, get_call, org_state, rel, segments, since,
+    HOLD, LOCAL_NUMBER_COST, PLAIN_TO, Events, advance, error_of, get_call, org_state, rel, segments, since,
     trace,
 )
 
@@ -74,8 +74,7 @@ async def test_completed_runs_every_step_at_its_second(
     assert timeline(done) == {
         "started_at": 2, "answered_at": 5, "ended_at": 35, "duration_seconds": 33,
         "billed_duration_seconds": 30, "billing_amount_milli_cents": 2500, "reservation_status": "settled",
-    }
-    assert charge(30) == 2500
+    }  # $0.05 a minute of connected time = 5,000 milli-cents a minute: 30 s cost 2,500
     assert failure(done) == (None, None, "normal_clearing", "human")
     assert set(done["result"]) == set(RETURNS) and done["result_error"] is None
     assert since(done, "updated_at") == 37
@@ -292,8 +291,7 @@ async def test_extraction_failure_completes_with_null_fields(
     assert timeline(done) == {
         "started_at": 2, "answered_at": 5, "ended_at": 25, "duration_seconds": 23,
         "billed_duration_seconds": 20, "billing_amount_milli_cents": 1667, "reservation_status": "settled",
-    }
-    assert charge(20) == 1667  # 1666.67 rounded up
+    }  # 20 s at 5,000 milli-cents a minute is 1,666.67, rounded up to whole milli-cents
     assert len(await segments(client, call["id"])) > 0  # there was a conversation
     assert (await org_state(client, org_id))["balance_milli_cents"] == before["balance_milli_cents"] - 1667
 
@@ -329,9 +327,8 @@ async def test_other_numbers_get_the_default_scenario(
     done = await get_call(client, call["id"])
     assert timeline(done) == {
         "started_at": 2, "answered_at": 6, "ended_at": 51, "duration_seconds": 49,
-        "billed_duration_seconds": 45, "billing_amount_milli_cents": charge(45), "reservation_status": "settled",
-    }
-    assert charge(45) == 3750
+        "billed_duration_seconds": 45, "billing_amount_milli_cents": 3750, "reservation_status": "settled",
+    }  # 45 s at 5,000 milli-cents a minute
 
 
 @pytest.fixture
