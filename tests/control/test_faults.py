@@ -93,7 +93,7 @@ async def test_the_method_narrows_the_match(client: httpx.AsyncClient) -> None:
     ("/v1/calls/{call_id}", ["/v1/calls/x", "/v1/calls/123"], ["/v1/calls", "/v1/calls/x/transcript"]),
     ("/v1/calls/{call_id}/transcript", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/calls/x/y/transcript"]),
     ("/v1/calls/{call_id:int}", ["/v1/calls/123"], ["/v1/calls/x"]),
-    ("/v1/*", ["/v1/calls", "/v1/agents/x/numbers"], []),
+    ("/v1/*", ["/v1/calls", "/v1/agents/x/numbers"], ["/v1", "/openapi.json", "/_emulator/clock"]),
 ])
 async def test_path_kinds(client: httpx.AsyncClient, path: str, hits: list[str], misses: list[str]) -> None:
     await fault(client, path=path, status=503, rate=1)
