@@ -73,7 +73,9 @@ async def json_object(request: Request, required: bool = True) -> dict[str, Any]
         raise UnsupportedMediaType(f"Content-Type must be application/json (got {media or 'none'})")
     try:
         data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:  # where the parser gives up depends on the Python: say what is wrong
+        raise InvalidRequest(f"request body is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidRequest(f"request body must be a JSON object, not {type(data).__name__}")

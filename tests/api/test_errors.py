@@ -180,7 +180,9 @@ async def test_json_media_types_are_accepted(client: httpx.AsyncClient, content_
         (b'{"name": "x", "type": "outbound", "returns": {"\\ud800": "string"}}', ("surrogate",)),
         (b'{"name": "x", "type": "outbound", "tools": [{"type": "http", "name": "a", "x": '
          + b"[" * 150 + b"]" * 150 + b"}]}", ("nested",)),
-        (b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 5000 + b"]" * 5000 + b"}", ("not valid JSON",)),
+        # deeper than the parser goes (where it stops depends on the Python): the same answer
+        (b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 5000 + b"]" * 5000 + b"}", ("nested deeper than 100",)),
+        (b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 500_000 + b"}", ("nested deeper than 100",)),
     ],
 )
 async def test_bad_json_is_400(client: httpx.AsyncClient, content: bytes, needles: tuple[str, ...]) -> None:
