@@ -1,0 +1,85 @@
+"""A core call as VoxBridge shows it: the CallOut and each webhook's fields.
+
+The core keeps one neutral record; this is the only place that reads it for VoxBridge.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+from emulator.api.voxbridge import statuses
+from emulator.api.voxbridge.wire import CallOut
+
+
+class Segment(Protocol):
+    role: str
+    text: str
+    started_at: float
+    ended_at: float | None
+
+
+class VoxCall(Protocol):
+    """Exactly the core fields read here (``client_name``, ``scheduled_at``,
+    ``attempt_count``, ``max_attempts`` are added to the core at wiring)."""
+
+    id: str
+    agent_id: str | None
+    direction: str
+    status: str
+    to_number: str
+    from_number: str | None
+    client_name: str | None
+    context: dict[str, Any]
+    metadata: dict[str, Any]
+    answered_by: str | None
+    answered_at: float | None
+    ended_at: float | None
+    started_at: float | None
+    created_at: float
+    scheduled_at: float
+    attempt_count: int
+    max_attempts: int
+    billed_duration_seconds: int | None
+    result: dict[str, Any] | None
+    result_status: str
+    error_message: str | None
+    transcript: Sequence[Segment]
+
+
+def analyzed(call: VoxCall) -> bool:
+    """An answered call whose result is final: transcript, answers and recording show."""
+    return call.status == "completed" and statuses.answered(call)
+
+
+def duration_seconds(call: VoxCall) -> int | None:
+    """Connected seconds (answer to hangup: what is recorded and counted against the
+    quota); 0 for a call that ended unanswered; null until the call has ended."""
+    if statuses.status(call) not in ("completed", "failed"):
+        return None
+    return call.billed_duration_seconds or 0
+
+
+def call_out(call: VoxCall, recording_url: str | None) -> CallOut:
+    """``recording_url`` is the wiring's (audio.url(...)); shown only once analysed."""
+    done = analyzed(call)
+    final = statuses.status(call) in ("completed", "failed")
+    return CallOut(
+        id=call.id, agent_id=call.agent_id, direction=call.direction, status=statuses.status(call),
+        to_number=call.to_number, from_number=call.from_number, client_name=call.client_name,
+        context=call.context, metadata=call.metadata, disposition=statuses.disposition(call) if final else None,
+        transcript=statuses.transcript(call.transcript, call.answered_at) if done else None,
+        recording_url=recording_url if done else None,
+        structured_answers=statuses.structured_answers(call.result, call.result_status) if done else None,
+        attempt_count=call.attempt_count, max_attempts=call.max_attempts,
+        duration_seconds=duration_seconds(call), scheduled_at=call.scheduled_at, started_at=call.started_at,
+        completed_at=call.ended_at if final else None, created_at=call.created_at,
+        error_message=statuses.error_message(call),
+    )
+
+
+def event_fields(call: VoxCall, recording_url: str | None) -> dict[str, Any]:
+    """Every field a VoxBridge event may carry, by name (webhooks.envelope picks its own)."""
+    out = call_out(call, recording_url)
+    fields = out.model_dump(mode="json")
+    fields["to"] = call.to_number
+    return fields
