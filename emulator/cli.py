@@ -7,7 +7,9 @@ import sys
 from typing import Sequence
 
 from emulator import __version__
-from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, TOKEN_HEADER, Config, from_env
+from emulator.config import DEFAULT_PORT, TOKEN_HEADER, Config, from_env
+
+DEFAULT_API_KEY = "sk_test_emulator"  # the callingbox dialect's default key (its Profile.default_api_key)
 
 UP_RETAIN_CALLS = 10_000  # ended calls per org a served emulator keeps (the library default keeps all)
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 DEFAULT_PORT = 8787
-DEFAULT_API_KEY = "sk_test_emulator"
 DEFAULT_BALANCE_MILLI_CENTS = 1_000 * 100_000  # $1,000.00: room for calls side by side
 ENV_PREFIX = "CALLINGBOX_EMULATOR_"
 TOKEN_HEADER = "X-Emulator-Token"  # carries the control-plane token (see --control-token)
@@ -18,7 +17,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     seed: int = 0
-    api_key: str = DEFAULT_API_KEY
+    api_key: str | None = None  # None: the dialect's default key
     legacy_calls: bool = False
     balance_milli_cents: int = DEFAULT_BALANCE_MILLI_CENTS
     clock: str = "manual"
@@ -39,6 +38,8 @@ class Config:
     body_timeout: float = 30.0
     # The event stream: items kept, for Last-Event-ID and as how far a reader may fall behind.
     stream_replay: int = 10_000
+    # Answers and webhook bodies checked against the contract: off, warn (kept, logged once) or strict (500).
+    conformance: str = "off"
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,7 +1,7 @@
-"""Injected faults: which /v1 requests get an error status, latency or a dropped connection.
+"""Injected faults: which product API requests get an error status, latency or a dropped connection.
 
-A fault names a route (exact path, a prefix ending with ``*``, or a template
-such as ``/v1/calls/{call_id}``), optionally a method, what happens, and for
+A fault names a route under the dialect's API prefix (exact path, a prefix ending with
+``*``, or a template such as ``<prefix>/calls/{call_id}``), optionally a method, what happens, and for
 how many requests: the next ``count`` matching ones, or a ``rate`` share of
 them drawn from a seeded stream, so a run with the same seed faults the same
 requests. The HTTP side (answering, sleeping, dropping) is
@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator,
+                      model_validator)
 
 from emulator.errors import InvalidRequest, NotFound
 from emulator.ids import Ids
@@ -48,10 +49,11 @@ class FaultSpec(BaseModel):
 
     @field_validator("path")
     @classmethod
-    def _v1_only(cls, path: str) -> str:
-        if not (path.startswith("/v1/") or path in ("/v1", "/v1*")):
-            raise ValueError(f"only /v1 routes can be faulted (got {path!r}); e.g. /v1/calls, /v1/calls/* "
-                             "or /v1/calls/{call_id}")
+    def _api_only(cls, path: str, info: ValidationInfo) -> str:
+        p = (info.context or {}).get("api_prefix", "/api")  # the dialect's, given by the HTTP layer
+        if not (path.startswith(p + "/") or path in (p, p + "*")):
+            raise ValueError(f"only {p} routes can be faulted (got {path!r}); e.g. {p}/calls, {p}/calls/* "
+                             f"or {p}/calls/{{call_id}}")
         if "*" in path[:-1]:
             raise ValueError("'*' may only end the path (a prefix)")
         if "{" in TEMPLATE.sub("", path) or "}" in TEMPLATE.sub("", path):

@@ -21,11 +21,9 @@ class Ids:
     def hex(self, chars: int) -> str:
         return f"{self.random.getrandbits(chars * 4):0{chars}x}"
 
-    def signing_secret(self) -> str:
-        return "whsec_" + self.hex(32)
-
-    def api_key(self) -> str:
-        return "sk_test_" + self.hex(32)
+    def secret(self, prefix: str) -> str:
+        """A signing secret or an API key: the dialect's prefix, then 32 hex digits."""
+        return prefix + self.hex(32)
 
     def fork(self, label: str) -> random.Random:
         """An independent stream derived from the seed and a label.

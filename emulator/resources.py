@@ -3,8 +3,8 @@
 In a wheel they sit inside the package; in a source checkout, at the top of
 the repository. Both layouts resolve here, so nothing else cares.
 
-``openapi.yaml`` is the product contract (the CallingBox ``/v1`` routes and their
-webhooks: what users fuzz and test their clients against); ``emulator-openapi.yaml``
+``openapi.yaml`` is the default dialect's product contract (its routes and their
+webhooks: what users fuzz and test their clients against; a dialect names its own file); ``emulator-openapi.yaml``
 describes the emulator's own control plane under ``/_emulator``. They are kept
 apart so that fuzzing the product never moves the clock or arms a fault.
 """

@@ -6,10 +6,11 @@ tests (where no lifespan runs) hold the very object the app serves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emulator.clock import LATEST, Clock, iso
 from emulator.config import Config
+from emulator.dialect import NEUTRAL, Profile
 from emulator.domain.agents import Agents
 from emulator.domain.calls import Calls
 from emulator.domain.context import Context
@@ -20,6 +21,7 @@ from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
 from emulator.domain.retention import Retention
+from emulator.domain.records import Delivery
 from emulator.domain.store import Org, Store
 from emulator.errors import InvalidRequest
 from emulator.faults import Faults
@@ -29,6 +31,7 @@ from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
 from emulator.simulation.registry import Registry
 from emulator.simulation.library import load_scenarios
+from emulator.webhooks import format as webhook_format
 from emulator.webhooks.dispatcher import Dispatcher
 from emulator.webhooks.sinks import Sinks
 from emulator.webhooks.transport import Transport
@@ -45,8 +48,12 @@ class Services:
 
 
 class Emulator:
-    def __init__(self, config: Config | None = None, clock: Clock | None = None) -> None:
-        self.config = config or Config()
+    def __init__(self, config: Config | None = None, clock: Clock | None = None, profile: Profile = NEUTRAL) -> None:
+        """``profile``: the dialect's core-facing half. Callers above the HTTP layer pass it, or
+        ``create_app`` gives it (``use_profile``) before the first request."""
+        self.profile = profile
+        self._given = config or Config()
+        self.config = self._configured()
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
         self.transport = Transport(timeout=self.config.webhook_timeout)
@@ -61,7 +68,7 @@ class Emulator:
         self.ids = Ids(self.config.seed)
         self.store = Store()
         self.bus = Bus()
-        self.ctx = Context(self.config, self.clock, self.ids, self.scheduler, self.store, self.bus)
+        self.ctx = Context(self.config, self.clock, self.ids, self.scheduler, self.store, self.bus, self.profile)
         endpoints = Endpoints(self.ctx)
         self.services = Services(
             orgs=Orgs(self.ctx), numbers=Numbers(self.ctx), agents=Agents(self.ctx), calls=Calls(self.ctx),
@@ -72,24 +79,55 @@ class Emulator:
         self.bus.subscribe(self.feed.call_event)
         self.bus.subscribe(self.services.deliveries.on_event)
         self.retention = Retention(self.ctx, self.config.retain_calls)
-        self.bus.subscribe(self.retention.on_event)  # after the deliveries: the ending event's rows exist
+        self.bus.watch(self.retention.on_change)  # after the named events: the ending event's rows exist
         self.scenarios = Registry()
         for found in self.base_scenarios:
             self.scenarios.add(found)
         self.engine = Engine(self.ctx, self.services.calls, self.scenarios)
         self.services.calls.planner = self.engine.plan
-        from emulator.api.wire.events import render_envelope  # the dialect's envelope
-
-        self.dispatcher = Dispatcher(self.ctx, render_envelope, self.transport)
+        self.dispatcher = Dispatcher(self.ctx, self._formats(), self.transport)
+        self.dispatcher.on_state.append(self._delivery_state)
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
         self.retention.give_up = self.dispatcher.give_up  # past its bound of waiting calls
         self.dispatcher.log.on_add.append(
             lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at, a.size()))
-        self.sinks = Sinks(self.ctx)
-        self.journal = Journal()  # /v1 requests and answers (api/journal.py records them)
+        self.sinks = Sinks(self.ctx, lambda: self.dispatcher.formats[self.profile.webhook_format])
+        self.journal = Journal()  # the product API's requests and answers (api/journal.py records them)
         self.faults = Faults(self.ids)  # injected by api/faults.py
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
+
+    def _configured(self) -> Config:
+        """The settings, with the dialect's default key where none was given."""
+        given = self._given
+        return given if given.api_key else replace(given, api_key=self.profile.default_api_key)
+
+    def _formats(self) -> dict[str, webhook_format.Format]:
+        return {webhook_format.NEUTRAL.name: webhook_format.NEUTRAL, **self.profile.formats}
+
+    def use_profile(self, profile: Profile) -> None:
+        """Speak ``profile``'s dialect from now on (``create_app`` calls it before serving).
+
+        The default org made at build keeps its id and the seeded stream is not moved: only
+        its generated key and secret take the new prefixes, so the same seed gives the same
+        state whichever way the dialect arrived."""
+        if profile is self.profile:
+            return
+        old, self.profile = self.profile, profile
+        self.config = self.ctx.config = self._configured()
+        self.ctx.profile = profile
+        org = self.default_org
+        if org.api_key == (self._given.api_key or old.default_api_key):
+            del self.store.orgs_by_key[org.api_key]
+            org.api_key = self.config.api_key
+            self.store.orgs_by_key[org.api_key] = org
+        if org.default_signing_secret.startswith(old.secret_prefix):
+            org.default_signing_secret = profile.secret_prefix + org.default_signing_secret[len(old.secret_prefix):]
+        self.dispatcher.formats = self._formats()
+
+    def _delivery_state(self, delivery: Delivery, state: str, error: str | None) -> None:
+        if self.profile.on_delivery is not None:  # the dialect decides what a call shows of it
+            self.profile.on_delivery(self.ctx.store, delivery, state, error)
 
     def reset(self) -> None:
         """Back to the state ``up`` started with: the seeded start, the clock as configured

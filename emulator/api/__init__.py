@@ -1,1 +1,1 @@
-"""The HTTP layer (starlette): the CallingBox /v1 dialect and the /_emulator control plane."""
+"""The HTTP layer (starlette): one package per dialect (``api/<dialect>/``) and the shared /_emulator control plane."""

@@ -1,4 +1,4 @@
-"""create_app(emulator): the ASGI app over an Emulator built elsewhere."""
+"""create_app(emulator, dialect): the ASGI app over an Emulator built elsewhere, speaking one dialect."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from emulator.api import (agents, calls, control, faults, journal, numbers, observe, simulation, spec, state, stream,
-                          ui, waits, webhooks)
+from emulator.api import control, dialects, faults, journal, observe, simulation, spec, state, stream, ui, waits
 from emulator.api.errors import HANDLERS
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.runtime import Emulator
 
 
-def create_app(emulator: Emulator, lifespan: Any = None, policy: Policy | None = None) -> Starlette:
-    """The app over ``emulator``. ``lifespan`` (the server's) drives realtime jobs;
-    in-process use needs none, since tests move the clock themselves. ``policy``: what
-    the server trusts (Host names, token); the default is in-process use's."""
+def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = None, lifespan: Any = None,
+               policy: Policy | None = None) -> Starlette:
+    """The app over ``emulator``, serving ``dialect`` (a name or a Dialect; the default
+    one when None) beside the shared control plane. ``lifespan`` (the server's) drives
+    realtime jobs; in-process use needs none, since tests move the clock themselves.
+    ``policy``: what the server trusts (Host names, token); the default is in-process use's."""
+    speaks = dialects.get(dialect)
+    emulator.use_profile(speaks.profile)  # before any request: its keys, secrets and events
     app = Starlette(
         lifespan=lifespan,
-        # Starlette tries routes in order (~1 µs each): the most polled ones, calls, go first.
         routes=[
-            *calls.routes, *numbers.routes, *agents.routes, *webhooks.routes,
+            *speaks.routes,  # the product's routes first: the most polled
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes, *stream.routes,
             *waits.routes, *ui.routes,
@@ -37,4 +39,5 @@ def create_app(emulator: Emulator, lifespan: Any = None, policy: Policy | None =
     # No 307 to the slash-less path (with a plain-text body): `/v1/calls/` is a 404 in the error shape.
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    app.state.dialect = speaks
     return app

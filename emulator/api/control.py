@@ -39,7 +39,8 @@ async def list_orgs(request: Request) -> Response:
 
 
 async def create_org(request: Request) -> Response:
-    body = http.parse(wire.CreateOrg, await http.json_object(request, required=False))
+    body = http.parse(wire.CreateOrg, await http.json_object(request, required=False),
+                      {"profile": http.emulator(request).profile})
     org = http.emulator(request).services.orgs.create(body.name, body.api_key, body.balance_milli_cents)
     return http.respond(org_out(org), 201)
 

@@ -1,4 +1,5 @@
-"""The one table from domain errors to HTTP, and the JSON error envelope for all."""
+"""Errors over HTTP: the active dialect renders domain errors on its own routes; the control
+plane (and every route-level 404/405) answers in the emulator's own ``{"error": "..."}`` shape."""
 
 from __future__ import annotations
 
@@ -8,16 +9,9 @@ from starlette.responses import JSONResponse, Response
 
 from emulator import errors
 
-STATUS = {
-    errors.InvalidRequest: 400,
-    errors.Unauthorized: 401,
-    errors.InsufficientCredits: 402,
-    errors.NotFound: 404,
-    errors.RequestTimeout: 408,
-    errors.PayloadTooLarge: 413,
-    errors.UnsupportedMediaType: 415,
-    errors.ProviderRefused: 502,
-}
+# The control plane's status per error kind.
+STATUS = {"validation": 400, "conflict": 400, "auth": 401, "quota": 402, "not_found": 404, "timeout": 408,
+          "too_large": 413, "media_type": 415, "provider": 502}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -26,7 +20,10 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 async def on_emulator_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.EmulatorError)
-    status = STATUS.get(type(exc), 400)
+    dialect = getattr(request.app.state, "dialect", None)
+    if dialect is not None and dialect.profile.is_api(request.url.path):
+        return dialect.render_error(exc)
+    status = STATUS.get(exc.kind, 400)
     # After a 408 the rest of the body may still come: close rather than read it as a request.
     return error_response(status, exc.message, {"connection": "close"} if status == 408 else None)
 

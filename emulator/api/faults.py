@@ -56,7 +56,7 @@ class FaultMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults = self.emulator.faults
-        fault = faults.pick(scope["method"], scope["path"]) if faults and is_api(scope) else None
+        fault = faults.pick(scope["method"], scope["path"]) if faults and is_api(scope, self.emulator) else None
         if fault is None:
             return await self.app(scope, receive, send)
         scope[FAULT_KEY] = fault.id
@@ -123,7 +123,8 @@ def fault_out(fault: Fault) -> FaultOut:
 
 
 async def create_fault(request: Request) -> Response:
-    spec = http.parse(FaultSpec, await http.json_object(request))
+    prefix = http.emulator(request).profile.api_prefix
+    spec = http.parse(FaultSpec, await http.json_object(request), {"api_prefix": prefix})
     return http.respond(fault_out(http.emulator(request).faults.add(spec)), 201)
 
 

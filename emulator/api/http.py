@@ -120,9 +120,9 @@ async def no_body(request: Request) -> None:
         raise InvalidRequest("this operation takes no request body")
 
 
-def parse(model: type[M], data: dict[str, Any]) -> M:
+def parse(model: type[M], data: dict[str, Any], context: dict[str, Any] | None = None) -> M:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise InvalidRequest(describe(exc)) from None
 

@@ -24,12 +24,13 @@ from emulator.errors import InvalidRequest
 from emulator.journal import Entry
 from emulator.runtime import Emulator
 
-FAULT_KEY = "callingbox.fault_id"  # set in the scope by the fault middleware
+FAULT_KEY = "emulator.fault_id"  # set in the scope by the fault middleware
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-def is_api(scope: Scope) -> bool:
-    return scope["type"] == "http" and (scope["path"].startswith("/v1/") or scope["path"] == "/v1")
+def is_api(scope: Scope, emulator: Emulator) -> bool:
+    """A request to the product's routes (the active dialect's API prefix), not the control plane."""
+    return scope["type"] == "http" and emulator.profile.is_api(scope["path"])
 
 
 def _org_id(emulator: Emulator, headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -47,7 +48,7 @@ class JournalMiddleware:
         self.emulator = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_api(scope):
+        if not is_api(scope, self.emulator):
             return await self.app(scope, receive, send)
         emulator = self.emulator
         journal = emulator.journal  # looked up per request: reset makes a new one

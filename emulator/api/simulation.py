@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http, stream
-from emulator.api.calls import call_out
+from emulator.api.callingbox.calls import call_out
 from emulator.api.wire import control as wire
 from emulator.errors import InvalidRequest, UnsupportedMediaType
 from emulator.simulation.scenario import ScenarioError, parse

@@ -1,4 +1,4 @@
-"""The contracts, served: the product's at /openapi.{yaml,json}, the control plane's
+"""The contracts, served: the active dialect's at /openapi.{yaml,json}, the control plane's
 at /_emulator/openapi.{yaml,json} (see emulator/resources.py for why there are two)."""
 
 from __future__ import annotations
@@ -10,12 +10,17 @@ from emulator import resources
 from emulator.api import http
 
 
+def _product(request: Request) -> str:
+    """The active dialect's contract (its routes and webhooks)."""
+    return request.app.state.dialect.openapi
+
+
 async def get_openapi_yaml(request: Request) -> Response:
-    return Response(resources.openapi_yaml(resources.PRODUCT), media_type="application/yaml")
+    return Response(resources.openapi_yaml(_product(request)), media_type="application/yaml")
 
 
 async def get_openapi_json(request: Request) -> Response:
-    return Response(resources.openapi_json(resources.PRODUCT), media_type="application/json")
+    return Response(resources.openapi_json(_product(request)), media_type="application/json")
 
 
 async def get_control_openapi_yaml(request: Request) -> Response:

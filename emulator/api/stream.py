@@ -22,19 +22,17 @@ from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.api import http
-from emulator.api.calls import call_out
+from emulator.api.callingbox.calls import call_out
 from emulator.api.errors import error_response
 from emulator.api.faults import ConnectionDropped
 from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso
 from emulator.domain.events import Feed, Item, Reader, TooManyReaders
-from emulator.domain.records import EVENT_TYPES, Event
+from emulator.domain.records import Event
 from emulator.errors import InvalidRequest
 from emulator.runtime import Emulator
 
 OTHER_TYPES = ("delivery.attempt", "sink.received", "clock.changed", "emulator.reset")
-TYPES = (*EVENT_TYPES, *OTHER_TYPES)
-FAMILIES = tuple(sorted({t.split(".")[0] + ".*" for t in TYPES}))
 BATCH_BYTES = 64 * 1024
 DROP_GRACE = 2.0  # wall seconds a cut-off reader's pending write may still take
 KEEPALIVE = 15.0  # wall seconds between comments on a quiet stream (finds vanished clients, feeds proxies)
@@ -88,12 +86,14 @@ def type_filter(request: Request) -> Callable[[str], bool] | None:
     if raw is None:
         return None
     wanted = [t.strip() for t in raw.split(",") if t.strip()]
-    unknown = [t for t in wanted if t not in TYPES and t not in FAMILIES]
+    types = (*http.emulator(request).profile.event_types, *OTHER_TYPES)  # the dialect's events, then ours
+    families = tuple(sorted({t.split(".")[0] + ".*" for t in types}))
+    unknown = [t for t in wanted if t not in types and t not in families]
     if unknown or not wanted:
         raise InvalidRequest(f"type: {', '.join(map(repr, unknown)) or 'empty'} is not an event type; give one or "
-                             f"more (comma-separated) of {', '.join(TYPES)}, or a family like {', '.join(FAMILIES)}")
-    exact = {t for t in wanted if t in TYPES}
-    families = tuple(t[:-1] for t in wanted if t in FAMILIES)
+                             f"more (comma-separated) of {', '.join(types)}, or a family like {', '.join(families)}")
+    exact = {t for t in wanted if t in types}
+    families = tuple(t[:-1] for t in wanted if t in families)
     return lambda t: t in exact or t.startswith(families)
 
 

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http, waits
-from emulator.api.calls import call_out
-from emulator.api.webhooks import delivery_out, endpoint_out
+from emulator.api.callingbox.calls import call_out
+from emulator.api.callingbox.webhooks import delivery_out, endpoint_out
 from emulator.api.wire import control as wire
 from emulator.api.wire import observe as out
 from emulator.domain.store import Org

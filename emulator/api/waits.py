@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator.api import http, stream
-from emulator.api.calls import call_out
+from emulator.api.callingbox.calls import call_out
 from emulator.api.observe import SINK_NAME
 from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso

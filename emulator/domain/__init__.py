@@ -1,1 +1,1 @@
-"""Domain services and records: the CallingBox model, with no wire format."""
+"""Domain services and records: the neutral model every dialect serves, with no wire format."""

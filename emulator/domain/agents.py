@@ -22,11 +22,16 @@ from emulator.errors import InvalidRequest, NotFound
 
 EDITABLE = ("name", "persona", "instructions", "voice", "language", "returns", "tools", "webhook_url",
             "voicemail_action")
+# "{api}" is the dialect's API prefix (its routes for these operations).
 NOT_EDITABLE = {
     "type": "type is fixed at creation; create a new agent instead",
-    "number_ids": "attach numbers with POST /v1/agents/{id}/numbers and detach them with DELETE",
-    "primary_number_id": "set the primary number with PUT /v1/agents/{id}/primary-number",
+    "number_ids": "attach numbers with POST {api}/agents/{id}/numbers and detach them with DELETE",
+    "primary_number_id": "set the primary number with PUT {api}/agents/{id}/primary-number",
 }
+
+
+def not_editable(key: str, api_prefix: str) -> str:
+    return f"{key}: {NOT_EDITABLE[key].replace('{api}', api_prefix)}"
 
 
 class Agents:
@@ -66,7 +71,7 @@ class Agents:
         agent = self._live(org, agent_id)
         for key in changes:
             if key in NOT_EDITABLE:
-                raise InvalidRequest(f"{key}: {NOT_EDITABLE[key]}")
+                raise InvalidRequest(not_editable(key, self.ctx.profile.api_prefix))
         self._check(changes)
         for key, value in changes.items():
             setattr(agent, key, value)

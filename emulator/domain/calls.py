@@ -3,7 +3,7 @@
 A new call is complete at dispatch: every snapshot (persona, instructions,
 rendered prompt, returns, language, webhook URL) is taken now, so later agent
 edits never change it. Progress after dispatch is the simulation's job: it
-hears ``call.queued`` on the bus.
+hears the new call (a neutral status change to queued) on the bus.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import fields as dataclass_fields
 from operator import attrgetter
 from typing import Any, Callable
 
+from emulator.dialect import STATUS, Change
 from emulator.domain.context import Context
 from emulator.domain.money import CALL_HOLD_MILLI_CENTS, dollars
 from emulator.domain.phone import check_us_e164
@@ -25,7 +26,6 @@ DEFAULT_PERSONA = (
     "You are a friendly, concise AI phone agent calling on behalf of the organization. "
     "Speak naturally, confirm important details and keep the call short."
 )
-LEGACY_DEFAULT_PROMPT = "Hello from CallingBox."
 
 # Every field of a call, in __init__ order: Call(*_CALL_FIELDS(call)) is a shallow copy.
 _CALL_FIELDS = attrgetter(*(f.name for f in dataclass_fields(Call) if f.init))
@@ -58,7 +58,8 @@ class Calls:
             raise InvalidRequest(f"agent_id: agent {agent.id} is archived and cannot place calls")
         if not agent.number_ids:
             raise InvalidRequest(
-                f"agent_id: agent {agent.id} has no attached number; attach one with POST /v1/agents/{agent.id}/numbers"
+                f"agent_id: agent {agent.id} has no attached number; attach one with POST "
+                f"{self.ctx.profile.api_prefix}/agents/{agent.id}/numbers"
             )
         to = check_us_e164("to", fields["to"])
         from_number = self._caller_id(org, agent, fields.get("from_number"))
@@ -93,7 +94,7 @@ class Calls:
             check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
         return self._place(org, scenario, Call(
             id="", org_id=org.id, to_number=to, from_number=from_number, direction="outbound",
-            prompt=fields.get("prompt") or LEGACY_DEFAULT_PROMPT, language=language,
+            prompt=fields.get("prompt") or self.ctx.profile.default_prompt, language=language,
             context=fields.get("context") or {},
             # SDK 0.1.0 reads the call's language from metadata.language.
             metadata={"language": language}, returns=returns, tools=tools, voicemail_action=action,
@@ -126,7 +127,7 @@ class Calls:
         if number.inbound_enabled:
             language = number.inbound_language or "en"
             return self._place(org, scenario, Call(
-                **common, prompt=number.inbound_prompt or LEGACY_DEFAULT_PROMPT, language=language,
+                **common, prompt=number.inbound_prompt or self.ctx.profile.default_prompt, language=language,
                 metadata={"language": language}, returns=copy.deepcopy(number.inbound_returns or {}),
                 tools=copy.deepcopy(number.inbound_tools), voicemail_action=number.inbound_voicemail_action,
                 webhook_url=number.inbound_webhook_url,
@@ -177,7 +178,7 @@ class Calls:
         org.calls.add(call)
         if start is not None:
             start()
-        self.publish("call.queued", call)
+        self.changed(call, None, "queued")
         return call
 
     def _reserve(self, org: Org) -> None:
@@ -190,6 +191,16 @@ class Calls:
                 f"Add {dollars(short)} or more in credits to keep calling."
             )
         org.held_milli_cents += CALL_HOLD_MILLI_CENTS
+
+    def changed(self, call: Call, before: str | None, after: str) -> None:
+        """The call's status moved (``before`` None: it was just made): a neutral signal."""
+        self.signal(Change(STATUS, call, before, after))
+
+    def signal(self, change: Change) -> None:
+        """Publish each named event the dialect maps ``change`` to, in its order."""
+        for event_type in self.ctx.profile.events(change):
+            self.publish(event_type, change.call)
+        self.ctx.bus.changed(change)
 
     def publish(self, event_type: str, call: Call) -> None:
         """Tell subscribers; the event carries a snapshot of the call as it is now."""

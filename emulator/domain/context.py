@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from emulator.clock import Clock
 from emulator.config import Config
+from emulator.dialect import NEUTRAL, Profile
 from emulator.domain.events import Bus
 from emulator.domain.store import Store
 from emulator.ids import Ids
@@ -20,3 +21,4 @@ class Context:
     scheduler: Scheduler
     store: Store
     bus: Bus
+    profile: Profile = NEUTRAL  # the dialect's core-facing half: key and secret formats, event names

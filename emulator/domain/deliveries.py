@@ -61,6 +61,7 @@ class Deliveries:
         delivery = Delivery(
             id=self.ctx.ids.uuid(), org_id=org.id, endpoint_id=endpoint_id, call_id=event.call.id,
             event_type=event.type, url=url, event=event, created_at=now, updated_at=now, next_attempt_at=now,
+            format=self.ctx.profile.webhook_format,
         )
         org.deliveries.add(delivery)
         org.deliveries_by_call.setdefault(event.call.id, Table("webhook delivery")).add(delivery)

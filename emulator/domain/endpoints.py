@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.domain.context import Context
-from emulator.domain.records import EVENT_TYPES, WebhookEndpoint
+from emulator.domain.records import WebhookEndpoint
 from emulator.domain.rules import check_choice, check_url
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
@@ -13,12 +13,13 @@ from emulator.errors import InvalidRequest, NotFound
 MANUAL_DISABLE_REASON = "disabled_by_user"
 
 
-def check_events(events: list[str]) -> list[str]:
+def check_events(events: list[str], known: tuple[str, ...]) -> list[str]:
+    """``known``: the dialect's event names."""
     if not events:
         raise InvalidRequest("enabled_events: must name at least one event, or '*' for all")
     for name in events:
-        if name != "*" and name not in EVENT_TYPES:
-            raise InvalidRequest(f"enabled_events: unknown event {name!r}; known: *, {', '.join(EVENT_TYPES)}")
+        if name != "*" and name not in known:
+            raise InvalidRequest(f"enabled_events: unknown event {name!r}; known: *, {', '.join(known)}")
     return list(dict.fromkeys(events))
 
 
@@ -35,11 +36,11 @@ class Endpoints:
     def create(self, org: Org, url: str, description: str | None = None,
                enabled_events: list[str] | None = None) -> WebhookEndpoint:
         check_url("url", url, self.ctx.config.strict_webhook_urls)
-        events = check_events(["*"] if enabled_events is None else enabled_events)
+        events = check_events(["*"] if enabled_events is None else enabled_events, self.ctx.profile.event_types)
         now = self.ctx.clock.now()
         return org.endpoints.add(WebhookEndpoint(
             id=self.ctx.ids.uuid(), org_id=org.id, url=url, description=description,
-            enabled_events=events, signing_secret=self.ctx.ids.signing_secret(),
+            enabled_events=events, signing_secret=self.ctx.ids.secret(self.ctx.profile.secret_prefix),
             created_at=now, updated_at=now,
         ))
 
@@ -48,7 +49,7 @@ class Endpoints:
         # Check everything before changing anything: a rejected PATCH changes nothing.
         if "url" in changes:
             check_url("url", changes["url"], self.ctx.config.strict_webhook_urls)
-        events = check_events(changes["enabled_events"]) if "enabled_events" in changes else None
+        events = check_events(changes["enabled_events"], self.ctx.profile.event_types) if "enabled_events" in changes else None
         if "status" in changes:
             check_choice("status", changes["status"], ("enabled", "disabled"))
         if "url" in changes:
@@ -81,7 +82,7 @@ class Endpoints:
 
     def rotate_secret(self, org: Org, endpoint_id: str) -> WebhookEndpoint:
         endpoint = self.get(org, endpoint_id)
-        endpoint.signing_secret = self.ctx.ids.signing_secret()
+        endpoint.signing_secret = self.ctx.ids.secret(self.ctx.profile.secret_prefix)
         endpoint.updated_at = self.ctx.clock.now()
         return endpoint
 

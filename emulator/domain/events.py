@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from emulator.dialect import Change
 from emulator.domain.records import Event
 
 Subscriber = Callable[[Event], None]
@@ -25,8 +26,19 @@ MAX_SUBSCRIBERS = 64
 
 
 class Bus:
+    """Named events (the dialect's, mapped from neutral changes) and the neutral changes themselves."""
+
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._watchers: list[Callable[[Change], None]] = []
+
+    def watch(self, fn: Callable[[Change], None]) -> None:
+        """``fn`` hears each neutral change, after the named events it was mapped to."""
+        self._watchers.append(fn)
+
+    def changed(self, change: Change) -> None:
+        for fn in self._watchers:
+            fn(change)
 
     def subscribe(self, fn: Subscriber) -> None:
         self._subscribers.append(fn)

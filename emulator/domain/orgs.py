@@ -18,7 +18,7 @@ class Orgs:
         balance_milli_cents: int | None = None,
     ) -> Org:
         ids, store = self.ctx.ids, self.ctx.store
-        key = api_key or ids.api_key()
+        key = api_key or ids.secret(self.ctx.profile.api_key_prefix)
         if key in store.orgs_by_key:
             raise InvalidRequest("api_key: an org with this key already exists")
         org_id = ids.uuid()
@@ -28,7 +28,7 @@ class Orgs:
                 name=name or f"Org {len(store.orgs) + 1}",
                 api_key=key,
                 user_id=ids.uuid(),
-                default_signing_secret=ids.signing_secret(),
+                default_signing_secret=ids.secret(self.ctx.profile.secret_prefix),
                 balance_milli_cents=self.ctx.config.balance_milli_cents
                 if balance_milli_cents is None
                 else balance_milli_cents,

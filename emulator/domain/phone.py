@@ -3,7 +3,7 @@
 A US number is +1, a three-digit area code that does not start with 0 or 1,
 and seven more digits. The exchange is not checked: the docs' own examples
 (+15551234567, +15557654321, +15559876543) have exchanges starting with 1,
-which real NANP routing forbids but every CallingBox guide uses.
+which real NANP routing forbids but every vendor guide uses.
 """
 
 from __future__ import annotations

@@ -151,15 +151,6 @@ class Delivery:
     last_error: str | None = None
     last_response_status: int | None = None
     delivered_at: float | None = None
-
-
-EVENT_TYPES = (
-    "call.queued",
-    "call.ringing",
-    "call.answered",
-    "call.completed",
-    "call.failed",
-    "call.no_answer",
-    "call.busy",
-    "call.canceled",
-)
+    # The webhook format (by name) its attempts use: the dialect's at the event. "" (a snapshot
+    # written before rows named one): the active dialect's.
+    format: str = ""

@@ -1,8 +1,7 @@
 """Retention: each org keeps its newest N ended calls, with their deliveries; older ones go.
 
-A call has ended once its terminal event is published (``call.completed`` after
-extraction, or ``call.failed`` / ``no_answer`` / ``busy`` / ``canceled``): no job
-touches it after that. Ended calls queue per org in the order they ended; past
+A call has ended once its status is terminal (``completed`` after extraction, or
+``failed`` / ``no_answer`` / ``busy`` / ``canceled``): no job touches it after that. Ended calls queue per org in the order they ended; past
 the limit the oldest is dropped with its delivery rows, in O(1) per call. A call
 whose webhook delivery is still pending (not yet sent, a retry due, a redelivery
 asked for) is still in flight for its receivers: it leaves the queue (it no longer
@@ -20,11 +19,11 @@ from collections import OrderedDict, deque
 from typing import Callable, Iterable
 
 from emulator.domain.context import Context
-from emulator.domain.records import Delivery, Event
+from emulator.dialect import STATUS, TERMINAL, Change
+from emulator.domain.records import Delivery
 from emulator.domain.store import Org
 
-TERMINAL_EVENTS = frozenset({"call.completed", "call.failed", "call.no_answer", "call.busy", "call.canceled"})
-TERMINAL_STATUSES = frozenset(t.removeprefix("call.") for t in TERMINAL_EVENTS)
+TERMINAL_STATUSES = TERMINAL
 DROPPED = "given up: its call was dropped by the retention limit while this delivery was pending"
 
 
@@ -39,13 +38,14 @@ class Retention:
         self._waiting: dict[str, OrderedDict[str, None]] = {}
         self.give_up: Callable[[Delivery, str], None] | None = None  # the dispatcher's: cancel a pending one
 
-    def on_event(self, event: Event) -> None:
-        if self.limit <= 0 or event.type not in TERMINAL_EVENTS:
+    def on_change(self, change: Change) -> None:
+        """A call ended once its status is terminal (heard after its named events: their rows exist)."""
+        if self.limit <= 0 or change.kind != STATUS or change.after not in TERMINAL:
             return
-        org = self.ctx.store.orgs.get(event.call.org_id)
+        org = self.ctx.store.orgs.get(change.call.org_id)
         if org is not None:
             line = self._ended.setdefault(org.id, deque())
-            line.append(event.call.id)
+            line.append(change.call.id)
             self._prune(org, line)
 
     def on_attempted(self, delivery: Delivery) -> None:

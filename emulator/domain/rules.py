@@ -1,4 +1,4 @@
-"""Field rules of the CallingBox model that any dialect must enforce."""
+"""Field rules of the model that any dialect must enforce."""
 
 from __future__ import annotations
 

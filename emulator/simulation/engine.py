@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from emulator.dialect import ENDED, RESULT, Change
 from emulator.domain.calls import Calls
 from emulator.domain.context import Context
 from emulator.domain.money import charge_for
@@ -61,14 +62,13 @@ class Engine:
         self.ctx.scheduler.at(self.ctx.clock.now() + delay, fn, *args)
 
     def _move(self, call: Call, status: str, **fields: Any) -> None:
-        lifecycle.check(call.status, status)
+        before = call.status
+        lifecycle.check(before, status)
         call.status = status
         for key, value in fields.items():
             setattr(call, key, value)
         call.updated_at = self.ctx.clock.now()
-        event = lifecycle.EVENT_ON_ENTER.get(status)
-        if event is not None:
-            self.calls.publish(event, call)
+        self.calls.changed(call, before, status)  # the dialect names the event, if any
 
     def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
         self._move(call, "initiated")
@@ -99,14 +99,15 @@ class Engine:
 
     def _hangup(self, call: Call, sc: Scenario, seed: int) -> None:
         """The line drops: the call has ended (times, billing, transcript), but it is not
-        ``completed`` until its result is final, so status, result and ``call.completed``
-        land together (the official CLI polls to a terminal status and prints the result)."""
+        ``completed`` until its result is final, so status, result and the event of
+        ``completed`` land together (the official CLI polls to a terminal status and prints the result)."""
         start = call.answered_at or self.ctx.clock.now()
         turns = [(t.role, t.text) for t in sc.transcript] if sc.transcript else results.default_turns(call)
         call.transcript = results.segments(turns, start, self.ctx.clock.now() - start)
         for key, value in self._ending(call, "completed", sc).items():
             setattr(call, key, value)
         call.updated_at = self.ctx.clock.now()
+        self.calls.signal(Change(ENDED, call))
         self._after(sc.timing.extraction, self._extract, call, sc, seed)
 
     def _extract(self, call: Call, sc: Scenario, seed: int) -> None:
@@ -117,6 +118,7 @@ class Engine:
         else:
             made = results.generate(call.returns, sc.result, seed, self.ctx.clock.now())
             self._move(call, "completed", result=made or None, result_status="completed")
+        self.calls.signal(Change(RESULT, call))
 
     def _end(self, call: Call, status: str, sc: Scenario) -> None:
         self._move(call, status, **self._ending(call, status, sc))

@@ -1,4 +1,4 @@
-"""The call status machine: which status may follow which, and what each emits.
+"""The call status machine: which status may follow which (the neutral statuses).
 
 Pure data and two functions; the engine refuses any move the table does not
 allow, so a scenario can never produce an impossible status sequence.
@@ -15,18 +15,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "in_progress": frozenset({"completed", "failed"}),
 }
 
-# The event a status change publishes. `initiated` emits nothing. A call enters
-# `completed` only once extraction is done, so `call.completed` carries the final
-# result (docs: webhook-events, "normal end and structured extraction done").
-EVENT_ON_ENTER = {
-    "ringing": "call.ringing",
-    "in_progress": "call.answered",
-    "completed": "call.completed",
-    "no_answer": "call.no_answer",
-    "busy": "call.busy",
-    "canceled": "call.canceled",
-    "failed": "call.failed",
-}
+# What each status publishes is the dialect's choice (its Profile.events). A call enters
+# `completed` only once extraction is done, so that event can carry the final result.
 
 
 class InvalidTransition(Exception):

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Callable
+from typing import Callable, Mapping
 
 from emulator.domain.context import Context
 from emulator.domain.records import Delivery, WebhookEndpoint
 from emulator.domain.store import Org
 from emulator.scheduler import Job
-from emulator.webhooks import retry, signing
+from emulator.webhooks.format import Format
 from emulator.webhooks.log import Attempt, AttemptLog
 from emulator.webhooks.transport import Outcome, Transport
 
@@ -31,9 +31,9 @@ SETTLE_PATIENCE = 2.0  # seconds of real time settle waits without any attempt f
 
 
 class Dispatcher:
-    def __init__(self, ctx: Context, render: Callable[[Delivery], bytes], transport: Transport) -> None:
+    def __init__(self, ctx: Context, formats: Mapping[str, Format], transport: Transport) -> None:
         self.ctx = ctx
-        self.render = render
+        self.formats = formats  # by name: each delivery row names its own
         self.transport = transport
         self.log = AttemptLog()
         self.jitter = ctx.ids.fork("webhook-jitter")  # its own stream: retries never move ids
@@ -44,6 +44,9 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: dict[str, asyncio.Task[None]] = {}  # by delivery id: waiting for its origin's slot
         self.on_attempted: list[Callable[[Delivery], None]] = []  # after each attempt (retention listens)
+        # A delivery's state changed (pending / delivered / failed, its last error): the dialect
+        # decides what, if anything, of its call reflects it. The dispatcher writes no call field.
+        self.on_state: list[Callable[[Delivery, str, str | None], None]] = []
         self._late: set[asyncio.Task[None]] = set()  # still running after a settle stopped waiting for them
         self._wakes: set[asyncio.Future[bool]] = set()  # one per waiting settle: an attempt finished
 
@@ -159,17 +162,9 @@ class Dispatcher:
         secret = self._secret(org, delivery)
         if org is None or secret is None:
             return self._give_up(delivery, "the webhook endpoint was deleted")
-        body = self.render(delivery)
-        timestamp = int(self.ctx.clock.wall_now())
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "CallingBox-Emulator-Webhooks/1",
-            "CallingBox-Signature": signing.header(secret, timestamp, body),
-            "CallingBox-Event-Id": delivery.id,
-            "CallingBox-Event-Type": delivery.event_type,
-            "X-CallingBox-Event": delivery.event_type,
-            "X-CallingBox-Call-Id": delivery.call_id or "",
-        }
+        fmt = self._format(delivery)
+        body = fmt.render(delivery)
+        headers = fmt.headers(delivery, body, secret, int(self.ctx.clock.wall_now()))
         sent_at = self.ctx.clock.now()
         task = asyncio.current_task()
         if task is not None:
@@ -185,6 +180,9 @@ class Dispatcher:
         late = asyncio.current_task() in self._late
         self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome, late))
         self._record(org, delivery, manual, outcome, sent_at)
+
+    def _format(self, delivery: Delivery) -> Format:
+        return self.formats[delivery.format or self.ctx.profile.webhook_format]
 
     def _secret(self, org: Org | None, delivery: Delivery) -> str | None:
         if org is None:
@@ -209,11 +207,12 @@ class Dispatcher:
                 endpoint.consecutive_failures = 0
             return self._set_call_status(delivery, "delivered", None)
         delivery.last_error = outcome.error
-        if delivery.attempt_count >= retry.MAX_ATTEMPTS:
+        policy = self._format(delivery).retry
+        if delivery.attempt_count >= policy.max_attempts:
             return self._exhaust(delivery, endpoint)
         if delivery.id not in self._jobs:  # else a send is already scheduled (a redelivery): one retry chain only
             # From the time it was sent: a late outcome does not push its retry further out.
-            delivery.next_attempt_at = max(now, sent_at + retry.delay_before(delivery.attempt_count + 1, self.jitter))
+            delivery.next_attempt_at = max(now, sent_at + policy.delay_before(delivery.attempt_count + 1, self.jitter))
             self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
         self._set_call_status(delivery, "pending", outcome.error)
 
@@ -223,7 +222,7 @@ class Dispatcher:
         if endpoint is None:
             return
         endpoint.consecutive_failures += 1
-        if endpoint.consecutive_failures >= retry.AUTO_DISABLE_AFTER and endpoint.status == "enabled":
+        if endpoint.consecutive_failures >= self._format(delivery).retry.auto_disable_after and endpoint.status == "enabled":
             endpoint.status, endpoint.disabled_reason = "disabled", "too_many_failures"
             endpoint.disabled_at = self.ctx.clock.now()
 
@@ -232,13 +231,8 @@ class Dispatcher:
         delivery.updated_at = self.ctx.clock.now()
 
     def _set_call_status(self, delivery: Delivery, status: str, error: str | None) -> None:
-        """The call's webhook_status reflects its latest inline delivery (docs: call-object)."""
-        if delivery.endpoint_id is not None or delivery.call_id is None:
-            return
-        org = self.ctx.store.orgs.get(delivery.org_id)
-        call = org.calls.get(delivery.call_id) if org else None
-        if call is not None:
-            call.webhook_status, call.webhook_error = status, error
+        for fn in self.on_state:
+            fn(delivery, status, error)
 
 
 def _resolve(wake: "asyncio.Future[bool]") -> None:

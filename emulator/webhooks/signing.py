@@ -1,52 +1,33 @@
-"""The CallingBox-Signature scheme: ``t=<unix>,v1=<hex>``, HMAC-SHA256 over ``"<t>." + body``.
+"""Generic HMAC-SHA256 helpers; each dialect's header format lives in its package.
 
-Pure functions of (secret, timestamp, body), stdlib only (docs: webhook-security).
+Pure functions of (secret, timestamp, body), stdlib only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-
-
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    message = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def header(secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+from typing import Callable
 
 
 class SignatureError(Exception):
     pass
 
 
-def verify(sig_header: str, body: bytes, secrets: list[str], now: float, tolerance: int = 300) -> str:
-    """The secret that signed ``body``; raises SignatureError otherwise.
+def hmac_hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
-    Accepts several ``v1=`` values (as during a rotation); ``tolerance`` 0
-    skips the freshness check, as the SDK does.
-    """
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for part in sig_header.split(","):
-        key, _, value = part.strip().partition("=")
-        if not key or not value:
-            raise SignatureError("malformed CallingBox-Signature header")
-        if key == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise SignatureError("signature timestamp is not an integer") from None
-        elif key == "v1":
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        raise SignatureError("signature header needs t= and v1=")
-    if tolerance and abs(now - timestamp) > tolerance:
-        raise SignatureError(f"signature timestamp is {int(now - timestamp)} s away from now (tolerance {tolerance} s)")
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC over ``"<timestamp>." + body``: the timestamped scheme several providers use."""
+    return hmac_hex(secret, str(timestamp).encode() + b"." + body)
+
+
+def match(candidates: str | list[str], expected: Callable[[str], str], secrets: list[str]) -> str:
+    """The first secret whose ``expected`` value equals a candidate (constant-time compare)."""
+    given = [candidates] if isinstance(candidates, str) else candidates
     for secret in secrets:
-        expected = signature(secret, timestamp, body)
-        if any(hmac.compare_digest(expected, c) for c in candidates):
+        want = expected(secret)
+        if any(hmac.compare_digest(want, c) for c in given):
             return secret
     raise SignatureError("no signature matches any known secret")

@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from emulator.domain.context import Context
 from emulator.webhooks import signing
+from emulator.webhooks.format import Format
 
 MAX_SINKS = 100
 MAX_PER_SINK = 1000
-MAX_ITEM_BYTES = 256 * 1024  # a real CallingBox webhook is a few KiB
+MAX_ITEM_BYTES = 256 * 1024  # a real webhook is a few KiB
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
 
 
@@ -61,8 +62,9 @@ class Received:
 
 
 class Sinks:
-    def __init__(self, ctx: Context, max_total_bytes: int = MAX_TOTAL_BYTES) -> None:
+    def __init__(self, ctx: Context, format_of: Callable[[], Format], max_total_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.ctx = ctx
+        self.format_of = format_of  # the active dialect's webhook format: verifies and identifies
         self.max_total_bytes = max_total_bytes
         self._sinks: dict[str, deque[Received]] = {}
         self._bytes = 0
@@ -73,12 +75,12 @@ class Sinks:
         return self._bytes
 
     def receive(self, name: str, headers: dict[str, str], raw: bytes) -> Received:
-        verified_with, org_id, error = self._verify(headers.get("callingbox-signature"), raw)
+        verified_with, org_id, error = self._verify(headers, raw)
+        event_id, event_type, call_id = self.format_of().identify(headers)
         self._seq += 1
         item = Received(
             sink=name, seq=self._seq, received_at=self.ctx.clock.now(),
-            event_id=headers.get("callingbox-event-id"), event_type=headers.get("callingbox-event-type"),
-            call_id=headers.get("x-callingbox-call-id"), headers=headers,
+            event_id=event_id, event_type=event_type, call_id=call_id, headers=headers,
             raw_body=raw[:MAX_ITEM_BYTES].decode("utf-8", "replace"), body_bytes=len(raw),
             truncated=len(raw) > MAX_ITEM_BYTES, verified=verified_with is not None,
             verified_with=verified_with, org_id=org_id, error=error,
@@ -106,16 +108,14 @@ class Sinks:
         for item in self._sinks.pop(name, ()):
             self._bytes -= item.size
 
-    def _verify(self, header: str | None, raw: bytes) -> tuple[str | None, str | None, str | None]:
-        if not header:
-            return None, None, "no CallingBox-Signature header"
+    def _verify(self, headers: dict[str, str], raw: bytes) -> tuple[str | None, str | None, str | None]:
         known: dict[str, tuple[str, str]] = {}
         for org in self.ctx.store.orgs.oldest_first():
             known[org.default_signing_secret] = ("org default secret", org.id)
             for endpoint in org.endpoints.oldest_first():
                 known[endpoint.signing_secret] = (f"endpoint {endpoint.id}", org.id)
         try:
-            secret = signing.verify(header, raw, list(known), self.ctx.clock.wall_now())
+            secret = self.format_of().verify(headers, raw, list(known), self.ctx.clock.wall_now())
         except signing.SignatureError as exc:
             return None, None, str(exc)
         label, org_id = known[secret]

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from callingbox.resources.webhooks import Webhooks
 
-from emulator.webhooks import signing
+from emulator.api.callingbox import signing
 from emulator.webhooks.sinks import MAX_ITEM_BYTES, MAX_TOTAL_BYTES
 
 

@@ -21,7 +21,7 @@ import pytest
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
-from emulator.webhooks import retry
+from emulator.api.callingbox import retry
 
 BASE_URL = "http://emulator.test"
 SINK = f"{BASE_URL}/_emulator/sinks/retention"

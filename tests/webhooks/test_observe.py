@@ -13,7 +13,7 @@ from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
-from emulator.webhooks import signing
+from emulator.api.callingbox import signing
 from emulator.webhooks.log import AttemptLog
 
 from .helpers import (

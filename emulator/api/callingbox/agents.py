@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
-from emulator.api.numbers import number_out
-from emulator.api.wire import agents as wire
+from emulator.api.callingbox.numbers import number_out
+from emulator.api.callingbox.wire import agents as wire
 from emulator.api.wire.common import Page
-from emulator.domain.agents import NOT_EDITABLE
+from emulator.domain.agents import NOT_EDITABLE, not_editable
 from emulator.domain.records import Agent
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest
@@ -52,7 +52,7 @@ async def update_agent(request: Request) -> Response:
     org = http.org(request)
     raw = await http.json_object(request)
     for key in raw.keys() & NOT_EDITABLE.keys():
-        raise InvalidRequest(f"{key}: {NOT_EDITABLE[key]}")
+        raise InvalidRequest(not_editable(key, "/v1"))
     body = http.parse(wire.UpdateAgent, raw)
     agent = http.emulator(request).services.agents.update(
         org, request.path_params["agent_id"], body.model_dump(exclude_unset=True)

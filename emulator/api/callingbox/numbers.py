@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
-from emulator.api.wire import numbers as wire
+from emulator.api.callingbox.wire import numbers as wire
 from emulator.api.wire.common import Page
 from emulator.domain.records import Number
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
-from emulator.api.wire import webhooks as wire
+from emulator.api.callingbox.wire import webhooks as wire
 from emulator.api.wire.common import Deleted, Page
 from emulator.domain.deliveries import DELIVERY_STATUSES
 

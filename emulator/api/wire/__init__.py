@@ -1,1 +1,1 @@
-"""Wire models of the CallingBox dialect: what goes over HTTP, and nothing else."""
+"""Wire models shared by the control plane and the dialects: what goes over HTTP, and nothing else."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo
 
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
+from emulator.dialect import NEUTRAL
 
 
 class ClockState(BaseModel):
@@ -61,12 +62,11 @@ class ResetResult(BaseModel):
     default_org: Org
 
 
-API_KEY = re.compile(r"sk_[A-Za-z0-9_]{4,120}")
-
-
-def _api_key(value: str) -> str:
-    if not API_KEY.fullmatch(value):
-        raise ValueError("must be sk_ then 4-120 letters, digits or underscores (like sk_test_mykey)")
+def _api_key(value: str, info: ValidationInfo) -> str:
+    """The dialect's key format (the HTTP layer passes its profile as the validation context)."""
+    profile = (info.context or {}).get("profile", NEUTRAL)
+    if not re.fullmatch(profile.api_key_pattern, value):
+        raise ValueError(profile.api_key_hint)
     return value
 
 

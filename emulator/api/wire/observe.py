@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from emulator.api.wire.calls import Call, Segment
+from emulator.api.callingbox.wire.calls import Call, Segment
 from emulator.api.wire.common import Request, Response, Timestamp, UuidStr
 from emulator.api.wire.control import AttemptOut
-from emulator.api.wire.webhooks import WebhookDelivery, WebhookEndpoint
-from emulator.domain.records import EVENT_TYPES
+from emulator.api.callingbox.wire.webhooks import WebhookDelivery, WebhookEndpoint
+from emulator.api.callingbox.events import EVENT_TYPES
 
 STATUSES = ("queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed", "no_answer")
 DAY = 86400.0

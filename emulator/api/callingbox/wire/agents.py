@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import StringConstraints
 
 from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp, UuidStr
-from emulator.api.wire.numbers import PhoneNumber
+from emulator.api.callingbox.wire.numbers import PhoneNumber
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 VoicemailAction = Literal["hangup", "leave_message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from emulator.api.wire.calls import Call
+from emulator.api.callingbox.wire.calls import Call
 from emulator.domain.records import Delivery
 
 API_VERSION = "2026-04"

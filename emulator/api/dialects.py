@@ -1,0 +1,40 @@
+"""The dialects this emulator can speak, by name, and what each one provides.
+
+A dialect is a package under ``emulator/api/<name>/`` whose ``dialect`` module holds a
+``DIALECT``; this registry is the one place that lists them (see docs/dialects.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from emulator.dialect import Profile
+from emulator.errors import EmulatorError
+
+DEFAULT = "callingbox"
+KNOWN = {"callingbox": "emulator.api.callingbox.dialect"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    profile: Profile  # what the core needs: keys, secrets, event names, webhook formats, API prefix
+    routes: list[BaseRoute]  # mounted before the shared control plane
+    render_error: Callable[[EmulatorError], Response]  # its status per error kind, its error body
+    openapi: str  # its contract's file name (found by emulator.resources), served at /openapi.yaml
+
+
+def get(dialect: "str | Dialect | None" = None) -> Dialect:
+    """The dialect named (or given); the default when None. A clear ValueError for others."""
+    if isinstance(dialect, Dialect):
+        return dialect
+    name = DEFAULT if dialect is None else dialect
+    if name not in KNOWN:
+        raise ValueError(f"unknown dialect {name!r}; known: {', '.join(sorted(KNOWN))}")
+    module: Any = importlib.import_module(KNOWN[name])
+    return module.DIALECT
