@@ -30,6 +30,7 @@ from emulator.journal import Journal
 from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
 from emulator.simulation.registry import Registry
+from emulator.timeline import Transitions
 from emulator.simulation.library import load_scenarios
 from emulator.webhooks import format as webhook_format
 from emulator.webhooks.dispatcher import Dispatcher
@@ -76,6 +77,8 @@ class Emulator:
         )
         self.history = History(wall=self.clock.wall_now)
         self.bus.subscribe(self.history.record)
+        self.transitions = Transitions(self.clock.now, self.clock.wall_now)  # every status change, for timelines
+        self.bus.watch(self.transitions.on_change)
         self.bus.subscribe(self.feed.call_event)
         self.bus.subscribe(self.services.deliveries.on_event)
         self.retention = Retention(self.ctx, self.config.retain_calls)
@@ -142,7 +145,7 @@ class Emulator:
         finishes against an empty store and schedules into a scheduler nobody runs,
         so it records nothing, retries nothing and sends nothing more."""
         self.ctx.store = Store()
-        self.ctx.scheduler = Scheduler()
+        self.ctx.scheduler = Scheduler(self.ctx.scheduler.steps)
 
     def run_due(self) -> int:
         """Run every job due now (the realtime driver's tick), each at its due time.

@@ -24,14 +24,15 @@ log = logging.getLogger("callingbox_emulator.scheduler")
 
 
 class Job:
-    __slots__ = ("due", "seq", "fn", "args", "cancelled")
+    __slots__ = ("due", "seq", "fn", "args", "cancelled", "step")
 
-    def __init__(self, due: float, seq: int, fn: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, due: float, seq: int, fn: Callable[..., Any], args: tuple, step: str | None = None) -> None:
         self.due = due
         self.seq = seq
         self.fn = fn
         self.args = args
         self.cancelled = False
+        self.step = step  # the registered step's stable name (what a snapshot records)
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -70,8 +71,11 @@ class Failures:
 
 
 class Scheduler:
-    def __init__(self) -> None:
+    def __init__(self, steps: dict[str, Callable[..., Any]] | None = None) -> None:
         self._heap: list[Job] = []
+        # Registered steps by stable name: snapshots and restores name jobs by these, never by
+        # the methods behind them.
+        self.steps: dict[str, Callable[..., Any]] = dict(steps or {})
         self._seq = itertools.count()
         self.failures = Failures()
         # Called with each new job's due time: the realtime driver wakes up early for it.
@@ -87,6 +91,15 @@ class Scheduler:
         heapq.heappush(self._heap, job)
         if self.on_schedule is not None:
             self.on_schedule(due)
+        return job
+
+    def register(self, name: str, fn: Callable[..., Any]) -> None:
+        self.steps[name] = fn
+
+    def step(self, due: float, name: str, *args: Any) -> Job:
+        """Schedule the registered step ``name`` with ``args`` (a KeyError for an unknown name)."""
+        job = self.at(due, self.steps[name], *args)
+        job.step = name
         return job
 
     def jobs(self) -> list[Job]:

@@ -28,12 +28,11 @@ from emulator.simulation.scenario import Scenario
 
 VERSION = 1
 KEYS = ("version", "seed", "clock", "random", "default_org_id", "orgs", "scenarios", "jobs")
-# A scheduled job by step: (its owner on the Emulator, the method, the method's arguments).
+# A scheduled job by its registered step's stable name (see Scheduler.register): its arguments.
 STEPS = {
-    **{step: ("engine", f"_{step}", ("call_id", "scenario", "seed"))
-       for step in ("initiate", "connect", "pickup", "hangup", "extract")},
-    "end": ("engine", "_end", ("call_id", "status", "scenario")),  # after a voicemail message
-    "deliver": ("dispatcher", "_due", ("delivery_id", "manual")),
+    **{step: ("call_id", "scenario", "seed") for step in ("initiate", "connect", "pickup", "hangup", "extract")},
+    "end": ("call_id", "status", "scenario"),  # after a voicemail message
+    "deliver": ("delivery_id", "manual"),
 }
 # The call status each engine step starts from (``end`` is checked by the lifecycle table).
 STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringing", "hangup": "in_progress",
@@ -129,7 +128,7 @@ def _record(cls: type, value: Any, where: str) -> Any:
 
 
 def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode, jobs_out: Any = None) -> dict[str, Any]:
-    clock, owners = emulator.clock, {attr: getattr(emulator, attr) for attr, _, _ in STEPS.values()}
+    clock = emulator.clock
     jobs = emulator.scheduler.jobs()  # in run order
     base = {id(s) for found in emulator.base_scenarios for s, _ in found}  # the library it starts with
     loaded = [(s, src) for s, src in emulator.scenarios.entries() if id(s) not in base]  # precedence order
@@ -142,19 +141,18 @@ def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode, jobs_out:
         "default_org_id": emulator.default_org.id,
         "orgs": [org_out(org) for org in emulator.store.orgs.oldest_first()],
         "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],
-        "jobs": jobs_out(owners, jobs) if jobs_out else [_job_out(owners, job) for job in jobs],
+        "jobs": jobs_out(jobs) if jobs_out else [_job_out(job) for job in jobs],
     }
 
 
-def _job_out(owners: dict[str, Any], job: Job) -> dict[str, Any]:
-    owner, name = getattr(job.fn, "__self__", None), getattr(job.fn, "__name__", repr(job.fn))
-    for step, (attr, method, names) in STEPS.items():
-        if owner is owners[attr] and name == method:
-            out: dict[str, Any] = {"step": step, "due": job.due}
-            for key, arg in zip(names, job.args):
-                out[key] = arg.id if key.endswith("_id") else arg.model_dump(mode="json") if key == "scenario" else arg
-            return out
-    raise TypeError(f"cannot export the scheduled job {type(owner).__name__}.{name}: add its step to STEPS")
+def _job_out(job: Job) -> dict[str, Any]:
+    if job.step not in STEPS:
+        name = getattr(job.fn, "__qualname__", repr(job.fn))
+        raise TypeError(f"cannot export the scheduled job {name}: schedule it as a registered step in STEPS")
+    out: dict[str, Any] = {"step": job.step, "due": job.due}
+    for key, arg in zip(STEPS[job.step], job.args):
+        out[key] = arg.id if key.endswith("_id") else arg.model_dump(mode="json") if key == "scenario" else arg
+    return out
 
 
 @dataclass(slots=True)
@@ -255,7 +253,7 @@ def _jobs(raw: Any, store: Store) -> list[tuple[float, str, tuple[Any, ...]]]:
         where, step = f"jobs[{i}]", item.get("step")
         if step not in STEPS:
             raise SnapshotError(f"{where}.step: must be one of {', '.join(STEPS)}")
-        names = STEPS[step][2]
+        names = STEPS[step]
         if sorted(item) != sorted(("step", "due", *names)):
             raise SnapshotError(f"{where}: a {step} job holds exactly step, due, {', '.join(names)}")
         args = tuple(_arg(name, item[name], f"{where}.{name}", calls, deliveries) for name in names)

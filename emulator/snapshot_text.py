@@ -37,9 +37,8 @@ class Rows:
 
 @dataclass(frozen=True, slots=True)
 class Jobs:
-    """The scheduled jobs in run order, and the owners their steps are named by."""
+    """The scheduled jobs in run order (each names its registered step)."""
 
-    owners: dict[str, Any]
     jobs: list[Job]
 
 
@@ -64,7 +63,7 @@ def _org(org: Org) -> dict[str, Any]:
 def chunks(value: Any) -> Iterator[str]:
     """The JSON text of a capture, piece by piece (call in a thread)."""
     if isinstance(value, Jobs):
-        yield _dumps([snapshot._job_out(value.owners, job) for job in value.jobs])
+        yield _dumps([snapshot._job_out(job) for job in value.jobs])
     elif isinstance(value, Rows):
         yield "["
         for i, values in enumerate(value.values):

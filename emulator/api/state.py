@@ -45,8 +45,7 @@ def restore(emulator: Emulator, doc: Any) -> snapshot.State:
         if step == "deliver":  # registered, so a redelivery replaces it as it would have
             emulator.dispatcher.resume(args[0], args[1], due)
             continue
-        owner, method, _ = snapshot.STEPS[step]
-        emulator.scheduler.at(due, getattr(getattr(emulator, owner), method), *args)
+        emulator.scheduler.step(due, step, *args)
     emulator.retention.rebuild(args[0].id for _, step, args in state.jobs if step != "deliver")
     return state
 

@@ -38,6 +38,10 @@ class Engine:
         self.ctx = ctx
         self.calls = calls
         self.registry = registry
+        steps = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
+                 "hangup": self._hangup, "extract": self._extract, "end": self._end}
+        for name, fn in steps.items():  # stable names: a snapshot's jobs are these and their arguments
+            ctx.scheduler.register(name, fn)
 
     def plan(self, call: Call, header: str | None) -> Callable[[], None]:
         """Called at dispatch, before the call is kept: choose, maybe refuse. Draws nothing
@@ -51,15 +55,15 @@ class Engine:
 
     def _start(self, call: Call, scenario: Scenario) -> None:
         seed = self.ctx.ids.random.getrandbits(32)
-        self._after(DIAL_DELAY, self._initiate, call, scenario, seed)
+        self._after(DIAL_DELAY, "initiate", call, scenario, seed)
 
     def _agent_name(self, call: Call) -> str | None:
         org = self.ctx.store.orgs.get(call.org_id)
         agent = org.agents.get(call.agent_id) if org and call.agent_id else None
         return agent.name if agent else None
 
-    def _after(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
-        self.ctx.scheduler.at(self.ctx.clock.now() + delay, fn, *args)
+    def _after(self, delay: float, step: str, *args: Any) -> None:
+        self.ctx.scheduler.step(self.ctx.clock.now() + delay, step, *args)
 
     def _move(self, call: Call, status: str, **fields: Any) -> None:
         before = call.status
@@ -72,13 +76,13 @@ class Engine:
 
     def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
         self._move(call, "initiated")
-        self._after(CONNECT_DELAY, self._connect, call, sc, seed)
+        self._after(CONNECT_DELAY, "connect", call, sc, seed)
 
     def _connect(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome in ("busy", "failed"):
             return self._end(call, sc.outcome, sc)
         self._move(call, "ringing", started_at=self.ctx.clock.now())
-        self._after(sc.timing.ring, self._pickup, call, sc, seed)
+        self._after(sc.timing.ring, "pickup", call, sc, seed)
 
     def _pickup(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome in ("no_answer", "canceled"):
@@ -86,7 +90,7 @@ class Engine:
         if sc.outcome == "voicemail":
             return self._voicemail(call, sc)
         self._move(call, "in_progress", answered_at=self.ctx.clock.now(), answered_by="human")
-        self._after(sc.timing.talk, self._hangup, call, sc, seed)
+        self._after(sc.timing.talk, "hangup", call, sc, seed)
 
     def _voicemail(self, call: Call, sc: Scenario) -> None:
         # A machine answered: detection is free and nothing is extracted.
@@ -94,7 +98,7 @@ class Engine:
         if call.voicemail_action == "leave_message":
             text = sc.transcript[0].text if sc.transcript else VOICEMAIL_MESSAGE
             call.transcript = results.segments([("agent", text)], self.ctx.clock.now(), sc.timing.talk)
-            return self._after(sc.timing.talk, self._end, call, "no_answer", sc)
+            return self._after(sc.timing.talk, "end", call, "no_answer", sc)
         self._end(call, "no_answer", sc)
 
     def _hangup(self, call: Call, sc: Scenario, seed: int) -> None:
@@ -108,7 +112,7 @@ class Engine:
             setattr(call, key, value)
         call.updated_at = self.ctx.clock.now()
         self.calls.signal(Change(ENDED, call))
-        self._after(sc.timing.extraction, self._extract, call, sc, seed)
+        self._after(sc.timing.extraction, "extract", call, sc, seed)
 
     def _extract(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome == "extraction_failed":

@@ -37,6 +37,7 @@ class Dispatcher:
         self.transport = transport
         self.log = AttemptLog()
         self.jitter = ctx.ids.fork("webhook-jitter")  # its own stream: retries never move ids
+        ctx.scheduler.register("deliver", self._due)  # a snapshot's "deliver" jobs
         self._jobs: dict[str, Job] = {}
         self._lanes: dict[Lane, deque[tuple[Delivery, bool]]] = {}
         self._busy: set[Lane] = set()
@@ -58,11 +59,11 @@ class Dispatcher:
             old.cancel()
         if delivery.call_id and delivery.endpoint_id is None:
             self._set_call_status(delivery, "pending", None)
-        self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, manual)
+        self._jobs[delivery.id] = self.ctx.scheduler.step(delivery.next_attempt_at, "deliver", delivery, manual)
 
     def resume(self, delivery: Delivery, manual: bool, due: float) -> Job:
         """Schedule an attempt that was already planned (a snapshot import)."""
-        job = self._jobs[delivery.id] = self.ctx.scheduler.at(due, self._due, delivery, manual)
+        job = self._jobs[delivery.id] = self.ctx.scheduler.step(due, "deliver", delivery, manual)
         return job
 
     def _due(self, delivery: Delivery, manual: bool) -> None:
@@ -213,7 +214,7 @@ class Dispatcher:
         if delivery.id not in self._jobs:  # else a send is already scheduled (a redelivery): one retry chain only
             # From the time it was sent: a late outcome does not push its retry further out.
             delivery.next_attempt_at = max(now, sent_at + policy.delay_before(delivery.attempt_count + 1, self.jitter))
-            self._jobs[delivery.id] = self.ctx.scheduler.at(delivery.next_attempt_at, self._due, delivery, False)
+            self._jobs[delivery.id] = self.ctx.scheduler.step(delivery.next_attempt_at, "deliver", delivery, False)
         self._set_call_status(delivery, "pending", outcome.error)
 
     def _exhaust(self, delivery: Delivery, endpoint: WebhookEndpoint | None) -> None:
