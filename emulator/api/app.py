@@ -7,7 +7,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from emulator.api import control, dialects, faults, journal, observe, simulation, spec, state, stream, ui, waits
+from emulator import resources
+from emulator.api import (conformance, control, dialects, faults, journal, observe, simulation, spec, state, stream,
+                          timeline, ui, waits)
 from emulator.api.errors import HANDLERS
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.runtime import Emulator
@@ -27,17 +29,21 @@ def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = No
             *speaks.routes,  # the product's routes first: the most polled
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes, *stream.routes,
-            *waits.routes, *ui.routes,
+            *waits.routes, *ui.routes, *conformance.routes, *timeline.routes,
         ],
         # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.
         middleware=[Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
                     Middleware(journal.JournalMiddleware, emulator=emulator),
-                    Middleware(faults.FaultMiddleware, emulator=emulator)],
+                    Middleware(faults.FaultMiddleware, emulator=emulator),
+                    # Innermost: what is checked is the code's own answer, never an injected fault.
+                    Middleware(conformance.ConformanceMiddleware, emulator=emulator,
+                               render_error=speaks.render_error, is_api=speaks.profile.is_api)],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
     )
     # No 307 to the slash-less path (with a plain-text body): `/v1/calls/` is a 404 in the error shape.
     app.router.redirect_slashes = False
     app.state.emulator = emulator
     app.state.dialect = speaks
+    conformance.install(emulator, [speaks.openapi, resources.CONTROL])  # --conformance: off, warn or strict
     return app
