@@ -118,3 +118,15 @@ def test_the_recording_token_is_per_call_and_secret() -> None:
     assert not audio.token_ok("whsec_a", CALL, None) and not audio.token_ok("whsec_a", CALL, "é")
     url = audio.url("http://127.0.0.1:8787/", CALL, "whsec_a")
     assert url == f"http://127.0.0.1:8787/v1/calls/{CALL}/recording.wav?token={token}"
+
+
+def test_answers_whole_ranged_or_unsatisfiable() -> None:
+    total = audio.size(10)
+    status, headers, start, end = audio.answer(10, None)
+    assert (status, start, end) == (200, 0, total)
+    assert headers == {"Content-Type": "audio/wav", "Accept-Ranges": "bytes", "Content-Length": str(total)}
+    status, headers, start, end = audio.answer(10, "bytes=44-143")
+    assert (status, start, end, headers["Content-Length"]) == (206, 44, 144, "100")
+    assert headers["Content-Range"] == f"bytes 44-143/{total}"
+    status, headers, start, end = audio.answer(10, f"bytes={total}-")
+    assert (status, headers, start, end) == (416, {"Content-Range": f"bytes */{total}"}, 0, 0)

@@ -11,7 +11,7 @@ from emulator.api.voxbridge.wire import OutboundCallRequest
 
 @pytest.mark.parametrize("kind, status", [("bad_request", 400), ("conflict", 400), ("auth", 401), ("quota", 402),
                                           ("not_found", 404), ("too_large", 413), ("media_type", 415),
-                                          ("provider", 502), ("timeout", 408), ("method", 405)])
+                                          ("provider", 502), ("timeout", 408), ("method", 405), ("range", 416)])
 def test_each_kind_has_its_status_and_a_string_detail(kind: str, status: int) -> None:
     got, body, _ = errors.render(kind, "what went wrong")
     assert (got, body) == (status, {"detail": "what went wrong"})

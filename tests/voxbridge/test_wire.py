@@ -141,3 +141,15 @@ def test_timestamps_show_fractions_only_when_there_are_some() -> None:
     assert iso(1780322400.0) == "2026-06-01T14:00:00Z"
     assert iso(1780322400.5) == "2026-06-01T14:00:00.500000Z"
     assert iso(None) is None
+
+
+def test_path_ids_are_uuids_or_a_422_on_the_path() -> None:
+    from emulator.api.voxbridge.errors import VoxError, render_error
+    from emulator.api.voxbridge.wire import path_uuid
+
+    assert path_uuid("call_id", "6BA7B810-9DAD-11D1-80B4-00C04FD430C8") == "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+    for bad in ("nope", "6ba7b810-9dad-11d1-80b4-00c04fd430c8\n", "6ba7b8109dad11d180b400c04fd430c8", ""):
+        with pytest.raises(VoxError) as caught:
+            path_uuid("call_id", bad)
+        status, body, _ = render_error(caught.value)
+        assert status == 422 and body["detail"][0]["loc"] == ["path", "call_id"]

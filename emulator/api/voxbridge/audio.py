@@ -161,3 +161,19 @@ def byte_range(header: str | None, total: int) -> tuple[int, int] | None:
     if start >= total:
         raise Unsatisfiable(f"bytes {start}- of {total}")
     return start, min(end, total)
+
+
+def answer(seconds: int, range_header: str | None) -> tuple[int, dict[str, str], int, int]:
+    """(status, headers, start, end) of a recording response: 200 whole, 206 a range, 416
+    past the end (the caller renders the error body; ``start == end`` then)."""
+    total = size(seconds)
+    try:
+        wanted = byte_range(range_header, total)
+    except Unsatisfiable:
+        return 416, {"Content-Range": f"bytes */{total}"}, 0, 0
+    common = {"Content-Type": "audio/wav", "Accept-Ranges": "bytes"}
+    if wanted is None:
+        return 200, common | {"Content-Length": str(total)}, 0, total
+    start, end = wanted
+    return 206, common | {"Content-Length": str(end - start), "Content-Range": f"bytes {start}-{end - 1}/{total}"}, \
+        start, end

@@ -25,6 +25,7 @@ STATUS = {
     "method": 405,
     "timeout": 408,
     "too_large": 413,
+    "range": 416,
     "media_type": 415,
     "provider": 502,
 }
@@ -37,6 +38,7 @@ RECORDING_NOT_FOUND = "Recording not found"
 MISSING_KEY = "Not authenticated: send Authorization: Bearer sk_live_..."
 INVALID_KEY = "Invalid API key"
 PROVIDER_REFUSED = "Telephony provider could not place the call"
+RANGE_NOT_SATISFIABLE = "Requested range is past the end of the recording"
 
 
 class VoxError(Exception):

@@ -16,6 +16,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       StringConstraints)
 
 from emulator.api.voxbridge import phone
+from emulator.api.voxbridge.errors import VoxError
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 MAX_URL = 2048
@@ -39,6 +40,7 @@ INSTANT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2})
 # The contract's webhook_url pattern, exactly what the model accepts.
 URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s]*)?$"
 URL = re.compile(URL_PATTERN)
+UUID = re.compile(UUID_PATTERN)
 
 
 def parse_instant(value: object) -> float:
@@ -59,6 +61,13 @@ def parse_instant(value: object) -> float:
     except (ValueError, OverflowError):
         raise ValueError(f"{value!r} is not a real date and time") from None
     return when.timestamp()
+
+
+def path_uuid(name: str, value: str) -> str:
+    """A path id, lowercase; else the 422 FastAPI gives a UUID parameter (``loc: [path, name]``)."""
+    if not UUID.fullmatch(value):
+        raise VoxError("validation", "Input should be a valid UUID", ["path", name], "uuid_parsing")
+    return value.lower()
 
 
 def _phone(value: str) -> str:
