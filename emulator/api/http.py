@@ -178,9 +178,6 @@ def query_id(request: Request, name: str) -> str | None:
     return raw
 
 
-PAGE_PARAMS = ("limit", "starting_after", "ending_before")
-
-
 def only_params(request: Request, *known: str) -> None:
     """Refuse a query parameter the route does not know, or one given twice: a
     misspelt filter silently ignored would answer the wrong rows."""
@@ -194,16 +191,6 @@ def only_params(request: Request, *known: str) -> None:
     repeated = sorted({n for n in names if len(request.query_params.getlist(n)) > 1})
     if repeated:
         raise InvalidRequest(f"{repeated[0]}: given more than once; send it once")
-
-
-def page_params(request: Request, default: int = 25, high: int = 100, filters: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The cursor parameters of a list, once every parameter is known (``filters`` are the list's own)."""
-    only_params(request, *PAGE_PARAMS, *filters)
-    return {
-        "limit": query_int(request, "limit", default, 1, high),
-        "starting_after": query_id(request, "starting_after"),
-        "ending_before": query_id(request, "ending_before"),
-    }
 
 
 def route(path: str, **handlers: Any) -> Route:

@@ -62,7 +62,8 @@ async def list_org_calls(request: Request) -> Response:
     limit = http.query_int(request, "limit", 50, 1, 200)
     status = http.query_choice(request, "status", out.STATUSES)
     rows, more = org.calls.page(limit, http.query_id(request, "starting_after"),
-                                where=None if status is None else (lambda c: c.status == status))
+                                where=None if status is None else (lambda c: c.status == status),
+                                words=("starting_after", "ending_before"))
     return http.respond(out.CallList(data=[call_out(c) for c in rows], has_more=more))
 
 

@@ -30,9 +30,9 @@ class Deliveries:
             raise NotFound.of("webhook delivery", delivery_id)
         return delivery
 
-    def page(self, org: Org, limit: int, starting_after: str | None = None, ending_before: str | None = None,
-             endpoint_id: str | None = None, call_id: str | None = None,
-             status: str | None = None) -> tuple[list[Delivery], bool]:
+    def page(self, org: Org, limit: int, after: str | None = None, before: str | None = None,
+             endpoint_id: str | None = None, call_id: str | None = None, status: str | None = None,
+             words: tuple[str, str] = ("after", "before")) -> tuple[list[Delivery], bool]:
         table: Table[Delivery] | None = org.deliveries
         if call_id is not None:
             table = org.deliveries_by_call.get(call_id)
@@ -45,7 +45,7 @@ class Deliveries:
             return ((endpoint_id is None or d.endpoint_id == endpoint_id)
                     and (status is None or d.status == status))
 
-        return table.page(limit, starting_after, ending_before, where)
+        return table.page(limit, after, before, where, words)
 
     def on_event(self, event: Event) -> None:
         org = self.ctx.store.orgs.get(event.call.org_id)

@@ -1,4 +1,10 @@
-"""An insertion-ordered table with O(1) lookup and cursor pages.
+"""An insertion-ordered table with O(1) lookup, cursor pages and offset pages.
+
+A dialect picks its pagination (cursor or offset with a total) and its parameter names;
+the table serves both cheaply. ``len`` (the total without a filter) is O(1). An offset
+page without a filter costs O(limit) when the table holds no tombstones, and a walk past
+``offset`` rows otherwise; with a filter, both the page and its total cost a scan of the
+whole table (a filter has to look at every row to count the matches).
 
 Lists are newest first. A page starts from the cursor's position (a dict
 lookup) and walks only as far as it must, so the cost of a page does not grow
@@ -64,25 +70,49 @@ class Table(Generic[T]):
     def page(
         self,
         limit: int,
-        starting_after: str | None = None,
-        ending_before: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
         where: Callable[[T], bool] | None = None,
+        words: tuple[str, str] = ("after", "before"),
     ) -> tuple[list[T], bool]:
         """Up to ``limit`` rows newest first, and whether more lie beyond them.
 
-        ``starting_after=X``: rows older than X. ``ending_before=X``: the rows
-        newer than X that are closest to it (the SDK pages backwards this way).
+        ``after=X``: rows older than X. ``before=X``: the rows newer than X that are
+        closest to it (paging backwards). ``words``: the dialect's names for the two
+        cursors, which the error messages use.
         """
-        if starting_after is not None and ending_before is not None:
-            raise InvalidRequest("use starting_after or ending_before, not both")
-        if ending_before is not None:
-            rows, more = self._walk(self._cursor(ending_before, "ending_before") + 1, 1, limit, where)
+        if after is not None and before is not None:
+            raise InvalidRequest(f"use {words[0]} or {words[1]}, not both")
+        if before is not None:
+            rows, more = self._walk(self._cursor(before, words[1]) + 1, 1, limit, where)
             rows.reverse()
             return rows, more
         start = len(self._rows) - 1
-        if starting_after is not None:
-            start = self._cursor(starting_after, "starting_after") - 1
+        if after is not None:
+            start = self._cursor(after, words[0]) - 1
         return self._walk(start, -1, limit, where)
+
+    def offset_page(self, offset: int, limit: int,
+                    where: Callable[[T], bool] | None = None) -> tuple[list[T], int]:
+        """Up to ``limit`` rows newest first, past the first ``offset``, and the total."""
+        if where is not None:
+            matching = [row for row in reversed(self._rows) if row is not None and where(row)]
+            return matching[offset:offset + limit], len(matching)
+        total = len(self._pos)
+        if not self._dead:  # positions are ranks: slice straight to the page
+            end = max(0, len(self._rows) - offset)
+            return self._rows[max(0, end - limit):end][::-1], total  # type: ignore[return-value]
+        found, skipped = [], 0
+        for row in reversed(self._rows):
+            if row is None:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            if len(found) == limit:
+                break
+            found.append(row)
+        return found, total
 
     def _cursor(self, ident: str, name: str) -> int:
         pos = self._pos.get(ident)

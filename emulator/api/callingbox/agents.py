@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
+from emulator.api.callingbox import paging
 from emulator.api.callingbox.numbers import number_out
 from emulator.api.callingbox.wire import agents as wire
 from emulator.api.wire.common import Page
@@ -29,7 +30,7 @@ async def list_agents(request: Request) -> Response:
     kind = http.query_choice(request, "type", ("inbound", "outbound"))
     archived = http.query_choice(request, "include_archived", ("true", "false")) == "true"
     rows, more = org.agents.page(
-        **http.page_params(request, filters=("type", "include_archived")),
+        **paging.page_params(request, filters=("type", "include_archived")),
         where=lambda a: (kind is None or a.type == kind) and (archived or a.archived_at is None),
     )
     return http.respond(AgentPage(data=[agent_out(org, a) for a in rows], has_more=more))

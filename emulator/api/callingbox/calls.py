@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
+from emulator.api.callingbox import paging
 from emulator.api.callingbox.wire import calls as wire
 from emulator.api.wire.common import Page
 from emulator.domain.records import Call
@@ -60,7 +61,7 @@ async def list_calls(request: Request) -> Response:
     """Newest first. ``status``, ``agent_id`` and ``direction`` filter (an emulator extension:
     the docs offer these filters in the dashboard only)."""
     org = http.org(request)
-    cursor = http.page_params(request, filters=CALL_FILTERS)
+    cursor = paging.page_params(request, filters=CALL_FILTERS)
     status = http.query_choice(request, "status", CALL_STATUSES)
     agent_id = http.query_id(request, "agent_id")
     direction = http.query_choice(request, "direction", ("inbound", "outbound"))

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
+from emulator.api.callingbox import paging
 from emulator.api.callingbox.wire import numbers as wire
 from emulator.api.wire.common import Page
 from emulator.domain.records import Number
@@ -21,7 +22,7 @@ def number_out(number: Number) -> wire.PhoneNumber:
 
 async def list_numbers(request: Request) -> Response:
     org = http.org(request)
-    rows, more = org.numbers.page(**http.page_params(request))
+    rows, more = org.numbers.page(**paging.page_params(request))
     return http.respond(NumberPage(data=[number_out(n) for n in rows], has_more=more))
 
 

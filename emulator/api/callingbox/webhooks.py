@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http
+from emulator.api.callingbox import paging
 from emulator.api.callingbox.wire import webhooks as wire
 from emulator.api.wire.common import Deleted, Page
 from emulator.domain.deliveries import DELIVERY_STATUSES
@@ -25,7 +26,7 @@ def delivery_out(delivery: object) -> wire.WebhookDelivery:
 
 async def list_webhook_endpoints(request: Request) -> Response:
     org = http.org(request)
-    rows, more = org.endpoints.page(**http.page_params(request))
+    rows, more = org.endpoints.page(**paging.page_params(request))
     return http.respond(EndpointPage(data=[endpoint_out(e) for e in rows], has_more=more))
 
 
@@ -70,7 +71,7 @@ async def rotate_webhook_secret(request: Request) -> Response:
 async def list_webhook_deliveries(request: Request) -> Response:
     org = http.org(request)
     rows, more = http.emulator(request).services.deliveries.page(
-        org, **http.page_params(request, default=50, high=200, filters=("endpoint_id", "call_id", "status")),
+        org, **paging.page_params(request, default=50, high=200, filters=("endpoint_id", "call_id", "status")),
         endpoint_id=http.query_id(request, "endpoint_id"), call_id=http.query_id(request, "call_id"),
         status=http.query_choice(request, "status", DELIVERY_STATUSES),
     )
