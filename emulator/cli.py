@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--retain-calls", type=int, metavar="N",
                     help="ended calls kept per org with their deliveries, oldest dropped first "
                          "(default 10000; 0 = keep all)")
+    up.add_argument("--conformance", choices=("off", "warn", "strict"),
+                    help="check every answer and webhook body against the OpenAPI contracts: warn lists "
+                         "violations at /_emulator/conformance, strict also answers 500 (default off)")
     listen = commands.add_parser(
         "listen", help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
@@ -199,6 +202,8 @@ def up(args: argparse.Namespace) -> int:
         for name in ("webhook_timeout", "header_timeout", "body_timeout"):
             if not getattr(config, name) > 0:
                 raise ValueError(f"{name.replace('_', ' ')} {getattr(config, name)} must be more than 0 seconds")
+        if config.conformance not in ("off", "warn", "strict"):  # from CALLINGBOX_EMULATOR_CONFORMANCE
+            raise ValueError(f"conformance {config.conformance!r} must be off, warn or strict")
         config = with_token(config)  # beyond loopback, the control plane needs a token
         emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
         if config.state_file:  # ours while we run (lock held open); a file it cannot use stops it here, untouched

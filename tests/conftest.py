@@ -19,7 +19,7 @@ API_KEY = "sk_test_emulator"
 
 @pytest.fixture
 def config() -> Config:
-    return Config()
+    return Config(conformance="strict")  # every answer and webhook body checked against the contracts
 
 
 @pytest.fixture

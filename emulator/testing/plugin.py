@@ -20,12 +20,21 @@ Marker ``@pytest.mark.callingbox(...)``:
 
 A shared emulator that a test changed for everyone (loaded scenarios, switched
 the clock, injected faults, reset it) is replaced once that test ends.
+
+Every emulator the plugin starts checks its answers and webhooks against the contract
+(``--conformance strict``): a drift answers 500 naming the rule instead of passing unseen.
+
+``--callingbox-timelines=DIR``: when a test that used ``callingbox`` fails, the timeline of
+each call its org made is saved as ``DIR/<test>/<call_id>.json`` (replay one with
+``POST /_emulator/timelines/replay`` to turn the failure into a regression test).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import ssl
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -42,6 +51,8 @@ CONFIG_OPTIONS = {"seed": "seed", "scenarios": "scenarios", "legacy_calls": "leg
                   "webhook_timeout": "webhook_timeout"}
 HANDLE_OPTIONS = {"live", "balance", "realtime_timeout"}
 KNOWN = sorted({*CONFIG_OPTIONS, *HANDLE_OPTIONS})
+TIMELINES_OPTION = "--callingbox-timelines"
+MAX_TIMELINES = 200  # calls saved per failing test
 
 
 @dataclass
@@ -121,6 +132,42 @@ class Session:
         target.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("callingbox").addoption(
+        TIMELINES_OPTION, metavar="DIR", default=None,
+        help="save the timelines of the calls a failing test made as JSON files under DIR",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True  # read by the fixture's teardown, which runs after this
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+def save_timelines(client: httpx.Client, org_id: str, directory: str, nodeid: str) -> list[str]:
+    """Each call of ``org_id`` as DIR/<test>/<call_id>.json; the paths written."""
+    calls = client.get("/_emulator/calls", params={"org_id": org_id, "limit": MAX_TIMELINES})
+    if calls.status_code != 200:
+        return []
+    folder = os.path.join(directory, re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:200])
+    written = []
+    for found in calls.json()["data"]:
+        timeline = client.get(f"/_emulator/calls/{found['id']}/timeline")
+        if timeline.status_code == 200:
+            os.makedirs(folder, exist_ok=True)
+            path = os.path.join(folder, f"{found['id']}.json")
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump(timeline.json(), out, indent=2)
+            written.append(path)
+    return written
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -163,7 +210,7 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
         dirs = changes["scenarios"]
         dirs = [dirs] if isinstance(dirs, (str, os.PathLike)) else dirs  # one dir, or several
         changes["scenarios"] = tuple(str(p) for p in dirs)
-    config = Config().with_overrides(**changes)
+    config = Config(conformance="strict").with_overrides(**changes)
     shared = "seed" not in changes  # a seed asks for a fresh id stream: its own emulator
     from emulator.simulation.scenario import ScenarioError
 
@@ -193,6 +240,9 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
     try:
         yield CallingBox(client, target.base_url, org, realtime_timeout=options.get("realtime_timeout", 30))
     finally:
+        directory = request.config.getoption(TIMELINES_OPTION)
+        if directory and request.node.stash.get(FAILED, False):
+            save_timelines(client, org["id"], directory, request.node.nodeid)
         client.close()
         if not shared:
             target.stop()
