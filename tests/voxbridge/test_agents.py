@@ -85,3 +85,14 @@ def test_no_default_is_a_400() -> None:
 def test_setting_a_default_clears_the_others_of_its_direction() -> None:
     a, b, c = Agent("a", is_default=True), Agent("b"), Agent("c", "inbound", is_default=True)
     assert agents.others_to_clear([a, b, c], b) == [a]
+
+
+def test_an_inbound_call_is_answered_by_the_inbound_default_or_the_oldest_inbound_agent() -> None:
+    signup = [Agent("welcome", is_default=True, created_at=0), Agent("support", "inbound", created_at=0)]
+    assert agents.resolve_inbound(signup).id == "support"
+    later = [*signup, Agent("vip", "inbound", is_default=True, created_at=9), Agent("gone", "inbound", created_at=-1,
+                                                                                     is_active=False)]
+    assert agents.resolve_inbound(later).id == "vip"
+    with pytest.raises(VoxError) as caught:
+        agents.resolve_inbound([Agent("welcome", is_default=True), Agent("off", "inbound", is_active=False)])
+    assert caught.value.kind == "bad_request"

@@ -99,3 +99,10 @@ def test_structured_answers_only_once_extraction_succeeded() -> None:
     assert statuses.structured_answers({"interested": True}, "completed") == {"interested": True}
     assert statuses.structured_answers({"interested": None}, "failed") is None
     assert statuses.structured_answers(None, "pending") is None
+
+
+def test_an_inbound_call_is_never_queued_but_ends_and_is_analysed() -> None:
+    inbound = answered_call(direction="inbound", max_attempts=1)
+    assert statuses.events_for("stored", inbound) == ()
+    assert statuses.events_for("hung_up", inbound) == ("call.ended",)
+    assert statuses.events_for("result_ready", inbound) == ("call.analyzed",)

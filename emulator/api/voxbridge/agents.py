@@ -107,6 +107,16 @@ def resolve(agents: Iterable[A], agent_id: str | None, direction: str = "outboun
     return min(defaults, key=lambda a: (a.created_at, a.id))
 
 
+def resolve_inbound(agents: Iterable[A]) -> A:
+    """The agent that answers a simulated inbound call (VoxBridge routes by DID, which the
+    emulator has no API for): the active inbound default, else the oldest active inbound
+    agent (the signup's Inbound Support Agent is not a default); none: a 400."""
+    pool = [a for a in agents if a.is_active and a.direction == "inbound"]
+    if not pool:
+        raise VoxError("bad_request", "No active inbound agent configured")
+    return min(pool, key=lambda a: (not a.is_default, a.created_at, a.id))
+
+
 def others_to_clear(agents: Iterable[A], new_default: A) -> list[A]:
     """Setting ``is_default`` on one agent clears it on the rest of its direction (the docs:
     only one "should" be the default; the emulator keeps it so)."""

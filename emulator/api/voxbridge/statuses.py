@@ -32,6 +32,7 @@ class NeutralCall(Protocol):
     """Exactly the core fields this module reads."""
 
     status: str
+    direction: str
     answered_by: str | None
     answered_at: float | None
     ended_at: float | None
@@ -88,11 +89,12 @@ def answered(call: NeutralCall) -> bool:
 #   "status"        the neutral status changed (to call.status)
 #   "result_ready"  extraction ended (neutral completed)
 def events_for(moment: str, call: NeutralCall) -> tuple[str, ...]:
-    """The VoxBridge events a neutral moment fires: call.queued once when stored, call.ended
-    once at the final end (never per redialled attempt), call.analyzed once the result is
-    ready, for answered calls only (nothing is analysed without a conversation)."""
+    """The VoxBridge events a neutral moment fires: call.queued once when an outbound call is
+    stored (an inbound call is never queued), call.ended once at the final end (never per
+    redialled attempt), call.analyzed once the result is ready, for answered calls only
+    (nothing is analysed without a conversation)."""
     if moment == "stored":
-        return ("call.queued",)
+        return ("call.queued",) if call.direction == "outbound" else ()
     if moment == "hung_up":
         return ("call.ended",) if answered(call) else ()
     if moment == "status":
