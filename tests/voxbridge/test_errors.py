@@ -55,3 +55,21 @@ def test_validation_lists_at_most_max_issues_and_never_echoes_input() -> None:
     assert len(detail) == errors.MAX_ISSUES
     assert all(set(issue) == {"loc", "msg", "type"} for issue in detail)
     assert "sss" not in str(detail)
+
+
+def test_core_errors_render_in_this_dialects_shape() -> None:
+    from emulator import errors as core
+
+    assert errors.from_domain(core.InvalidRequest("request body is not valid JSON: x")) == \
+        (422, {"detail": [{"loc": ["body"], "msg": "request body is not valid JSON: x", "type": "value_error"}]}, {})
+    status, body, _ = errors.from_domain(core.InvalidRequest("context.tier: must be a string"))
+    assert status == 422 and body["detail"][0]["loc"] == ["body", "context", "tier"]
+    assert errors.from_domain(core.Conflict("already there"))[:2] == (400, {"detail": "already there"})
+    assert errors.from_domain(core.Unauthorized("Invalid API key"))[0] == 401
+    assert errors.from_domain(core.InsufficientCredits(errors.QUOTA_REACHED))[:2] == \
+        (402, {"detail": "Monthly minute limit reached"})
+    assert errors.from_domain(core.NotFound.of("call", "x"))[:2] == (404, {"detail": "call x not found"})
+    assert errors.from_domain(core.PayloadTooLarge("too big"))[0] == 413
+    assert errors.from_domain(core.UnsupportedMediaType("json only"))[0] == 415
+    assert errors.from_domain(core.RequestTimeout("slow"))[2] == {"Connection": "close"}
+    assert errors.from_domain(core.ProviderRefused(errors.PROVIDER_REFUSED))[0] == 502

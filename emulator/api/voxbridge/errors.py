@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 from pydantic import ValidationError
 
+from emulator.errors import EmulatorError
+
 MAX_ISSUES = 20
 
 STATUS = {
@@ -72,6 +74,16 @@ def render(kind: str, message: str, field: str | Sequence[str | int] | None = No
 
 def render_error(error: VoxError) -> tuple[int, dict[str, Any], dict[str, str]]:
     return render(error.kind, error.message, error.field, error.type)
+
+
+def from_domain(exc: EmulatorError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A core error (``kind``, ``message``, ``field``) in this dialect's shape. A conflict is
+    a 400 here too (no 409 is documented); after a 408 the connection closes, as the rest of
+    the body may still come."""
+    kind = exc.kind if exc.kind in STATUS else "bad_request"
+    field = None if exc.field is None else ["body", *exc.field.split(".")]
+    status, body, headers = render(kind, exc.message, field)
+    return status, body, headers | ({"Connection": "close"} if status == 408 else {})
 
 
 def issue(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
