@@ -115,8 +115,9 @@ CONFLICTS = re.compile("|".join([
 
 
 # Bodies the contract leaves opaque on purpose: a state snapshot is checked record by
-# record against the emulator's own model (emulator/snapshot.py), beyond any schema.
-OPAQUE = {"put_state"}
+# record against the emulator's own model (emulator/snapshot.py), beyond any schema; a
+# timeline to replay must hold the request that created its call (emulator/api/replay.py).
+OPAQUE = {"put_state", "replay_timeline"}
 
 
 def rejects_only_conflicts(ctx: Any, response: Any, case: Any) -> bool | None:
