@@ -98,6 +98,7 @@ BODIES = [
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00Z"},
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00"},
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00.5+05:30"},
+    {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00+24:00"},
     {"to": "+15551234567", "webhook_url": "http://127.0.0.1:9000/hooks"},
     {"to": "+15551234567", "webhook_url": "http://[::1]:9000/hooks?x=1"},
     {"to": "+15551234567", "webhook_url": "https://hooks.example"},
@@ -124,6 +125,7 @@ def test_patterns_are_the_codes_own() -> None:
     schemas = DOC["components"]["schemas"]
     assert schemas["Phone"]["pattern"] == phone.PATTERN
     assert schemas["OutboundCallRequest"]["properties"]["webhook_url"]["pattern"] == wire.URL_PATTERN
+    assert schemas["OutboundCallRequest"]["properties"]["schedule_at"]["pattern"] == wire.INSTANT_PATTERN
     assert schemas["Uuid"]["pattern"] == wire.UUID_PATTERN
     assert schemas["CallStatus"]["enum"] == list(wire.STATUSES)
     assert schemas["Disposition"]["enum"] == list(wire.DISPOSITIONS)

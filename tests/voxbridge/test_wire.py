@@ -101,6 +101,9 @@ def test_agent_id_is_kept_lowercase() -> None:
     ("2026-06-01T09:30:00-04:30", "2026-06-01T14:00:00Z"),
     ("2026-06-01T14:00:00.250Z", "2026-06-01T14:00:00.250000Z"),
     ("2026-06-01T14:00:00.123456789Z", "2026-06-01T14:00:00.123456Z"),
+    ("0001-01-01T00:00:00-01:00", "0001-01-01T01:00:00Z"),
+    ("9999-12-31T23:59:59+01:00", "9999-12-31T22:59:59Z"),
+    ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
 ])
 def test_schedule_at_is_rfc3339_converted_to_utc(text: str, expected: str) -> None:
     request = OutboundCallRequest.model_validate({"to": "+15551234567", "schedule_at": text})
@@ -109,6 +112,7 @@ def test_schedule_at_is_rfc3339_converted_to_utc(text: str, expected: str) -> No
 
 @pytest.mark.parametrize("text", ["2026-06-01", "2026-06-01T14:00:00", "2026-06-01 14:00:00Z", "tomorrow",
                                   "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00+01:00",
+                                  "9999-12-31T23:59:59-01:00", "2026-06-01T14:00:00+24:00",
                                   "2026-06-01T14:00:00Z\n", 1780322400])
 def test_schedule_at_without_zone_or_not_a_date_time_is_refused(text: object) -> None:
     (issue,) = refusal({"to": "+15551234567", "schedule_at": text})

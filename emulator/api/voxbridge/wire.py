@@ -9,7 +9,7 @@ with microseconds only when there are some.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
@@ -30,17 +30,22 @@ def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     whole, micros = divmod(round(ts * 1_000_000), 1_000_000)
-    text = datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    text = datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6]  # four-digit years, unlike strftime
     return text + (f".{micros:06d}Z" if micros else "Z")
 
 
 # RFC 3339 (the contract's `date-time`): date, T, time, an optional fraction, and a zone.
-INSTANT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?"
-                     r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+INSTANT_PATTERN = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?"
+                   r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+INSTANT = re.compile(INSTANT_PATTERN)
 # The contract's webhook_url pattern, exactly what the model accepts.
 URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s]*)?$"
 URL = re.compile(URL_PATTERN)
 UUID = re.compile(UUID_PATTERN)
+
+
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc).timestamp()
 
 
 def parse_instant(value: object) -> float:
@@ -54,13 +59,14 @@ def parse_instant(value: object) -> float:
     year, mon, day, hour, minute, sec = (int(g) for g in match.groups()[:6])
     fraction, zone = match.group(7) or "", match.group(8).upper()
     try:
-        when = datetime(year, mon, day, hour, minute, sec, int((fraction[1:] + "000000")[:6]), timezone.utc)
-        if zone != "Z":
-            sign = 1 if zone[0] == "+" else -1
-            when -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-    except (ValueError, OverflowError):
+        local = datetime(year, mon, day, hour, minute, sec, int((fraction[1:] + "000000")[:6]), timezone.utc)
+    except ValueError:
         raise ValueError(f"{value!r} is not a real date and time") from None
-    return when.timestamp()
+    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    instant = local.timestamp() - offset
+    if not EARLIEST <= instant <= LATEST:  # it must be writable back as a UTC date-time
+        raise ValueError(f"{value!r} is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z")
+    return instant
 
 
 def path_uuid(name: str, value: str) -> str:
