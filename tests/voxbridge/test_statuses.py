@@ -42,7 +42,7 @@ def test_unanswered_ends_are_failed_with_a_disposition(neutral: str, answered_by
 def test_the_cores_failure_message_wins_and_attempts_are_counted() -> None:
     call = FakeCall(status="failed", error_message="The carrier could not connect the call.",
                     attempt_count=3, max_attempts=3)
-    assert statuses.error_message(call) == "The carrier could not connect the call. after 3 attempts"
+    assert statuses.error_message(call) == "The carrier could not connect the call after 3 attempts"
 
 
 @pytest.mark.parametrize("neutral", ["no_answer", "busy", "failed"])

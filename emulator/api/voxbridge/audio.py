@@ -14,6 +14,7 @@ import hmac
 import math
 import re
 import struct
+import sys
 from array import array
 from functools import lru_cache
 from typing import Iterator, Sequence
@@ -34,7 +35,7 @@ def _period(hz: int) -> bytes:
     wave = array("h", (round(AMPLITUDE * math.sin(2 * math.pi * i / n)) for i in range(n)))
     if wave.itemsize != WIDTH:
         raise RuntimeError("array('h') is not 16-bit here")
-    return wave.tobytes() if struct.pack("<h", 1) == b"\x01\x00" else _swap(wave)
+    return wave.tobytes() if sys.byteorder == "little" else _swap(wave)  # WAV is little-endian
 
 
 def _swap(wave: array) -> bytes:

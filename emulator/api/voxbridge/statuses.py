@@ -75,7 +75,7 @@ def error_message(call: NeutralCall) -> str | None:
     kind = disposition(call) or "failed"
     message = call.error_message or MESSAGES[kind]
     if call.attempt_count > 1:
-        message += f" after {call.attempt_count} attempts"
+        message = f"{message.rstrip('.')} after {call.attempt_count} attempts"
     return message
 
 
