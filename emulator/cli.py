@@ -7,9 +7,7 @@ import sys
 from typing import Sequence
 
 from emulator import __version__
-from emulator.config import DEFAULT_PORT, TOKEN_HEADER, Config, from_env
-
-DEFAULT_API_KEY = "sk_test_emulator"  # the callingbox dialect's default key (its Profile.default_api_key)
+from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, TOKEN_HEADER, Config, from_env
 
 UP_RETAIN_CALLS = 10_000  # ended calls per org a served emulator keeps (the library default keeps all)
 
@@ -185,6 +183,7 @@ def _exposure_warning(config: Config, base_url: str, api_key: str) -> list[str]:
 
 def up(args: argparse.Namespace) -> int:
     from emulator import server
+    from emulator.api import dialects
     from emulator.api.guard import describe_hosts, is_loopback, policy_for, with_token
     from emulator.api.state import StateFileInUse, load_state_file, lock_state_file
     from emulator.runtime import Emulator
@@ -205,7 +204,8 @@ def up(args: argparse.Namespace) -> int:
         if config.conformance not in ("off", "warn", "strict"):  # from CALLINGBOX_EMULATOR_CONFORMANCE
             raise ValueError(f"conformance {config.conformance!r} must be off, warn or strict")
         config = with_token(config)  # beyond loopback, the control plane needs a token
-        emulator = Emulator(config)  # refuses a bad clock mode or speed with ValueError
+        # The dialect's profile from the start: the default org, a loaded state and every event are its.
+        emulator = Emulator(config, profile=dialects.get().profile)  # refuses a bad clock mode or speed
         if config.state_file:  # ours while we run (lock held open); a file it cannot use stops it here, untouched
             lock = lock_state_file(config.state_file)  # noqa: F841
             load_state_file(emulator, config.state_file)

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 DEFAULT_PORT = 8787
+# The default org's key unless one is chosen: the product's documented default (README, the
+# banner, every user's test setup), which ``Config().api_key`` has always been. An Emulator
+# serving a dialect whose default key differs uses the dialect's instead (runtime.py).
+DEFAULT_API_KEY = "sk_test_emulator"
 DEFAULT_BALANCE_MILLI_CENTS = 1_000 * 100_000  # $1,000.00: room for calls side by side
 ENV_PREFIX = "CALLINGBOX_EMULATOR_"
 TOKEN_HEADER = "X-Emulator-Token"  # carries the control-plane token (see --control-token)
@@ -17,7 +21,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     seed: int = 0
-    api_key: str | None = None  # None: the dialect's default key
+    api_key: str = DEFAULT_API_KEY
     legacy_calls: bool = False
     balance_milli_cents: int = DEFAULT_BALANCE_MILLI_CENTS
     clock: str = "manual"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from emulator.clock import LATEST, Clock, iso
-from emulator.config import Config
+from emulator.config import DEFAULT_API_KEY, Config
 from emulator.dialect import NEUTRAL, Profile
 from emulator.domain.agents import Agents
 from emulator.domain.calls import Calls
@@ -101,9 +101,10 @@ class Emulator:
         self.default_org: Org = self.services.orgs.create(name="Default org", api_key=self.config.api_key)
 
     def _configured(self) -> Config:
-        """The settings, with the dialect's default key where none was given."""
+        """The settings, with the dialect's default key where none was chosen."""
         given = self._given
-        return given if given.api_key else replace(given, api_key=self.profile.default_api_key)
+        chosen = given.api_key and given.api_key != DEFAULT_API_KEY
+        return given if chosen else replace(given, api_key=self.profile.default_api_key)
 
     def _formats(self) -> dict[str, webhook_format.Format]:
         return {webhook_format.NEUTRAL.name: webhook_format.NEUTRAL, **self.profile.formats}
@@ -116,14 +117,15 @@ class Emulator:
         state whichever way the dialect arrived."""
         if profile is self.profile:
             return
-        old, self.profile = self.profile, profile
+        old, old_key, self.profile = self.profile, self.config.api_key, profile
         self.config = self.ctx.config = self._configured()
         self.ctx.profile = profile
-        org = self.default_org
-        if org.api_key == (self._given.api_key or old.default_api_key):
+        org = self.default_org  # re-keyed only if it still has the key it was built with (not a loaded state's)
+        key = self.config.api_key
+        if org.api_key == old_key != key and key not in self.store.orgs_by_key:
             del self.store.orgs_by_key[org.api_key]
-            org.api_key = self.config.api_key
-            self.store.orgs_by_key[org.api_key] = org
+            org.api_key = key
+            self.store.orgs_by_key[key] = org
         if org.default_signing_secret.startswith(old.secret_prefix):
             org.default_signing_secret = profile.secret_prefix + org.default_signing_secret[len(old.secret_prefix):]
         self.dispatcher.formats = self._formats()

@@ -27,6 +27,12 @@ class Dialect:
     routes: list[BaseRoute]  # mounted before the shared control plane
     render_error: Callable[[EmulatorError], Response]  # its status per error kind, its error body
     openapi: str  # its contract's file name (found by emulator.resources), served at /openapi.yaml
+    # How the shared control plane (dashboard, waits, stream, simulation) shows the dialect's
+    # records: as its own routes answer them (pydantic models).
+    call_out: Callable[[Any], Any]
+    segment_out: Callable[[Any], Any]
+    delivery_out: Callable[[Any], Any]
+    endpoint_out: Callable[[Any], Any]
 
 
 def get(dialect: "str | Dialect | None" = None) -> Dialect:

@@ -32,6 +32,11 @@ def emulator(request: Request) -> Emulator:
     return request.app.state.emulator
 
 
+def dialect(request: Request) -> Any:
+    """The dialect the app speaks (an ``emulator.api.dialects.Dialect``)."""
+    return request.app.state.dialect
+
+
 def org(request: Request) -> Org:
     return emulator(request).services.orgs.authenticate(request.headers.get("authorization"))
 

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http, stream
-from emulator.api.callingbox.calls import call_out
 from emulator.api.wire import control as wire
 from emulator.errors import InvalidRequest, UnsupportedMediaType
 from emulator.simulation.scenario import ScenarioError, parse
@@ -99,7 +98,7 @@ async def load_scenarios(request: Request) -> Response:
 async def place_inbound_call(request: Request) -> Response:
     body = http.parse(wire.PlaceInboundCall, await http.json_object(request))
     call = http.emulator(request).services.calls.receive(body.from_, body.to, body.scenario)
-    return http.respond(call_out(call), 201)
+    return http.respond(http.dialect(request).call_out(call), 201)
 
 
 routes = [

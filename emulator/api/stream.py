@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.api import http
-from emulator.api.callingbox.calls import call_out
 from emulator.api.errors import error_response
 from emulator.api.faults import ConnectionDropped
 from emulator.api.wire import control as wire
@@ -52,11 +51,12 @@ def state_replaced(emulator: Emulator, cause: str) -> None:
     clock_changed(emulator, cause)
 
 
-def payload(item: Item) -> bytes:
-    """The item's ``data`` object as JSON: the record in the shape its own route answers."""
+def payload(item: Item, present: Callable[[Any], Any]) -> bytes:
+    """The item's ``data`` object as JSON: the record in the shape its own route answers
+    (``present``: the dialect's call, for an event)."""
     subject = item.subject
     if isinstance(subject, Event):
-        model: Any = call_out(subject.call)
+        model: Any = present(subject.call)
     elif item.type == "delivery.attempt":
         model = wire.AttemptOut.model_validate(subject, from_attributes=True)
     elif item.type == "sink.received":
@@ -66,12 +66,12 @@ def payload(item: Item) -> bytes:
     return model.__pydantic_serializer__.to_json(model)
 
 
-def render(feed: Feed, item: Item) -> bytes:
+def render(feed: Feed, item: Item, present: Callable[[Any], Any]) -> bytes:
     """The SSE message, rendered once per item however many readers it has."""
     if item.text is None:
         head = json.dumps({"id": item.seq, "type": item.type, "org_id": item.org_id, "call_id": item.call_id,
                            "created": iso(item.created), "wall": iso(item.wall)}, separators=(",", ":"))
-        data = head[:-1].encode() + b',"data":' + payload(item) + b"}"
+        data = head[:-1].encode() + b',"data":' + payload(item, present) + b"}"
         feed.rendered(item, b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data))
     return item.text  # type: ignore[return-value]
 
@@ -123,6 +123,7 @@ async def stream(request: Request) -> Any:
     except TooManyReaders as exc:
         return error_response(503, str(exc))
     events.feed, events.after = http.emulator(request).feed, after
+    events.present = http.dialect(request).call_out
     return events
 
 
@@ -131,6 +132,7 @@ class EventStream:
     request arrived is lost; ends when the client goes, on overflow and on shutdown."""
 
     feed: Feed
+    present: Callable[[Any], Any]  # the dialect's call model
     reader: Reader
     missed: int
     after: int | None
@@ -191,7 +193,7 @@ class EventStream:
         server buffers at most that much before a send waits for the client."""
         parts, size = [], 0
         while size < BATCH_BYTES and (item := self.feed.next(reader)) is not None:
-            text = render(self.feed, item)
+            text = render(self.feed, item, self.present)
             self.last_id = item.seq
             parts.append(text)
             size += len(text)

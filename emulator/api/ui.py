@@ -15,8 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http, waits
-from emulator.api.callingbox.calls import call_out
-from emulator.api.callingbox.webhooks import delivery_out, endpoint_out
 from emulator.api.wire import control as wire
 from emulator.api.wire import observe as out
 from emulator.domain.store import Org
@@ -64,7 +62,7 @@ async def list_org_calls(request: Request) -> Response:
     rows, more = org.calls.page(limit, http.query_id(request, "starting_after"),
                                 where=None if status is None else (lambda c: c.status == status),
                                 words=("starting_after", "ending_before"))
-    return http.respond(out.CallList(data=[call_out(c) for c in rows], has_more=more))
+    return http.respond(out.CallList(data=[http.dialect(request).call_out(c) for c in rows], has_more=more))
 
 
 async def get_call_detail(request: Request) -> Response:
@@ -73,12 +71,13 @@ async def get_call_detail(request: Request) -> Response:
     call = waits.find_call(emulator, waits.path_id(request))
     org = emulator.store.orgs.get(call.org_id)
     deliveries = org.deliveries_by_call.get(call.id) if org is not None else None
+    speaks = http.dialect(request)
     return http.respond(out.CallDetail(
-        call=call_out(call),
-        transcript=[out.Segment.model_validate(s, from_attributes=True) for s in call.transcript],
+        call=speaks.call_out(call),
+        transcript=[speaks.segment_out(s) for s in call.transcript],
         events=[out.TimelineEvent(type=e.type, status=e.call.status, created=e.created, wall=wall)
                 for e, wall in emulator.history.entries(call.id)],
-        deliveries=[delivery_out(d) for d in (deliveries.oldest_first() if deliveries is not None else ())],
+        deliveries=[speaks.delivery_out(d) for d in (deliveries.oldest_first() if deliveries is not None else ())],
         attempts=[wire.AttemptOut.model_validate(a, from_attributes=True)
                   for a in emulator.dispatcher.log.items() if a.call_id == call.id],
     ))
@@ -87,6 +86,7 @@ async def get_call_detail(request: Request) -> Response:
 async def list_org_webhook_endpoints(request: Request) -> Response:
     """An org's webhook endpoints with their health (status, consecutive failures, why disabled)."""
     org = http.emulator(request).services.orgs.get(request.path_params["org_id"])
+    endpoint_out = http.dialect(request).endpoint_out
     return http.respond(out.EndpointList(data=[endpoint_out(e) for e in org.endpoints.oldest_first()]))
 
 

@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator.api import http, stream
-from emulator.api.callingbox.calls import call_out
 from emulator.api.observe import SINK_NAME
 from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso
 from emulator.api.wire.observe import STATUSES, WaitForCall, WaitForWebhook
 from emulator.clock import LATEST
+from emulator.dialect import STATUS, Change, Profile
 from emulator.domain.events import Item, Reader, TooManyReaders
 from emulator.domain.records import Call
 from emulator.errors import InvalidRequest, NotFound
@@ -33,7 +33,7 @@ from emulator.runtime import Emulator
 
 TERMINAL = frozenset(STATUSES[4:])
 RANK = {status: rank for rank, status in enumerate(STATUSES[:4])}  # a call only moves forward
-EVENT_STATUS = {"call.queued": "queued", "call.ringing": "ringing", "call.answered": "in_progress"}
+Present = Callable[[Call], Any]  # the dialect's call, as its own routes answer it
 Check = Callable[[], "Response | None"]  # an answer once decided (reached, or impossible), else None
 
 
@@ -60,26 +60,38 @@ def story(emulator: Emulator, call_id: str) -> tuple[str, list[dict[str, Any]]]:
     return f"Events so far: {text}", shown
 
 
-def call_check(emulator: Emulator, call_id: str, body: WaitForCall) -> tuple[Check, Callable[[], str]]:
+def event_statuses(profile: Profile) -> dict[str, str]:
+    """Each of the dialect's events and the status whose entry publishes it (a dialect's
+    status events depend on the status change alone, not on the call)."""
+    found: dict[str, str] = {}
+    for status in STATUSES:
+        for name in profile.events(Change(STATUS, None, None, status)):
+            found.setdefault(name, status)
+    return found
+
+
+def call_check(emulator: Emulator, call_id: str, body: WaitForCall,
+               present: Present) -> tuple[Check, Callable[[], str]]:
     wanted = body.status or body.event or ""
+    emitted = event_statuses(emulator.profile)
 
     def check() -> Response | None:
         call = find_call(emulator, call_id)
         now = call.status
         if body.status is not None:
             if now == body.status:
-                return http.respond(call_out(call))
+                return http.respond(present(call))
             if now in TERMINAL or RANK[now] > RANK.get(body.status, len(RANK)):
-                raise Failed(409, missed(emulator, call, body.status))
+                raise Failed(409, missed(emulator, call, body.status, present))
             return None
-        if sent(call, wanted) or any(e.type == wanted for e in emulator.history.events(call_id)):
-            return http.respond(call_out(call))
-        implied = EVENT_STATUS.get(wanted)
-        if now in TERMINAL or (implied is not None and RANK[now] > RANK[implied]):
+        if sent(call, emitted.get(wanted)) or any(e.type == wanted for e in emulator.history.events(call_id)):
+            return http.respond(present(call))
+        implied = emitted.get(wanted)
+        if now in TERMINAL or (implied in RANK and RANK[now] > RANK[implied]):
             text, events = story(emulator, call_id)
             head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"
             raise Failed(409, {"error": f"{head}, it never sent {wanted}. {text}", "events": events,
-                               "call": _call_json(call)})
+                               "call": _call_json(call, present)})
         return None
 
     def explain() -> str:
@@ -89,19 +101,22 @@ def call_check(emulator: Emulator, call_id: str, body: WaitForCall) -> tuple[Che
     return check, explain
 
 
-def sent(call: Call, event: str) -> bool:
-    """Whether the call's own fields prove it sent ``event`` (the event history is bounded;
-    the call is not): every call is queued, an answered one rang, a terminal event is its status."""
-    if event == "call.queued" or event == f"call.{call.status}":
+def sent(call: Call, on_entering: str | None) -> bool:
+    """Whether the call's own fields prove it sent the event published on entering the status
+    ``on_entering`` (the event history is bounded; the call is not): every call is queued, an
+    answered one rang and was answered, a terminal event is its status."""
+    if on_entering is None:
+        return False
+    if on_entering in ("queued", call.status):
         return True
-    return event in ("call.ringing", "call.answered") and call.answered_at is not None
+    return on_entering in ("ringing", "in_progress") and call.answered_at is not None
 
 
-def _call_json(call: Call) -> Any:
-    return call_out(call).model_dump(mode="json")
+def _call_json(call: Call, present: Present) -> Any:
+    return present(call).model_dump(mode="json")
 
 
-def missed(emulator: Emulator, call: Call, wanted: str) -> dict[str, Any]:
+def missed(emulator: Emulator, call: Call, wanted: str, present: Present) -> dict[str, Any]:
     """Why a wait for ``wanted`` can no longer succeed: the call is past it, or ended without it."""
     text, events = story(emulator, call.id)
     had = {e["status"] for e in events}  # each event carries the call's status at that moment
@@ -110,7 +125,7 @@ def missed(emulator: Emulator, call: Call, wanted: str) -> dict[str, Any]:
     now = call.status
     head = f"call {call.id} ended as {now!r}" if now in TERMINAL else f"call {call.id} is {now!r}"
     tail = f"already past {wanted!r}" if passed else f"never {wanted!r}"
-    return {"error": f"{head}, {tail}. {text}", "events": events, "call": _call_json(call)}
+    return {"error": f"{head}, {tail}. {text}", "events": events, "call": _call_json(call, present)}
 
 
 async def wait(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
@@ -198,11 +213,12 @@ def _skim(emulator: Emulator, reader: Reader) -> bool:
 async def wait_for_call(request: Request) -> Response:
     emulator = http.emulator(request)
     call_id = path_id(request)
-    body = http.parse(WaitForCall, await http.json_object(request))
+    body = http.parse(WaitForCall, await http.json_object(request), {"profile": emulator.profile})
     if (body.status is None) == (body.event is None):
-        raise InvalidRequest('give exactly one of "status" (like "completed") or "event" (like "call.completed")')
+        example = next((e for e, s in event_statuses(emulator.profile).items() if s == "completed"), "")
+        raise InvalidRequest(f'give exactly one of "status" (like "completed") or "event" (like "{example}")')
     find_call(emulator, call_id)
-    check, explain = call_check(emulator, call_id, body)
+    check, explain = call_check(emulator, call_id, body, http.dialect(request).call_out)
     return await wait(emulator, check, explain, lambda i: i.call_id == call_id, body.max_seconds, body.timeout)
 
 
@@ -216,7 +232,7 @@ def path_id(request: Request) -> str:
 async def wait_for_webhook(request: Request) -> Response:
     emulator = http.emulator(request)
     name = _sink_name(request)
-    body = http.parse(WaitForWebhook, await http.json_object(request))
+    body = http.parse(WaitForWebhook, await http.json_object(request), {"profile": http.emulator(request).profile})
     url = f"{str(request.base_url).rstrip('/')}/_emulator/sinks/{name}"
 
     def check() -> Response | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.api.callingbox import agents, calls, events, numbers, webhooks
+from emulator.api.callingbox.wire.calls import Segment
 from emulator.api.callingbox.errors import render
 from emulator.api.callingbox.webhook_format import FORMAT
 from emulator.api.dialects import Dialect
@@ -31,4 +32,8 @@ DIALECT = Dialect(
     routes=[*calls.routes, *numbers.routes, *agents.routes, *webhooks.routes],
     render_error=render,
     openapi="openapi.yaml",  # at the top of the repository, shipped inside the package
+    call_out=calls.call_out,
+    segment_out=lambda s: Segment.model_validate(s, from_attributes=True),
+    delivery_out=webhooks.delivery_out,
+    endpoint_out=webhooks.endpoint_out,
 )
