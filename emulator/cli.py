@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free port)")
     up.add_argument("--seed", type=int, help="seed for every id, secret and generated value (default 0)")
     up.add_argument("--api-key", help=f"API key of the default org (default {DEFAULT_API_KEY})")
+    up.add_argument("--dialect", help="the API to speak (default callingbox, the only one so far)")
     up.add_argument("--legacy-calls", action="store_true", default=None,
                     help="accept the legacy prompt-based POST /v1/calls body (as SDK 0.1.0 sends)")
     up.add_argument("--balance", type=int, dest="balance_milli_cents",
@@ -205,7 +206,7 @@ def up(args: argparse.Namespace) -> int:
             raise ValueError(f"conformance {config.conformance!r} must be off, warn or strict")
         config = with_token(config)  # beyond loopback, the control plane needs a token
         # The dialect's profile from the start: the default org, a loaded state and every event are its.
-        emulator = Emulator(config, profile=dialects.get().profile)  # refuses a bad clock mode or speed
+        emulator = Emulator(config, profile=dialects.get(config.dialect or None).profile)  # ValueError: bad mode
         if config.state_file:  # ours while we run (lock held open); a file it cannot use stops it here, untouched
             lock = lock_state_file(config.state_file)  # noqa: F841
             load_state_file(emulator, config.state_file)

@@ -22,6 +22,7 @@ class Config:
     port: int = DEFAULT_PORT
     seed: int = 0
     api_key: str = DEFAULT_API_KEY
+    dialect: str = ""  # the API the emulator speaks, by name (emulator/api/dialects.py); "": the default
     legacy_calls: bool = False
     balance_milli_cents: int = DEFAULT_BALANCE_MILLI_CENTS
     clock: str = "manual"

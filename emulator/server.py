@@ -141,7 +141,7 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     """``host``: the name the socket was bound for (served as a Host name besides its address).
     Bound beyond loopback with no control token set, one is generated: ``server.control_token``."""
     policy = guard.policy_for(emulator.config, (sock.getsockname()[0], *([host] if host else [])))
-    app = create_app(emulator, lifespan=lifespan_for(emulator), policy=policy)
+    app = create_app(emulator, emulator.config.dialect or None, lifespan=lifespan_for(emulator), policy=policy)
     # Webhooks to the emulator's own sinks go straight to the app, no socket.
     base_url = base_url_of(sock)
     emulator.transport.mount(base_url, app)
