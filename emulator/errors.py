@@ -7,6 +7,7 @@ read from a message of the form ``"<field>: ..."``), so a dialect can point at i
 from __future__ import annotations
 
 import re
+from typing import Any
 
 KINDS = ("validation", "auth", "quota", "not_found", "conflict", "timeout", "too_large", "media_type", "provider")
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_.\[\]]*): ")
@@ -17,11 +18,13 @@ class EmulatorError(Exception):
 
     kind = "validation"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         found = _FIELD.match(message)
         self.field = field or (found.group(1) if found else None)
+        # Facts a dialect may word its own message from (amounts, limits), beside the neutral message.
+        self.detail = detail or {}
 
 
 class InvalidRequest(EmulatorError):

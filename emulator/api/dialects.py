@@ -26,6 +26,7 @@ class Dialect:
     profile: Profile  # what the core needs: keys, secrets, event names, webhook formats, API prefix
     routes: list[BaseRoute]  # mounted before the shared control plane
     render_error: Callable[[EmulatorError], Response]  # its status per error kind, its error body
+    describe_error: Callable[[EmulatorError], str]  # its wording (the control plane shows it too)
     openapi: str  # its contract's file name (found by emulator.resources), served at /openapi.yaml
     # How the shared control plane (dashboard, waits, stream, simulation) shows the dialect's
     # records: as its own routes answer them (pydantic models).

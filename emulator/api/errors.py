@@ -24,8 +24,9 @@ async def on_emulator_error(request: Request, exc: Exception) -> Response:
     if dialect is not None and dialect.profile.is_api(request.url.path):
         return dialect.render_error(exc)
     status = STATUS.get(exc.kind, 400)
+    message = dialect.describe_error(exc) if dialect is not None else exc.message
     # After a 408 the rest of the body may still come: close rather than read it as a request.
-    return error_response(status, exc.message, {"connection": "close"} if status == 408 else None)
+    return error_response(status, message, {"connection": "close"} if status == 408 else None)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -186,9 +186,10 @@ class Calls:
         if available < CALL_HOLD_MILLI_CENTS:
             short = CALL_HOLD_MILLI_CENTS - available
             raise InsufficientCredits(
-                f"Calls paused. Your balance is {dollars(available, up=False)} but each call requires a "
-                f"{dollars(CALL_HOLD_MILLI_CENTS)} hold (we release it back if no one answers). "
-                f"Add {dollars(short)} or more in credits to keep calling."
+                f"the balance available ({dollars(available, up=False)}) is below the {dollars(CALL_HOLD_MILLI_CENTS)} "
+                f"each call holds until it ends; add {dollars(short)} or more",
+                detail={"reason": "call_hold", "available_milli_cents": available,
+                        "required_milli_cents": CALL_HOLD_MILLI_CENTS},
             )
         org.held_milli_cents += CALL_HOLD_MILLI_CENTS
 
@@ -200,10 +201,13 @@ class Calls:
         """Publish each named event the dialect maps ``change`` to, in its order."""
         for event_type in self.ctx.profile.events(change):
             self.publish(event_type, change.call)
+        if self.ctx.profile.on_change is not None:  # the dialect's own books (a quota, say)
+            self.ctx.profile.on_change(self.ctx.store, change)
         self.ctx.bus.changed(change)
 
     def publish(self, event_type: str, call: Call) -> None:
         """Tell subscribers; the event carries a snapshot of the call as it is now."""
-        snapshot = Call(*_CALL_FIELDS(call))  # a shallow copy, 3x faster than copy.copy
-        snapshot.transcript = []
+        # A shallow copy, 3x faster than copy.copy. The transcript list is shared, not copied:
+        # the engine replaces it whole and never mutates it, so the snapshot keeps its own.
+        snapshot = Call(*_CALL_FIELDS(call))
         self.ctx.bus.publish(Event(type=event_type, call=snapshot, created=self.ctx.clock.now()))

@@ -114,8 +114,10 @@ class Numbers:
         cost = MONTHLY_COST_CENTS[kind] * 1000
         if org.available_milli_cents < cost:
             raise InsufficientCredits(
-                f"Insufficient credits. Your balance is {dollars(org.available_milli_cents, up=False)} "
-                f"but this number costs {dollars(cost)} per month."
+                f"the balance available ({dollars(org.available_milli_cents, up=False)}) is below this "
+                f"number's {dollars(cost)} a month",
+                detail={"reason": "number_cost", "available_milli_cents": org.available_milli_cents,
+                        "required_milli_cents": cost},
             )
         org.balance_milli_cents -= cost
         number = Number(

@@ -161,3 +161,20 @@ def test_a_dialect_names_its_events_and_its_deliveries_use_its_format() -> None:
     assert [e.type for e in emulator.history.events(call_id=call["id"])] == [
         "plain.queued", "plain.completed", "plain.result"]
     assert plain.render(rows[0]) == json.dumps({"event": "plain.queued", "call": call["id"]}).encode()
+
+
+def test_errors_carry_a_kind_and_the_field_and_callingbox_words_its_own() -> None:
+    from emulator.api.callingbox.errors import describe, render
+    from emulator.errors import InsufficientCredits, InvalidRequest, NotFound
+
+    bad = InvalidRequest("to: must be a US number in E.164 form")
+    assert (bad.kind, bad.field) == ("validation", "to")
+    assert (NotFound.of("call", "x").kind, NotFound.of("call", "x").field) == ("not_found", None)
+    short = InsufficientCredits("the balance is too low", detail={
+        "reason": "call_hold", "available_milli_cents": 188_000, "required_milli_cents": 300_000})
+    assert short.kind == "quota" and short.message == "the balance is too low"
+    assert describe(short) == ("Calls paused. Your balance is $1.88 but each call requires a $3.00 hold (we "
+                               "release it back if no one answers). Add $1.12 or more in credits to keep calling.")
+    answer = render(short)
+    assert answer.status_code == 402 and json.loads(answer.body) == {"error": describe(short)}
+    assert render(bad).status_code == 400 and json.loads(render(bad).body) == {"error": bad.message}

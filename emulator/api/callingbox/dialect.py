@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from emulator.api.callingbox import agents, calls, events, numbers, webhooks
 from emulator.api.callingbox.wire.calls import Segment
-from emulator.api.callingbox.errors import render
+from emulator.api.callingbox.errors import describe, render
 from emulator.api.callingbox.webhook_format import FORMAT
 from emulator.api.dialects import Dialect
 from emulator.dialect import Profile
@@ -31,6 +31,7 @@ DIALECT = Dialect(
     # Starlette tries routes in order (~1 µs each): the most polled ones, calls, go first.
     routes=[*calls.routes, *numbers.routes, *agents.routes, *webhooks.routes],
     render_error=render,
+    describe_error=describe,
     openapi="openapi.yaml",  # at the top of the repository, shipped inside the package
     call_out=calls.call_out,
     segment_out=lambda s: Segment.model_validate(s, from_attributes=True),

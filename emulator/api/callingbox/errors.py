@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
+from emulator.domain.money import dollars
 from emulator.errors import EmulatorError
 
 # A conflict is a 400 in this API (no 409 is documented), as is every validation failure.
@@ -20,8 +21,22 @@ STATUS = {
 }
 
 
+def describe(exc: EmulatorError) -> str:
+    """The message in CallingBox's words: its credits prose (docs: "Calls paused"), else the core's."""
+    reason, facts = exc.detail.get("reason"), exc.detail
+    if reason == "call_hold":
+        available, hold = facts["available_milli_cents"], facts["required_milli_cents"]
+        return (f"Calls paused. Your balance is {dollars(available, up=False)} but each call requires a "
+                f"{dollars(hold)} hold (we release it back if no one answers). "
+                f"Add {dollars(hold - available)} or more in credits to keep calling.")
+    if reason == "number_cost":
+        return (f"Insufficient credits. Your balance is {dollars(facts['available_milli_cents'], up=False)} "
+                f"but this number costs {dollars(facts['required_milli_cents'])} per month.")
+    return exc.message
+
+
 def render(exc: EmulatorError) -> Response:
     status = STATUS.get(exc.kind, 400)
     # After a 408 the rest of the body may still come: close rather than read it as a request.
     headers = {"connection": "close"} if status == 408 else None
-    return JSONResponse({"error": exc.message}, status_code=status, headers=headers)
+    return JSONResponse({"error": describe(exc)}, status_code=status, headers=headers)
