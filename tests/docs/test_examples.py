@@ -28,7 +28,8 @@ from .live import clean_env, emulator_up, untouched
 
 RUN_TIMEOUT = 300
 STOP_TIMEOUT = 15
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio")
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
+        "-p", "no:randomly")  # the inner session keeps its file's order: the outer seed decides
 
 
 def test_every_block_runs_or_says_why_not() -> None:
@@ -87,6 +88,9 @@ def run_bash(text: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
             if not out.is_alive() and not err.is_alive():
                 break
         proc.wait(STOP_TIMEOUT)
+        for reader in (out, err):  # read to the end: the pipe is ours to close
+            if not reader.is_alive():
+                reader.pipe.close()
     return subprocess.CompletedProcess(proc.args, proc.returncode, out.text, err.text)
 
 

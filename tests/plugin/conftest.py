@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# httpx imports httpcore lazily, on its first real request, and keeps httpcore's exception classes
+# in a table from then on. An in-process inner session drops every module it imported when it
+# ends, so a first import inside one (a live=True test) would leave httpx mapping the classes of
+# a dropped httpcore: a later ConnectError elsewhere in the run would escape as httpcore's own.
+# Imported here, before any inner session, httpcore outlives them all.
+import httpcore  # noqa: F401
 import pytest
 
 
@@ -12,8 +18,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin("pytester")
 
 
-# Plugins the inner sessions never need: they only cost start-up time in subprocesses.
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio")
+# Plugins the inner sessions never need: they only cost start-up time in subprocesses. Inner
+# sessions keep their file's order (some inner files compare one test with the one before), so
+# the outer run stays reproducible under its own seed.
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
+        "-p", "no:randomly")
 
 
 @pytest.fixture
@@ -27,7 +36,7 @@ def inner(pytester: pytest.Pytester) -> pytest.Pytester:
         [pytest]
         asyncio_default_fixture_loop_scope = function
         filterwarnings = error
-        addopts = -p no:cacheprovider
+        addopts = -p no:cacheprovider -p no:randomly
         """
     )
     return pytester
