@@ -130,96 +130,43 @@ async def test_event_snapshots_populate_fields_as_the_docs_say(
     assert completed.reservation_status == "settled"
 
 
-async def test_busy_has_no_ringing_and_releases_the_hold(
+RINGS = [(0, "queued", "pending", "reserved"), (1, "initiated", "pending", "reserved"),
+         (2, "ringing", "pending", "reserved")]
+CARRIER_ERROR = ("carrier_unreachable", "The carrier could not connect the call.", "network_out_of_order", None)
+
+
+@pytest.mark.parametrize("to, steps, ringing, end, error", [
+    # busy: no ringing; the carrier's answer comes 2 s after dispatch
+    ("+15005550001", [*RINGS[:2], (2, "busy", "pending", "released")], False, 2, (None, None, "user_busy", None)),
+    # no answer: rings for the scenario's 30 s
+    ("+15005550002", [*RINGS, (32, "no_answer", "pending", "released")], True, 32, (None, None, "no_answer", None)),
+    # failed: the carrier error, no ringing
+    ("+15005550003", [*RINGS[:2], (2, "failed", "pending", "released")], False, 2, CARRIER_ERROR),
+    # voicemail with voicemail_action hangup: ring 8 s, the machine answers, the agent hangs up
+    ("+15005550004", [*RINGS, (10, "no_answer", "pending", "released")], True, 10,
+     (None, None, "machine_detected", "machine")),
+], ids=["busy", "no_answer", "failed", "voicemail"])
+async def test_an_unconnected_call_ends_free_and_releases_the_hold(
     client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
+    to: str, steps: list[tuple[int, str, str, str]], ringing: bool, end: int, error: tuple[Any, ...],
 ) -> None:
     before = await org_state(client, org_id)
-    call = await api.call(agent["id"], to="+15005550001")
-    assert await trace(client, call["id"], 10) == [
-        (0, "queued", "pending", "reserved"),
-        (1, "initiated", "pending", "reserved"),
-        (2, "busy", "pending", "released"),
-    ]
-    assert events.offsets(call["id"]) == [("call.queued", 0), ("call.busy", 2)]
+    call = await api.call(agent["id"], to=to)
+    assert await trace(client, call["id"], end + 3) == steps
+    status = steps[-1][1]
+    assert events.offsets(call["id"]) == [("call.queued", 0), *([("call.ringing", 2)] * ringing),
+                                          (f"call.{status}", end)]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": None, "answered_at": None, "ended_at": 2, "duration_seconds": 0,
+        "started_at": 2 if ringing else None, "answered_at": None, "ended_at": end,
+        "duration_seconds": end - 2 if ringing else 0,
         "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
     }
-    assert failure(done) == (None, None, "user_busy", None)
+    assert failure(done) == error
     assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
     assert await segments(client, call["id"]) == []
     after = await org_state(client, org_id)
     assert (after["balance_milli_cents"], after["held_milli_cents"]) == (before["balance_milli_cents"], 0)
-
-
-async def test_no_answer_rings_out(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
-) -> None:
-    before = await org_state(client, org_id)
-    call = await api.call(agent["id"], to="+15005550002")
-    assert await trace(client, call["id"], 35) == [
-        (0, "queued", "pending", "reserved"),
-        (1, "initiated", "pending", "reserved"),
-        (2, "ringing", "pending", "reserved"),
-        (32, "no_answer", "pending", "released"),
-    ]
-    assert events.offsets(call["id"]) == [("call.queued", 0), ("call.ringing", 2), ("call.no_answer", 32)]
-    done = await get_call(client, call["id"])
-    assert timeline(done) == {
-        "started_at": 2, "answered_at": None, "ended_at": 32, "duration_seconds": 30,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
-    }
-    assert failure(done) == (None, None, "no_answer", None)
-    assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
-    assert await segments(client, call["id"]) == []
-    assert (await org_state(client, org_id))["balance_milli_cents"] == before["balance_milli_cents"]
-
-
-async def test_failed_sets_the_carrier_error(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
-) -> None:
-    call = await api.call(agent["id"], to="+15005550003")
-    assert await trace(client, call["id"], 10) == [
-        (0, "queued", "pending", "reserved"),
-        (1, "initiated", "pending", "reserved"),
-        (2, "failed", "pending", "released"),
-    ]
-    assert events.offsets(call["id"]) == [("call.queued", 0), ("call.failed", 2)]
-    done = await get_call(client, call["id"])
-    assert failure(done) == (
-        "carrier_unreachable", "The carrier could not connect the call.", "network_out_of_order", None,
-    )
-    assert timeline(done) == {
-        "started_at": None, "answered_at": None, "ended_at": 2, "duration_seconds": 0,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
-    }
-    assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
-    assert await segments(client, call["id"]) == []
-
-
-async def test_voicemail_is_no_answer_answered_by_machine(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
-) -> None:
-    before = await org_state(client, org_id)
-    call = await api.call(agent["id"], to="+15005550004")
-    # ring 8 s, then the machine answers and the agent hangs up (voicemail_action hangup)
-    assert await trace(client, call["id"], 30) == [
-        (0, "queued", "pending", "reserved"),
-        (1, "initiated", "pending", "reserved"),
-        (2, "ringing", "pending", "reserved"),
-        (10, "no_answer", "pending", "released"),
-    ]
-    assert events.offsets(call["id"]) == [("call.queued", 0), ("call.ringing", 2), ("call.no_answer", 10)]
-    done = await get_call(client, call["id"])
-    assert timeline(done) == {
-        "started_at": 2, "answered_at": None, "ended_at": 10, "duration_seconds": 8,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
-    }
-    assert failure(done) == (None, None, "machine_detected", "machine")
-    assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
-    assert await segments(client, call["id"]) == []
-    assert (await org_state(client, org_id))["balance_milli_cents"] == before["balance_milli_cents"]
 
 
 async def test_voicemail_with_leave_message_speaks_then_ends_without_charge(
