@@ -13,9 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from emulator.config import DEFAULT_API_KEY
+
 STATUSES = ("queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled",
             "failed")
 TERMINAL = frozenset({"completed", "no_answer", "busy", "canceled", "failed"})
+# An attempt that ends so is redialled while the call has attempts left (``max_attempts``);
+# a canceled call was stopped on purpose, an answered one reached its person.
+REDIALLED = frozenset({"no_answer", "busy", "failed"})
 
 STATUS = "status"  # the call's status changed, before -> after
 ENDED = "ended"  # the line dropped: ended_at, duration and billing are known (the status may not be final yet)
@@ -31,6 +36,15 @@ class Change:
     call: Any
     before: str | None = None  # STATUS only: None when the call was just created
     after: str | None = None
+
+
+def redial_pending(call: Any) -> bool:
+    """The call's latest attempt ended unanswered and another is due: it has not ended for good."""
+    return call.status in REDIALLED and call.attempt_count < call.max_attempts
+
+
+def ended_for_good(call: Any) -> bool:
+    return call.status in TERMINAL and not redial_pending(call)
 
 
 def no_events(change: Change) -> tuple[str, ...]:
@@ -60,13 +74,17 @@ class Profile:
     # Told when a delivery's state changes (pending / delivered / failed, with its last error):
     # the dialect decides whether a call field reflects it.
     on_delivery: Callable[[Any, Any, str, str | None], None] | None = None  # (store, delivery, state, error)
+    on_change: Callable[[Any, Change], None] | None = None  # (store, change): after its named events
+    on_org_created: Callable[[Any, Any], None] | None = None  # (context, org): what every new org starts with
 
     def is_api(self, path: str) -> bool:
         return path == self.api_prefix or path.startswith(self.api_prefix + "/")
 
 
 NEUTRAL = Profile(
-    name="neutral", default_api_key="key_emulator", api_key_prefix="key_", secret_prefix="secret_",
+    # The product's documented default key, so Emulator(Config()).config.api_key reads the same before
+    # and after a dialect arrives (the default dialect's default key is that one).
+    name="neutral", default_api_key=DEFAULT_API_KEY, api_key_prefix="key_", secret_prefix="secret_",
     api_prefix="/api", api_key_pattern=r"[A-Za-z0-9_]{4,120}",
     api_key_hint="must be 4-120 letters, digits or underscores", default_prompt="Hello from the emulator.",
     event_types=tuple(f"status.{s}" for s in STATUSES), events=_neutral_events,
