@@ -27,6 +27,7 @@ BASE = "urn:callingbox-emulator:contract"
 MAX_ITEMS = 1000  # violations kept
 MAX_BYTES = 1024 * 1024  # of kept violations
 MESSAGE_KEEP = 500  # characters of each message
+SEEN_KEPT = 4096  # (method, path) lookups remembered per contract
 LOG = logging.getLogger("callingbox_emulator.conformance")
 
 
@@ -53,6 +54,7 @@ class Violation:
 class Operation:
     name: str
     responses: dict[str, Any]  # status key ("200", "4XX", "default") -> response object
+    pointer: str  # of the operation in the document
 
 
 def _pointer(parts: Any) -> str:
@@ -70,6 +72,8 @@ class Contract:
         self.document = document
         self._registry = jsonschema_rs.Registry([(BASE, document)])
         self._validators: dict[str, Any] = {}
+        self._schemas: dict[tuple[str, int, str], tuple[str | None, str | None]] = {}  # (op, status, media)
+        self._seen: dict[tuple[str, str], Operation | None] = {}  # (method, path): recent lookups
         self._paths = [(_template(p), p, item) for p, item in (document.get("paths") or {}).items()]
         # Literal templates first, so /v1/numbers/available wins over /v1/numbers/{id}.
         self._paths.sort(key=lambda t: t[1].count("{"))
@@ -83,14 +87,22 @@ class Contract:
 
     def operation(self, method: str, path: str) -> Operation | None:
         """The operation serving ``method path``, or None when the document has none."""
-        method = method.lower()
+        key = (method, path)
+        if key in self._seen:
+            return self._seen[key]
+        if len(self._seen) >= SEEN_KEPT:  # bounded: ids make most paths unique
+            self._seen.clear()
+        found = self._seen[key] = self._lookup(method.lower(), path)
+        return found
+
+    def _lookup(self, method: str, path: str) -> Operation | None:
         for pattern, template, item in self._paths:
             if pattern.match(path):
                 op = item.get(method)
                 if not isinstance(op, dict):
                     return None
                 name = op.get("operationId") or f"{method.upper()} {template}"
-                return Operation(name, op.get("responses") or {})
+                return Operation(name, op.get("responses") or {}, _pointer(("paths", template, method)))
         return None
 
     def webhook(self, event_type: str) -> tuple[str, str] | None:
@@ -104,9 +116,14 @@ class Contract:
         base = ("webhooks", event_type, "post", "requestBody", "content", "application/json", "schema")
         return op.get("operationId") or event_type, _pointer(base)
 
-    def response_schema(self, op: Operation, method: str, path_template_ptr: str, status: int,
-                        media: str) -> tuple[str | None, str | None]:
+    def response_schema(self, op: Operation, status: int, media: str) -> tuple[str | None, str | None]:
         """(pointer to the schema, problem): the schema the answer must match, or what is wrong."""
+        cached = self._schemas.get((op.pointer, status, media))
+        if cached is None:
+            cached = self._schemas[(op.pointer, status, media)] = self._response_schema(op, status, media)
+        return cached
+
+    def _response_schema(self, op: Operation, status: int, media: str) -> tuple[str | None, str | None]:
         key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in op.responses), None)
         if key is None:
             return None, f"status {status} is not a documented answer of this operation"
@@ -122,7 +139,7 @@ class Contract:
         ref = op.responses[key].get("$ref") if isinstance(op.responses[key], dict) else None
         if ref:
             return f"{ref[1:]}/content/{media.replace('/', '~1')}/schema", None
-        return f"{path_template_ptr}/responses/{key}/content/{media.replace('/', '~1')}/schema", None
+        return f"{op.pointer}/responses/{key}/content/{media.replace('/', '~1')}/schema", None
 
     def errors(self, pointer: str, instance: Any) -> Iterator[tuple[str, str, str]]:
         """(instance pointer, rule pointer, message) of the first violation, if any."""
@@ -131,15 +148,11 @@ class Contract:
             ref = BASE + "#" + quote(pointer, safe="/~-_.")  # a URI fragment: `{` of templates is escaped
             validator = jsonschema_rs.Draft202012Validator({"$ref": ref}, registry=self._registry)
             self._validators[pointer] = validator
+        if validator.is_valid(instance):  # the common case, and several times cheaper than collecting errors
+            return
         for error in validator.iter_errors(instance):
             yield _pointer(error.instance_path), _pointer(error.schema_path), error.message
             return
-
-    def path_pointer(self, method: str, path: str) -> str:
-        for pattern, template, _ in self._paths:
-            if pattern.match(path):
-                return _pointer(("paths", template, method.lower()))
-        return ""
 
 
 class Conformance:
@@ -166,7 +179,7 @@ class Conformance:
             op = contract.operation(method, path)
             if op is None:
                 continue
-            schema, problem = contract.response_schema(op, method, contract.path_pointer(method, path), status, media)
+            schema, problem = contract.response_schema(op, status, media)
             if problem is not None:
                 return self._add(Violation("response", op.name, status, "", "", problem, now))
             if schema is None or body is None:

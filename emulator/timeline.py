@@ -172,10 +172,10 @@ def _mask(value: Any, generated: set[str], key: str | None = None) -> Any:
     return value
 
 
-def _body(text: str, generated: set[str]) -> Any:
+def _body(text: Any, generated: set[str]) -> Any:
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):
         return _mask(text, generated)
     if isinstance(parsed, dict) and isinstance(parsed.get("data"), dict) and "result" in parsed["data"]:
         parsed["data"] = {k: v for k, v in parsed["data"].items() if k != "result"} | {
@@ -184,23 +184,37 @@ def _body(text: str, generated: set[str]) -> Any:
 
 
 def story(doc: dict[str, Any]) -> dict[str, Any]:
-    """What is compared: statuses and their times, events in order, the result, the scenario,
-    the requests' statuses, and each webhook attempt (event, body, the answer it got)."""
-    generated = set(doc.get("generated", {}).get("result", []))
-    entries = doc.get("entries", [])
-    call = doc.get("call", {})
+    """What is compared: statuses and their times, events in order with their times, the result,
+    the scenario, the requests' statuses, and each webhook attempt in order (event, body with ids
+    masked, the answer it got). Any document reads (a hand-edited one too): what is missing is None."""
+    generated = {g for g in _list(_dict(doc.get("generated")).get("result")) if isinstance(g, str)}
+    entries = [e for e in _list(doc.get("entries")) if isinstance(e, dict)]
+    call = _dict(doc.get("call"))
+
+    def of(kind: str, *keys: str) -> list[list[Any]]:
+        return [[e.get(k) for k in keys] for e in entries if e.get("kind") == kind]
+
     return {
-        "scenario": doc.get("scenario", {}).get("name"),
-        "transitions": [[e["from"], e["to"], e["offset"]] for e in entries if e["kind"] == "transition"],
-        "events": [[e["type"], e["offset"]] for e in entries if e["kind"] == "event"],
-        "requests": [[e["method"], UUID.sub("<id>", e["path"]), e["status"]]
-                     for e in entries if e["kind"] == "request"],
+        "scenario": _dict(doc.get("scenario")).get("name"),
+        "transitions": of("transition", "from", "to", "offset"),
+        "events": of("event", "type", "offset"),
+        "requests": [[m, UUID.sub("<id>", p) if isinstance(p, str) else p, st]
+                     for m, p, st in of("request", "method", "path", "status")],
         "result": {"status": call.get("status"), "result_status": call.get("result_status"),
                    "result_error": call.get("result_error"),
                    "result": _mask({"result": call.get("result")}, generated)["result"]},
-        "webhooks": [{"event_type": e["event_type"], "offset": e["offset"], "response_status": e["response_status"],
-                      "body": _body(e["request_body"], generated)} for e in entries if e["kind"] == "webhook_attempt"],
+        # Not when each attempt went: under the realtime clock that is the moment a task ran, not a due time.
+        "webhooks": [{"event_type": t, "response_status": st, "body": _body(body, generated)}
+                     for t, st, body in of("webhook_attempt", "event_type", "response_status", "request_body")],
     }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def compare(recorded: Any, replayed: Any, pointer: str = "") -> list[dict[str, Any]]:

@@ -174,6 +174,8 @@ def _map(text: str, ids: dict[str, str]) -> str:
 async def _setup(client: "Client", doc: Replayable) -> dict[str, str]:
     """A fresh org in the clone, with the call's caller number and agent again."""
     status, body = await client.send("POST", "/_emulator/orgs", "", "{}", None, {})
+    if status != 201:
+        raise InvalidRequest(f"the replay could not create its org: {body.decode()[:300]}")
     org = json.loads(body)
     ids = {"key": org["api_key"]}
     agent = doc.agent

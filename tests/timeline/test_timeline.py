@@ -151,8 +151,8 @@ async def test_replay_moves_nothing_of_the_running_emulator(wired: httpx.AsyncCl
 
 
 async def test_a_failing_receiver_is_answered_the_same_way_in_the_replay(wired: httpx.AsyncClient, api: Any,
-                                                                         closed_url: str) -> None:
-    agent = await api.agent(webhook_url=closed_url)
+                                                                         dead_url: str) -> None:
+    agent = await api.agent(webhook_url=dead_url)
     call = await ok(wired, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550001"})
     await ok(wired, "POST", "/_emulator/clock/advance", json={"seconds": 600})
     doc = await ok(wired, "GET", f"/_emulator/calls/{call['id']}/timeline")
@@ -189,3 +189,14 @@ async def test_not_json_and_empty_bodies(wired: httpx.AsyncClient) -> None:
     assert r.status_code == 400 and "request body is required" in r.json()["error"]
     r = await wired.post("/_emulator/timelines/replay", content=b"{}", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
+
+
+async def test_a_hand_edited_story_is_compared_never_a_500(wired: httpx.AsyncClient, api: Any) -> None:
+    doc = await finished(wired, await a_call(api, wired))
+    doc["generated"] = [1, 2]
+    doc["entries"] += [{"kind": "transition"}, {"kind": "webhook_attempt", "request_body": {"not": "text"}},
+                       {"kind": "event", "type": ["odd"]}]
+    answer = await ok(wired, "POST", "/_emulator/timelines/replay", json=doc)
+    found = {d["pointer"]: (d["recorded"], d["replayed"]) for d in answer["differences"]}
+    assert found["/transitions/5"] == ([None, None, None], None)
+    assert found["/events/4"] == ([["odd"], None], None)
