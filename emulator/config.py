@@ -45,6 +45,11 @@ class Config:
     stream_replay: int = 10_000
     # Answers and webhook bodies checked against the contract: off, warn (kept, logged once) or strict (500).
     conformance: str = "off"
+    # Production realism switches every org starts with (emulator/realism.py); off when empty or 0.
+    rate_limit: str = ""  # N or N/BURST requests per second
+    max_concurrent_calls: int = 0
+    calling_hours: str = ""  # HH:MM-HH:MM, callee's local time
+    do_not_call: str = ""  # numbers separated by commas, or a file of one number per line
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -26,6 +26,7 @@ from emulator.domain.store import Org, Store
 from emulator.errors import InvalidRequest
 from emulator.faults import Faults
 from emulator.ids import Ids
+from emulator import realism
 from emulator.journal import Journal
 from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
@@ -33,6 +34,7 @@ from emulator.simulation.registry import Registry
 from emulator.timeline import Transitions
 from emulator.simulation.library import load_scenarios
 from emulator.webhooks import format as webhook_format
+from emulator.webhooks.chaos import Chaos
 from emulator.webhooks.dispatcher import Dispatcher
 from emulator.webhooks.sinks import Sinks
 from emulator.webhooks.transport import Transport
@@ -55,6 +57,8 @@ class Emulator:
         self.profile = profile
         self._given = config or Config()
         self.config = self._configured()
+        c = self.config  # checked once, here: a bad flag stops the emulator before it serves
+        self.realism_defaults = realism.from_flags(c.rate_limit, c.max_concurrent_calls, c.calling_hours, c.do_not_call)
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
         self.transport = Transport(timeout=self.config.webhook_timeout)
@@ -87,9 +91,13 @@ class Emulator:
         for found in self.base_scenarios:
             self.scenarios.add(found)
         self.engine = Engine(self.ctx, self.services.calls, self.scenarios)
-        self.services.calls.planner = self.engine.plan
+        self.services.calls.planner = realism.gated(self.engine.plan, lambda: self.ctx.store)
+        self.engine.ring_check = realism.ring_check(lambda: self.ctx.store, self.clock.now)
+        self.buckets = realism.Buckets(self.clock.wall_now)  # the rate limits (api/realism.py asks)
+        self.services.orgs.realism = self.realism_defaults
         self.dispatcher = Dispatcher(self.ctx, self._formats(), self.transport)
         self.dispatcher.on_state.append(self._delivery_state)
+        self.chaos = self.dispatcher.chaos = Chaos(self.ids)  # armed by /_emulator/webhook_chaos
         self.services.deliveries.on_enqueue.append(self.dispatcher.enqueue)
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
         self.retention.give_up = self.dispatcher.give_up  # past its bound of waiting calls

@@ -8,10 +8,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from emulator import resources
-from emulator.api import (conformance, control, dialects, faults, journal, observe, simulation, spec, state, stream,
+from emulator.api import (chaos, conformance, control, dialects, faults, journal, observe, simulation, spec, state, stream,
                           timeline, ui, waits)
 from emulator.api.errors import HANDLERS
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
+from emulator.api.realism import RateLimitMiddleware
 from emulator.runtime import Emulator
 
 
@@ -29,12 +30,14 @@ def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = No
             *speaks.routes,  # the product's routes first: the most polled
             *control.routes, *simulation.routes, *observe.routes, *spec.routes,
             *journal.routes, *faults.routes, *state.routes, *stream.routes,
-            *waits.routes, *ui.routes, *conformance.routes, *timeline.routes,
+            *waits.routes, *ui.routes, *conformance.routes, *timeline.routes, *chaos.routes,
         ],
         # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.
         middleware=[Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
                     Middleware(journal.JournalMiddleware, emulator=emulator),
+                    # Before the faults: a request over its org's rate limit is refused as it comes.
+                    Middleware(RateLimitMiddleware, emulator=emulator, dialect=speaks),
                     Middleware(faults.FaultMiddleware, emulator=emulator),
                     # Innermost: what is checked is the code's own answer, never an injected fault.
                     Middleware(conformance.ConformanceMiddleware, emulator=emulator,

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from emulator import __version__
 from emulator.api import http, stream
 from emulator.api.wire import control as wire
+from emulator.realism import apply
 from emulator.domain.store import Org
 
 
@@ -52,7 +53,11 @@ async def get_org(request: Request) -> Response:
 
 async def update_org(request: Request) -> Response:
     body = http.parse(wire.UpdateOrg, await http.json_object(request))
-    org = http.emulator(request).services.orgs.set_balance(request.path_params["org_id"], body.balance_milli_cents)
+    orgs = http.emulator(request).services.orgs
+    org = orgs.get(request.path_params["org_id"])  # checked whole first: a refused PATCH changes nothing
+    if body.balance_milli_cents is not None:
+        orgs.set_balance(org.id, body.balance_milli_cents)
+    apply(org.realism, body.changes())
     return http.respond(org_out(org))
 
 

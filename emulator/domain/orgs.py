@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from emulator.domain.context import Context
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound, Unauthorized
@@ -10,6 +13,7 @@ from emulator.errors import InvalidRequest, NotFound, Unauthorized
 class Orgs:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.realism: dict[str, Any] = {}  # the switches every new org starts with (`up` flags)
 
     def create(
         self,
@@ -33,6 +37,7 @@ class Orgs:
                 if balance_milli_cents is None
                 else balance_milli_cents,
                 created_at=self.ctx.clock.now(),
+                realism=copy.deepcopy(self.realism),
             )
         )
 

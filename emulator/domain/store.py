@@ -7,6 +7,7 @@ in one org's table cannot find another org's id, which answers 404.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from emulator.domain.records import Agent, Call, Delivery, Number, WebhookEndpoint
 from emulator.domain.table import Table
@@ -22,6 +23,7 @@ class Org:
     balance_milli_cents: int
     created_at: float
     held_milli_cents: int = 0
+    realism: dict[str, Any] = field(default_factory=dict)  # the realism switches that are on (emulator/realism.py)
     numbers: Table[Number] = field(default_factory=lambda: Table("number"))
     agents: Table[Agent] = field(default_factory=lambda: Table("agent"))
     calls: Table[Call] = field(default_factory=lambda: Table("call"))

@@ -38,6 +38,8 @@ class Engine:
         self.ctx = ctx
         self.calls = calls
         self.registry = registry
+        # Asked as an outbound call would ring: (error_code, message) fails it instead (calling hours).
+        self.ring_check: Callable[[Call], tuple[str, str] | None] | None = None
         steps = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
                  "hangup": self._hangup, "extract": self._extract, "end": self._end}
         for name, fn in steps.items():  # stable names: a snapshot's jobs are these and their arguments
@@ -81,6 +83,11 @@ class Engine:
     def _connect(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome in ("busy", "failed"):
             return self._end(call, sc.outcome, sc)
+        refused = self.ring_check(call) if self.ring_check is not None and call.direction == "outbound" else None
+        if refused is not None:
+            ending = {**self._ending(call, "failed", sc), "error_code": refused[0], "error_message": refused[1],
+                      "hangup_cause": "call_rejected"}
+            return self._move(call, "failed", **ending)
         self._move(call, "ringing", started_at=self.ctx.clock.now())
         self._after(sc.timing.ring, "pickup", call, sc, seed)
 

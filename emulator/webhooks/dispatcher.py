@@ -22,6 +22,7 @@ from emulator.domain.context import Context
 from emulator.domain.records import Delivery, WebhookEndpoint
 from emulator.domain.store import Org
 from emulator.scheduler import Job
+from emulator.webhooks.chaos import Chaos
 from emulator.webhooks.format import Format
 from emulator.webhooks.log import Attempt, AttemptLog
 from emulator.webhooks.transport import Outcome, Transport
@@ -50,6 +51,7 @@ class Dispatcher:
         self.on_state: list[Callable[[Delivery, str, str | None], None]] = []
         self._late: set[asyncio.Task[None]] = set()  # still running after a settle stopped waiting for them
         self._wakes: set[asyncio.Future[bool]] = set()  # one per waiting settle: an attempt finished
+        self.chaos: Chaos | None = None  # webhook chaos rules (webhooks/chaos.py), when armed
 
     def enqueue(self, delivery: Delivery) -> None:
         """A new row, or a redelivered one: attempt it at its next_attempt_at."""
@@ -71,10 +73,22 @@ class Dispatcher:
         if not manual and delivery.status != "pending":
             return  # a redelivery sent meanwhile settled it: this automatic retry is moot
         lane = (delivery.call_id, delivery.endpoint_id or delivery.url)
+        if self.chaos is not None and not manual:
+            hold = self.chaos.hold_for(delivery, lane, self.ctx.clock.now())
+            if hold is not None:  # delayed, or held back so that a later event passes it
+                self._jobs[delivery.id] = self.ctx.scheduler.step(self.ctx.clock.now() + hold, "deliver",
+                                                                  delivery, manual)
+                return
         if lane in self._busy:
             self._lanes.setdefault(lane, deque()).append((delivery, manual))
-            return
-        self._start(delivery, manual)
+        else:
+            self._start(delivery, manual)
+        passed = self.chaos.passed(lane, delivery) if self.chaos is not None else None
+        if passed is not None:  # a held-back one goes right after the one that passed it
+            job = self._jobs.pop(passed.id, None)
+            if job is not None:
+                job.cancel()
+            self._due(passed, False)
 
     def give_up(self, delivery: Delivery, reason: str) -> None:
         """Stop a pending delivery for good (retention drops its call): ``exhausted`` with
@@ -165,7 +179,10 @@ class Dispatcher:
             return self._give_up(delivery, "the webhook endpoint was deleted")
         fmt = self._format(delivery)
         body = fmt.render(delivery)
-        headers = fmt.headers(delivery, body, secret, int(self.ctx.clock.wall_now()))
+        wall = int(self.ctx.clock.wall_now())
+        headers = fmt.headers(delivery, body, secret, wall)
+        chaos = self.chaos.sign(fmt, delivery, body, secret, wall, headers) if self.chaos is not None else None
+        headers = chaos.headers if chaos is not None else headers
         sent_at = self.ctx.clock.now()
         task = asyncio.current_task()
         if task is not None:
@@ -179,8 +196,12 @@ class Dispatcher:
         if not manual:
             delivery.attempt_count += 1
         late = asyncio.current_task() in self._late
-        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome, late))
+        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome, late,
+                                chaos.actions if chaos is not None else []))
         self._record(org, delivery, manual, outcome, sent_at)
+        if chaos is not None and chaos.duplicate is not None:  # the same request again; the row keeps the first
+            again = await self.transport.post(delivery.url, body, headers)
+            self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, again, late, [chaos.duplicate]))
 
     def _format(self, delivery: Delivery) -> Format:
         return self.formats[delivery.format or self.ctx.profile.webhook_format]

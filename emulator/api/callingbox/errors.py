@@ -18,6 +18,7 @@ STATUS = {
     "too_large": 413,
     "media_type": 415,
     "provider": 502,
+    "rate_limited": 429,  # a realism switch (rate limit, calls in flight): an emulator extension
 }
 
 

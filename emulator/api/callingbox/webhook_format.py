@@ -15,6 +15,10 @@ class CallingBoxFormat:
     name = NAME
     timeout = None  # the emulator's --webhook-timeout (10 s by default, as documented)
     retry = RETRY
+    # Webhook chaos (emulator/webhooks/chaos.py): the signature has a t= to make stale, and
+    # takes several v1= values (docs: during a rotation), so every knob applies.
+    chaos_knobs = frozenset({"duplicate", "reorder", "delay_seconds", "stale_timestamp_seconds", "bad_signature",
+                             "both_signatures"})
 
     def render(self, delivery: Delivery) -> bytes:
         return render_envelope(delivery)
@@ -29,6 +33,13 @@ class CallingBoxFormat:
             "X-CallingBox-Event": delivery.event_type,
             "X-CallingBox-Call-Id": delivery.call_id or "",
         }
+
+    def sign_many(self, delivery: Delivery, body: bytes, secrets: list[str], wall_time: int) -> dict[str, str]:
+        """The headers with one ``v1=`` per secret, in order (``t=...,v1=...,v1=...``)."""
+        headers = self.headers(delivery, body, secrets[-1], wall_time)
+        signatures = ",".join(f"v1={signing.signature(s, wall_time, body)}" for s in secrets)
+        headers[signing.HEADER] = f"t={wall_time},{signatures}"
+        return headers
 
     def verify(self, headers: dict[str, str], body: bytes, secrets: list[str], now: float) -> str:
         given = headers.get(signing.HEADER.lower())

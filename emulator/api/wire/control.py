@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
 
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
 from emulator.dialect import NEUTRAL
+from emulator.realism import Switches, view
 
 
 class ClockState(BaseModel):
@@ -51,6 +52,7 @@ class Org(Response):
     balance_milli_cents: int
     held_milli_cents: int
     created_at: Timestamp
+    realism: Annotated[dict[str, Any], BeforeValidator(view)]  # every switch, null when off
 
 
 class OrgList(BaseModel):
@@ -76,8 +78,18 @@ class CreateOrg(Request):
     balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
 
 
-class UpdateOrg(Request):
-    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)]
+class UpdateOrg(Switches):
+    """A balance and the realism switches (emulator/realism.py): each field given is set."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _something(self) -> "UpdateOrg":
+        if not self.model_fields_set:
+            raise ValueError("give balance_milli_cents or a realism switch (rate_limit, max_concurrent_calls, "
+                             "calling_hours, do_not_call)")
+        return self
 
 
 class SetClock(Request):
@@ -113,6 +125,11 @@ class PlaceInboundCall(Request):
     scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
 
 
+class ChaosAction(Response):
+    action: str  # duplicate, reorder, delay, stale_timestamp, bad_signature or both_signatures
+    why: str
+
+
 class AttemptOut(Response):
     delivery_id: str
     org_id: str
@@ -132,6 +149,7 @@ class AttemptOut(Response):
     error: str | None
     latency_ms: float
     late: bool  # it outlasted the manual clock's wait; its outcome landed later
+    chaos: list[ChaosAction]  # what webhook chaos did to this attempt ([] when nothing)
 
 
 class AttemptList(BaseModel):

@@ -1,0 +1,39 @@
+"""The rate limit over HTTP: a product API request over its org's limit answers 429 with
+``Retry-After``, in the active dialect's error shape, and never reaches its handler."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator.realism import RateLimited
+from emulator.runtime import Emulator
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, emulator: Emulator, dialect: object) -> None:
+        self.app = app
+        self.emulator = emulator
+        self.dialect = dialect
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.emulator.profile.is_api(scope["path"]):
+            return await self.app(scope, receive, send)
+        org = self._org(scope)
+        limit = org.realism.get("rate_limit") if org is not None else None
+        if org is None or limit is None:
+            return await self.app(scope, receive, send)  # unknown keys get the handler's 401
+        try:
+            self.emulator.buckets.take(org.id, limit)
+        except RateLimited as exc:
+            response = self.dialect.render_error(exc)  # type: ignore[attr-defined]
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    def _org(self, scope: Scope) -> object | None:
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, key = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer":
+                    return self.emulator.store.orgs_by_key.get(key.strip())
+        return None
