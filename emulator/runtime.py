@@ -55,6 +55,7 @@ class Emulator:
         """``profile``: the dialect's core-facing half. Callers above the HTTP layer pass it, or
         ``create_app`` gives it (``use_profile``) before the first request."""
         self.profile = profile
+        self.base_url = ""  # the server's, once it listens (links the dialect hands out, like recordings)
         self._given = config or Config()
         self.config = self._configured()
         c = self.config  # checked once, here: a bad flag stops the emulator before it serves
@@ -112,7 +113,12 @@ class Emulator:
         """The settings, with the dialect's default key where none was chosen."""
         given = self._given
         chosen = given.api_key and given.api_key != DEFAULT_API_KEY
-        return given if chosen else replace(given, api_key=self.profile.default_api_key)
+        config = given if chosen else replace(given, api_key=self.profile.default_api_key)
+        # The dialect's documented webhook timeout where none was chosen (--webhook-timeout).
+        timeout = getattr(self.profile.formats.get(self.profile.webhook_format), "timeout", None)
+        if timeout is not None and given.webhook_timeout == Config().webhook_timeout:
+            config = replace(config, webhook_timeout=timeout)
+        return config
 
     def _formats(self) -> dict[str, webhook_format.Format]:
         return {webhook_format.NEUTRAL.name: webhook_format.NEUTRAL, **self.profile.formats}
@@ -127,6 +133,7 @@ class Emulator:
             return
         old, old_key, self.profile = self.profile, self.config.api_key, profile
         self.config = self.ctx.config = self._configured()
+        self.transport.timeout = self.config.webhook_timeout
         self.ctx.profile = profile
         org = self.default_org  # re-keyed only if it still has the key it was built with (not a loaded state's)
         key = self.config.api_key
@@ -136,6 +143,8 @@ class Emulator:
             self.store.orgs_by_key[key] = org
         if org.default_signing_secret.startswith(old.secret_prefix):
             org.default_signing_secret = profile.secret_prefix + org.default_signing_secret[len(old.secret_prefix):]
+        if profile.on_org_created is not None and not len(org.agents):  # what its signup gives, drawn as at build
+            profile.on_org_created(self.ctx, org)
         self.dispatcher.formats = self._formats()
 
     def _delivery_state(self, delivery: Delivery, state: str, error: str | None) -> None:

@@ -144,6 +144,7 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     app = create_app(emulator, emulator.config.dialect or None, lifespan=lifespan_for(emulator), policy=policy)
     # Webhooks to the emulator's own sinks go straight to the app, no socket.
     base_url = base_url_of(sock)
+    emulator.base_url = base_url
     emulator.transport.mount(base_url, app)
     if base_url.startswith("http://127.0.0.1:"):
         emulator.transport.mount(base_url.replace("127.0.0.1", "localhost"), app)

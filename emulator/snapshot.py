@@ -32,6 +32,7 @@ KEYS = ("version", "seed", "clock", "random", "default_org_id", "orgs", "scenari
 STEPS = {
     **{step: ("call_id", "scenario", "seed") for step in ("initiate", "connect", "pickup", "hangup", "extract")},
     "end": ("call_id", "status", "scenario"),  # after a voicemail message
+    "redial": ("call_id", "scenario"),  # an unanswered attempt's call, back to queued
     "deliver": ("delivery_id", "manual"),
 }
 # The call status each engine step starts from (``end`` is checked by the lifecycle table).

@@ -23,6 +23,8 @@ def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = No
     realtime jobs; in-process use needs none, since tests move the clock themselves.
     ``policy``: what the server trusts (Host names, token); the default is in-process use's."""
     speaks = dialects.get(dialect)
+    if speaks.bind is not None:
+        speaks = speaks.bind(emulator)
     emulator.use_profile(speaks.profile)  # before any request: its keys, secrets and events
     app = Starlette(
         lifespan=lifespan,
@@ -48,5 +50,6 @@ def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = No
     app.router.redirect_slashes = False
     app.state.emulator = emulator
     app.state.dialect = speaks
-    conformance.install(emulator, [speaks.openapi, resources.CONTROL])  # --conformance: off, warn or strict
+    extra = [speaks.control_openapi] if speaks.control_openapi else []  # checked before the shared one
+    conformance.install(emulator, [speaks.openapi, *extra, resources.CONTROL])  # --conformance: off, warn or strict
     return app

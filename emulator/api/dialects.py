@@ -17,7 +17,7 @@ from emulator.dialect import Profile
 from emulator.errors import EmulatorError
 
 DEFAULT = "callingbox"
-KNOWN = {"callingbox": "emulator.api.callingbox.dialect"}
+KNOWN = {"callingbox": "emulator.api.callingbox.dialect", "voxbridge": "emulator.api.voxbridge.dialect"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class Dialect:
     segment_out: Callable[[Any], Any]
     delivery_out: Callable[[Any], Any]
     endpoint_out: Callable[[Any], Any]
+    # The dialect bound to one emulator (links it hands out need the server's URL and the org's
+    # secret): create_app serves what this returns. None: the dialect as it is.
+    bind: "Callable[[Any], Dialect] | None" = None
+    control_openapi: str | None = None  # its additions to the control plane's contract (conformance)
 
 
 def get(dialect: "str | Dialect | None" = None) -> Dialect:

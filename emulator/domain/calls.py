@@ -163,6 +163,10 @@ class Calls:
             raise InvalidRequest(f"from_number: {from_number} is not an active number of this organization")
         return from_number
 
+    def place(self, org: Org, call: Call, scenario: str | None = None) -> Call:
+        """Keep a call a dialect built whole (its own rules already checked): hold, plan, id, start."""
+        return self._place(org, scenario, call)
+
     def _place(self, org: Org, scenario: str | None, call: Call) -> Call:
         self._reserve(org)
         call.created_at = call.updated_at = self.ctx.clock.now()

@@ -51,8 +51,9 @@ class Deliveries:
         org = self.ctx.store.orgs.get(event.call.org_id)
         if org is None:
             return
-        if event.call.webhook_url:
-            self._add(org, event, None, event.call.webhook_url)
+        url = event.call.webhook_url or org.webhook_url  # the call's URL replaces the org's
+        if url:
+            self._add(org, event, None, url)
         for endpoint in self.endpoints.subscribed(org, event.type):
             self._add(org, event, endpoint.id, endpoint.url)
 

@@ -26,7 +26,7 @@ class Orgs:
         if key in store.orgs_by_key:
             raise InvalidRequest("api_key: an org with this key already exists")
         org_id = ids.uuid()
-        return store.add_org(
+        org = store.add_org(
             Org(
                 id=org_id,
                 name=name or f"Org {len(store.orgs) + 1}",
@@ -40,6 +40,9 @@ class Orgs:
                 realism=copy.deepcopy(self.realism),
             )
         )
+        if self.ctx.profile.on_org_created is not None:  # the dialect's signup (default agents, say)
+            self.ctx.profile.on_org_created(self.ctx, org)
+        return org
 
     def authenticate(self, authorization: str | None) -> Org:
         if not authorization:

@@ -53,6 +53,8 @@ class Agent:
     primary_number_id: str | None = None
     number_ids: list[str] = field(default_factory=list)
     archived_at: float | None = None
+    slug: str | None = None
+    is_default: bool = False  # the org's default agent of its type (a dialect may pick it when none is named)
 
 
 @dataclass(slots=True)
@@ -60,7 +62,7 @@ class Call:
     id: str
     org_id: str
     to_number: str
-    from_number: str
+    from_number: str | None  # None: the dialect lets a call go without a caller ID
     direction: str
     prompt: str
     language: str
@@ -95,6 +97,10 @@ class Call:
     answered_by: str | None = None
     scenario: str | None = None
     transcript: list["Segment"] = field(default_factory=list)
+    client_name: str | None = None
+    scheduled_at: float | None = None  # the first dial waits until then (None: dial at once)
+    attempt_count: int = 0  # dial attempts started
+    max_attempts: int = 1  # unanswered or failed attempts are redialled until this many were made
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from collections import OrderedDict, deque
 from typing import Callable, Iterable
 
 from emulator.domain.context import Context
-from emulator.dialect import STATUS, TERMINAL, Change
+from emulator.dialect import STATUS, TERMINAL, Change, ended_for_good
 from emulator.domain.records import Delivery
 from emulator.domain.store import Org
 
@@ -41,6 +41,8 @@ class Retention:
     def on_change(self, change: Change) -> None:
         """A call ended once its status is terminal (heard after its named events: their rows exist)."""
         if self.limit <= 0 or change.kind != STATUS or change.after not in TERMINAL:
+            return
+        if not ended_for_good(change.call):  # a redial is due: a job still touches it
             return
         org = self.ctx.store.orgs.get(change.call.org_id)
         if org is not None:

@@ -24,6 +24,10 @@ class Org:
     created_at: float
     held_milli_cents: int = 0
     realism: dict[str, Any] = field(default_factory=dict)  # the realism switches that are on (emulator/realism.py)
+    webhook_url: str | None = None  # where a call's events go when the call names no URL
+    monthly_minutes: int | None = None  # a monthly quota of connected minutes (None: none)
+    usage_period: str = ""  # the month (YYYY-MM, UTC) usage_minutes counts
+    usage_minutes: int = 0
     numbers: Table[Number] = field(default_factory=lambda: Table("number"))
     agents: Table[Agent] = field(default_factory=lambda: Table("agent"))
     calls: Table[Call] = field(default_factory=lambda: Table("call"))

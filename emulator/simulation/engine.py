@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from emulator.dialect import ENDED, RESULT, Change
+from emulator.dialect import ENDED, RESULT, Change, redial_pending
 from emulator.domain.calls import Calls
 from emulator.domain.context import Context
 from emulator.domain.money import charge_for
@@ -23,6 +23,7 @@ from emulator.simulation.scenario import Scenario
 
 DIAL_DELAY = 1.0  # queued -> initiated: handed to the carrier
 CONNECT_DELAY = 1.0  # initiated -> ringing (or busy / failed)
+REDIAL_DELAY = 300.0  # an unanswered attempt's end -> back to queued for the next one
 VOICEMAIL_MESSAGE = "Hi, this is an automated call. Sorry we missed you; we will try again later. Goodbye."
 EXTRACTION_ERROR = "extraction failed: the transcript did not contain the requested fields"
 FAILURE = {
@@ -41,7 +42,7 @@ class Engine:
         # Asked as an outbound call would ring: (error_code, message) fails it instead (calling hours).
         self.ring_check: Callable[[Call], tuple[str, str] | None] | None = None
         steps = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
-                 "hangup": self._hangup, "extract": self._extract, "end": self._end}
+                 "hangup": self._hangup, "extract": self._extract, "end": self._end, "redial": self._redial}
         for name, fn in steps.items():  # stable names: a snapshot's jobs are these and their arguments
             ctx.scheduler.register(name, fn)
 
@@ -57,7 +58,25 @@ class Engine:
 
     def _start(self, call: Call, scenario: Scenario) -> None:
         seed = self.ctx.ids.random.getrandbits(32)
-        self._after(DIAL_DELAY, "initiate", call, scenario, seed)
+        now = self.ctx.clock.now()
+        # A scheduled call waits queued until its time; any other dials after DIAL_DELAY.
+        due = max(now + DIAL_DELAY, call.scheduled_at if call.scheduled_at is not None else now)
+        self.ctx.scheduler.step(due, "initiate", call, scenario, seed)
+
+    def _redial(self, call: Call, sc: Scenario) -> None:
+        """Back to queued for the next attempt (the same scenario, so a magic number answers the
+        same way): the last attempt's outcome is cleared and the call holds credits again."""
+        before = call.status
+        lifecycle.check_redial(call)
+        for key in ("started_at", "answered_at", "ended_at", "answered_by", "error_code", "error_message",
+                    "hangup_cause", "duration_seconds", "billed_duration_seconds", "billing_amount_milli_cents"):
+            setattr(call, key, None)
+        org = self.ctx.store.orgs.get(call.org_id)
+        if org is not None:
+            org.held_milli_cents += call.hold_milli_cents
+        call.status, call.reservation_status, call.updated_at = "queued", "reserved", self.ctx.clock.now()
+        self.calls.changed(call, before, "queued")
+        self._start(call, sc)
 
     def _agent_name(self, call: Call) -> str | None:
         org = self.ctx.store.orgs.get(call.org_id)
@@ -77,6 +96,7 @@ class Engine:
         self.calls.changed(call, before, status)  # the dialect names the event, if any
 
     def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
+        call.attempt_count += 1
         self._move(call, "initiated")
         self._after(CONNECT_DELAY, "connect", call, sc, seed)
 
@@ -133,6 +153,8 @@ class Engine:
 
     def _end(self, call: Call, status: str, sc: Scenario) -> None:
         self._move(call, status, **self._ending(call, status, sc))
+        if redial_pending(call):
+            self._after(REDIAL_DELAY, "redial", call, sc)
 
     def _ending(self, call: Call, status: str, sc: Scenario) -> dict[str, Any]:
         """What is known once the line drops: end time, duration, causes, and the settled bill."""

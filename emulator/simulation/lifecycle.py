@@ -6,6 +6,10 @@ allow, so a scenario can never produce an impossible status sequence.
 
 from __future__ import annotations
 
+from typing import Any
+
+from emulator.dialect import redial_pending
+
 TERMINAL = frozenset({"completed", "no_answer", "busy", "canceled", "failed"})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -26,6 +30,13 @@ class InvalidTransition(Exception):
 def check(current: str, new: str) -> None:
     if new not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition(f"a call cannot go from {current} to {new}")
+
+
+def check_redial(call: Any) -> None:
+    """The one way out of a terminal status: an unanswered attempt with attempts left."""
+    if not redial_pending(call):
+        raise InvalidTransition(f"a {call.status} call with {call.attempt_count} of {call.max_attempts} "
+                                "attempts made is not redialled")
 
 
 def is_terminal(status: str) -> bool:
