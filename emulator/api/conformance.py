@@ -77,7 +77,8 @@ def _event_type(headers: dict[str, str], body: bytes) -> str:
         if name.lower().endswith("event-type"):
             return value
     try:
-        found = json.loads(body).get("type")
+        data = json.loads(body)
+        found = data.get("type", data.get("event"))  # an envelope names its event as "type" or "event"
     except (ValueError, AttributeError):
         return ""
     return found if isinstance(found, str) else ""

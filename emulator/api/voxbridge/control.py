@@ -105,3 +105,7 @@ class OrgOut(BaseModel):
     webhook_url: str | None
     monthly_minutes: int
     minutes_used: int
+
+
+class AgentList(BaseModel):
+    data: list[AgentOut]
