@@ -61,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--conformance", choices=("off", "warn", "strict"),
                     help="check every answer and webhook body against the OpenAPI contracts: warn lists "
                          "violations at /_emulator/conformance, strict also answers 500 (default off)")
+    up.add_argument("--rate-limit", metavar="N[/BURST]",
+                    help="every org: API requests per second (bursts of BURST, default N) beyond which "
+                         "requests answer 429 with Retry-After (default off)")
+    up.add_argument("--max-concurrent-calls", type=int, metavar="N",
+                    help="every org: a dispatch beyond N calls in flight answers 429 (default off)")
+    up.add_argument("--calling-hours", metavar="HH:MM-HH:MM",
+                    help="every org: a call that would ring outside these hours (callee's local time, "
+                         "from the area code) fails with outside_calling_hours (default off)")
+    up.add_argument("--do-not-call", metavar="FILE_OR_LIST",
+                    help="every org: numbers refused at dispatch (comma-separated, or a file of one "
+                         "number per line)")
     listen = commands.add_parser(
         "listen", help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
