@@ -95,14 +95,20 @@ class Table(Generic[T]):
     def offset_page(self, offset: int, limit: int,
                     where: Callable[[T], bool] | None = None) -> tuple[list[T], int]:
         """Up to ``limit`` rows newest first, past the first ``offset``, and the total."""
-        if where is not None:
-            matching = [row for row in reversed(self._rows) if row is not None and where(row)]
-            return matching[offset:offset + limit], len(matching)
+        if where is not None:  # one pass counts the matches and keeps only the page's rows
+            window: list[T] = []
+            total = 0
+            for row in reversed(self._rows):
+                if row is not None and where(row):
+                    if offset <= total < offset + limit:
+                        window.append(row)
+                    total += 1
+            return window, total
         total = len(self._pos)
         if not self._dead:  # positions are ranks: slice straight to the page
             end = max(0, len(self._rows) - offset)
             return self._rows[max(0, end - limit):end][::-1], total  # type: ignore[return-value]
-        found, skipped = [], 0
+        found, skipped = [], 0  # tombstones shift the ranks: walk past the offset
         for row in reversed(self._rows):
             if row is None:
                 continue
