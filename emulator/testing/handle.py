@@ -9,7 +9,8 @@ gets the same semantics and the same explanations.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import httpx
 
@@ -132,3 +133,23 @@ class CallingBox:
 
     def set_balance(self, milli_cents: int) -> dict[str, Any]:
         return self._ok("PATCH", f"/_emulator/orgs/{self.org_id}", json={"balance_milli_cents": milli_cents})
+
+    # -- production behaviour (emulator extensions) -------------------------------
+    @contextmanager
+    def webhook_chaos(self, **knobs: Any) -> Iterator[dict[str, Any]]:
+        """Within the block, this org's webhook deliveries misbehave as ``knobs`` say
+        (``duplicate=1.0``, ``reorder=0.5``, ``delay_seconds=[1, 5]``, ``stale_timestamp_seconds=600``,
+        ``bad_signature=1.0``, ``both_signatures=True``, ``seed=``; scope further with
+        ``endpoint_id=`` or ``url=``). Yields the rule; what it did is each attempt's ``chaos``
+        in ``deliveries()``. The rule is removed when the block ends."""
+        rule = self._ok("POST", "/_emulator/webhook_chaos", 201, json={"org_id": self.org_id, **knobs})
+        try:
+            yield rule
+        finally:
+            self.client.delete(f"/_emulator/webhook_chaos/{rule['id']}")  # 404 once a reset dropped it
+
+    def realism(self, **switches: Any) -> dict[str, Any]:
+        """Set this org's realism switches (``rate_limit={"requests_per_second": 5, "burst": 10}``,
+        ``max_concurrent_calls=2``, ``calling_hours={"start": "08:00", "end": "21:00"}``,
+        ``do_not_call=["+1..."]``; ``None`` switches one off); returns them all."""
+        return self._ok("PATCH", f"/_emulator/orgs/{self.org_id}", json=switches)["realism"]  # type: ignore[no-any-return]
