@@ -30,6 +30,7 @@ STATUS = {
     "range": 416,
     "media_type": 415,
     "provider": 502,
+    "rate_limited": 429,  # a realism switch (rate limit, calls in flight): an emulator extension
 }
 
 NO_DEFAULT_AGENT = "No default agent configured"
