@@ -25,7 +25,7 @@ from emulator.api.wire import control as wire
 from emulator.api.wire.common import iso
 from emulator.api.wire.observe import STATUSES, WaitForCall, WaitForWebhook
 from emulator.clock import LATEST
-from emulator.dialect import STATUS, Change, Profile
+from emulator.dialect import STATUS, Change, Profile, redial_pending
 from emulator.domain.events import Item, Reader, TooManyReaders
 from emulator.domain.records import Call
 from emulator.errors import InvalidRequest, NotFound
@@ -81,12 +81,16 @@ def call_check(emulator: Emulator, call_id: str, body: WaitForCall,
         if body.status is not None:
             if now == body.status:
                 return http.respond(present(call))
+            if redial_pending(call):  # back to queued soon: the wanted status may still come
+                return None
             if now in TERMINAL or RANK[now] > RANK.get(body.status, len(RANK)):
                 raise Failed(409, missed(emulator, call, body.status, present))
             return None
         if sent(call, emitted.get(wanted)) or any(e.type == wanted for e in emulator.history.events(call_id)):
             return http.respond(present(call))
         implied = emitted.get(wanted)
+        if redial_pending(call):
+            return None
         if now in TERMINAL or (implied in RANK and RANK[now] > RANK[implied]):
             text, events = story(emulator, call_id)
             head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"

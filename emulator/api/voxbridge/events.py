@@ -15,6 +15,8 @@ MOMENTS = {ENDED: "hung_up", RESULT: "result_ready"}
 
 
 def events(change: Change) -> tuple[str, ...]:
+    if change.call is None:  # a probe of status -> event (the waits'): here events depend on the call
+        return ()
     if change.kind == STATUS:
         return statuses.events_for("stored" if change.before is None else "status", change.call)
     moment = MOMENTS.get(change.kind)

@@ -11,12 +11,18 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
 from emulator.api import http
-from emulator.api.voxbridge import records
+from emulator.api.voxbridge import agents, phone, records
+from emulator.api.voxbridge.errors import VoxError
+from emulator.api.wire.common import Request as Body
 from emulator.api.voxbridge.control import AgentIn, AgentOut, AgentList, AgentPatch, OrgOut, OrgPatch
-from emulator.domain.records import Agent
+from emulator.domain.records import Agent, Call
 from emulator.domain.store import Org
-from emulator.errors import NotFound
+from emulator.errors import InvalidRequest, NotFound
 
 
 def _org(request: Request) -> Org:
@@ -39,8 +45,10 @@ async def get_org(request: Request) -> Response:
 
 async def update_org(request: Request) -> Response:
     org = _org(request)
-    body = http.parse(OrgPatch, await http.json_object(request))
-    for key, value in body.changes().items():
+    changes = http.parse(OrgPatch, await http.json_object(request)).changes()
+    if not changes:
+        raise InvalidRequest("body: send webhook_url and/or monthly_minutes")
+    for key, value in changes.items():
         setattr(org, key, value)
     return http.respond(org_out(org, http.emulator(request).clock.now()))
 
@@ -64,6 +72,8 @@ async def update_agent(request: Request) -> Response:
     if agent is None:
         raise NotFound.of("agent", request.path_params["agent_id"])
     changes = http.parse(AgentPatch, await http.json_object(request)).changes()
+    if not changes:
+        raise InvalidRequest("body: send at least one of is_default, is_active, system_prompt, voice_id, name")
     now = http.emulator(request).clock.now()
     if "is_active" in changes:
         agent.archived_at = None if changes["is_active"] else (agent.archived_at or now)
@@ -77,7 +87,33 @@ async def update_agent(request: Request) -> Response:
     return http.respond(agent_out(agent))
 
 
+class InboundCall(Body):
+    from_: Annotated[str, AfterValidator(phone.normalise)] = Field(alias="from")
+    to: Annotated[str, AfterValidator(phone.normalise)]
+    org_id: str = None  # type: ignore[assignment]  (absent: the default org)
+    scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
+
+
+async def place_inbound_call(request: Request) -> Response:
+    """VoxBridge routes inbound calls by number, which it has no API for: the call goes to the
+    org named (else the default org) and is answered by its inbound agent (agents.resolve_inbound)."""
+    emulator = http.emulator(request)
+    body = http.parse(InboundCall, await http.json_object(request))
+    org = emulator.services.orgs.get(body.org_id) if body.org_id is not None else emulator.default_org
+    try:
+        agent = agents.resolve_inbound(records.views(org))
+    except VoxError as exc:
+        raise InvalidRequest(exc.message) from None
+    call = Call(id="", org_id=org.id, to_number=body.to, from_number=body.from_, direction="inbound",
+                prompt=agent.system_prompt, language="en", created_at=0.0, updated_at=0.0, agent_id=agent.id,
+                instructions=agent.system_prompt)
+    emulator.services.calls.place(org, call, body.scenario)
+    call.scheduled_at = call.created_at  # answered as it rings: nothing to wait for
+    return http.respond(http.dialect(request).call_out(call), 201)
+
+
 routes = [
+    http.route("/_emulator/inbound_calls", post=place_inbound_call),
     http.route("/_emulator/orgs/{org_id}", get=get_org, patch=update_org),
     http.route("/_emulator/orgs/{org_id}/agents", get=list_agents, post=create_agent),
     http.route("/_emulator/orgs/{org_id}/agents/{agent_id}", patch=update_agent),
