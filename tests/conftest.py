@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
@@ -34,6 +35,9 @@ async def client(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="http://emulator.test", headers={"Authorization": f"Bearer {API_KEY}"}
     ) as c:
         yield c
+    # The webhook pool's keep-alive sockets belong to this test's event loop: closed here, not
+    # found by the garbage collector in a later test after the loop has gone.
+    await emulator.transport.aclose()
 
 
 class Api:
@@ -63,6 +67,23 @@ class Api:
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+async def org_id(client: httpx.AsyncClient) -> str:
+    """The id of the default org (the one ``client`` authenticates as)."""
+    r = await client.get("/_emulator/orgs")
+    assert r.status_code == 200, r.text
+    return next(o["id"] for o in r.json()["data"] if o["api_key"] == API_KEY)
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A loopback URL whose port has no listener (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
 
 
 @pytest.fixture

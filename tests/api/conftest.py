@@ -54,14 +54,6 @@ def anon(connect: Connect) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def org_id(client: httpx.AsyncClient) -> str:
-    """The id of the default org (the one ``client`` authenticates as)."""
-    r = await client.get("/_emulator/orgs")
-    assert r.status_code == 200, r.text
-    return next(o["id"] for o in r.json()["data"] if o["api_key"] == DEFAULT_KEY)
-
-
-@pytest.fixture
 async def org_b(client: httpx.AsyncClient, connect: Connect, api: Any) -> OrgClient:
     r = await client.post("/_emulator/orgs", json={"name": "Org B"})
     assert r.status_code == 201, r.text

@@ -7,7 +7,6 @@ without a socket; ``closed_url`` is a loopback port nobody listens on.
 
 from __future__ import annotations
 
-import socket
 from typing import Any, AsyncIterator
 
 import httpx
@@ -31,13 +30,6 @@ async def emulator(config: Config) -> AsyncIterator[Emulator]:
     await emulator.transport.aclose()
 
 
-@pytest.fixture
-def closed_url() -> str:
-    """A loopback URL whose port has no listener (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
 
 
 async def ok(client: httpx.AsyncClient, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:

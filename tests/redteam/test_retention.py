@@ -149,6 +149,8 @@ async def failing_receiver() -> tuple[str, Counter[str], asyncio.AbstractServer]
                 writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nnope")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:  # also when the test's loop cancels this handler on its way out
             writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -208,6 +210,8 @@ async def test_a_dropped_calls_webhooks_waiting_for_a_hung_receiver_are_never_se
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:  # also when cancelled below
             writer.close()
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)

@@ -131,14 +131,6 @@ def events(emulator: Emulator) -> Events:
 
 
 @pytest.fixture
-async def org_id(client: httpx.AsyncClient) -> str:
-    """The id of the default org (the one ``client`` authenticates as)."""
-    r = await client.get("/_emulator/orgs")
-    assert r.status_code == 200, r.text
-    return next(o["id"] for o in r.json()["data"] if o["api_key"] == DEFAULT_KEY)
-
-
-@pytest.fixture
 async def connect(emulator: Emulator) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
     """``connect(key, target=None)``: an in-process client with that key; closed at teardown."""
     opened: list[httpx.AsyncClient] = []

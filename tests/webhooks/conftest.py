@@ -14,7 +14,6 @@ webhook attempt it starts before it answers.
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
@@ -49,7 +48,8 @@ async def hangup_server() -> AsyncIterator[HangupServer]:
             requests.append(await read_request(reader))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        writer.close()
+        finally:  # also when the test's loop cancels this handler on its way out
+            writer.close()
         try:
             await writer.wait_closed()
         except ConnectionError:
@@ -64,13 +64,6 @@ async def hangup_server() -> AsyncIterator[HangupServer]:
         await server.wait_closed()
 
 
-@pytest.fixture
-def closed_url() -> str:
-    """A loopback URL whose port has no listener (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
 
 
 @pytest.fixture

@@ -163,6 +163,8 @@ async def test_a_healthy_receiver_gets_more_than_eight_attempts_at_once(
                 writer.write(OK_KEEP)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:  # also when the test's loop cancels this handler on its way out
             writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -190,10 +192,12 @@ async def test_a_receiver_that_times_out_drops_to_the_small_cap(config: Config, 
     async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         open_now[0] += 1
         opened.append(open_now[0] if closed[0] else -open_now[0])  # negative: before any timed out
-        await reader.read()  # until the sender gives up and closes
+        try:
+            await reader.read()  # until the sender gives up and closes
+        finally:  # also when the test's loop cancels this handler on its way out
+            writer.close()
         open_now[0] -= 1
         closed[0] += 1
-        writer.close()
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
