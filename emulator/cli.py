@@ -157,10 +157,8 @@ def _banner(config: Config, base_url: str, api_key: str, secret: str, hosts: str
     return "\n".join([
         f"CallingBox emulator {__version__} listening on {base_url}",
         f"  API key:                {api_key}",
-        f"  default signing secret: {secret}",
+        *_dialect_lines(config, secret),
         f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
-        f"  dialect:                callingbox; legacy calls {_on(config.legacy_calls)} (the prompt-based "
-        f"POST /v1/calls of SDK 0.1.0: --legacy-calls)",
         f"  webhooks:               timeout {config.webhook_timeout:g} s; strict URLs {_on(config.strict_webhook_urls)}",
         *([f"  state file:             {config.state_file}"] if config.state_file else []),
         f"  webhook sink:           {sink}  (use it as a webhook_url;",
@@ -175,6 +173,16 @@ def _banner(config: Config, base_url: str, api_key: str, secret: str, hosts: str
         "",
         "Ctrl-C to stop.",
     ])
+
+
+def _dialect_lines(config: Config, secret: str) -> list[str]:
+    if config.dialect == "voxbridge":
+        return [f"  default signing secret: {secret}  (the org's webhook_secret: signs X-Voice-Signature)",
+                "  dialect:                voxbridge (POST /v1/calls/outbound; agents, webhook URL and minutes: "
+                "/_emulator/orgs/{org_id})"]
+    return [f"  default signing secret: {secret}",
+            f"  dialect:                callingbox; legacy calls {_on(config.legacy_calls)} (the prompt-based "
+            f"POST /v1/calls of SDK 0.1.0: --legacy-calls)"]
 
 
 def _on(flag: bool) -> str:

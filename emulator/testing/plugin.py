@@ -15,6 +15,8 @@ Marker ``@pytest.mark.callingbox(...)``:
   seed, same ids);
 * ``scenarios=dir`` or ``[dir, ...]``, ``legacy_calls=``, ``webhook_timeout=``:
   an emulator with those settings, shared by the tests that ask for the same;
+* ``dialect="voxbridge"``: an emulator speaking that dialect (its org has a ``sk_live_`` key,
+  the default agents and a ``webhook_secret``; ``handle.org`` shows them);
 * ``balance=`` (milli-cents): the test's org starts with it;
 * ``realtime_timeout=``: how long waits poll when the clock is realtime.
 
@@ -48,7 +50,7 @@ from emulator.testing.inprocess import BackgroundLoop, InProcessTransport
 
 IN_PROCESS_URL = "http://callingbox.test"
 CONFIG_OPTIONS = {"seed": "seed", "scenarios": "scenarios", "legacy_calls": "legacy_calls",
-                  "webhook_timeout": "webhook_timeout"}
+                  "webhook_timeout": "webhook_timeout", "dialect": "dialect"}
 HANDLE_OPTIONS = {"live", "balance", "realtime_timeout"}
 KNOWN = sorted({*CONFIG_OPTIONS, *HANDLE_OPTIONS})
 TIMELINES_OPTION = "--callingbox-timelines"
@@ -106,7 +108,8 @@ class Session:
         if self.loop is None:
             self.loop = BackgroundLoop()
         emulator = Emulator(config)
-        app = create_app(emulator)
+        app = create_app(emulator, config.dialect or None)
+        emulator.base_url = IN_PROCESS_URL  # links the dialect hands out (recordings) point here
         emulator.transport.mount(IN_PROCESS_URL, app)
         loop = self.loop
         return Target(IN_PROCESS_URL, InProcessTransport(app, loop),

@@ -76,7 +76,9 @@ class Sinks:
 
     def receive(self, name: str, headers: dict[str, str], raw: bytes) -> Received:
         verified_with, org_id, error = self._verify(headers, raw)
-        event_id, event_type, call_id = self.format_of().identify(headers)
+        fmt = self.format_of()
+        by_body = getattr(fmt, "identify_body", None)  # a format that names its event in the body only
+        event_id, event_type, call_id = by_body(headers, raw) if by_body else fmt.identify(headers)
         self._seq += 1
         item = Received(
             sink=name, seq=self._seq, received_at=self.ctx.clock.now(),

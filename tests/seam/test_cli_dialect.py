@@ -19,7 +19,7 @@ def test_an_unknown_dialect_stops_up_with_a_clear_error(how: str) -> None:
         env["CALLINGBOX_EMULATOR_DIALECT"] = "vox"
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip().endswith("unknown dialect 'vox'; known: callingbox")
+    assert done.stderr.strip().endswith("unknown dialect 'vox'; known: callingbox, voxbridge")
     assert "listening" not in done.stdout
 
 

@@ -76,3 +76,9 @@ def api(vox: httpx.AsyncClient) -> Vox:
 
 def signed(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytester for the plugin test (registered by hand: this conftest is not the rootdir's).
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")

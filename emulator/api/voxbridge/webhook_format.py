@@ -7,6 +7,7 @@ secret, which a delivery does not carry): the wiring passes it in.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from emulator.api.voxbridge import present, webhooks
@@ -49,3 +50,15 @@ class VoxBridgeFormat:
     def identify(self, headers: dict[str, str]) -> tuple[str | None, str | None, str | None]:
         """VoxBridge sends no event id, type or call id in headers (they are in the body)."""
         return None, None, None
+
+    def identify_body(self, headers: dict[str, str], raw: bytes) -> tuple[str | None, str | None, str | None]:
+        """(None, event, call_id) read from a received body: there is no event id (dedupe on
+        call_id + event)."""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return None, None, None
+        if not isinstance(data, dict):
+            return None, None, None
+        event, call_id = data.get("event"), data.get("call_id")
+        return None, event if isinstance(event, str) else None, call_id if isinstance(call_id, str) else None
