@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from emulator.area_zones import zone_of
 from emulator.errors import EmulatorError, InvalidRequest
+from emulator.faults import WholeNumber  # a JSON integer: 5.0 counts, as JSON Schema says
 
 SWITCHES = ("rate_limit", "max_concurrent_calls", "calling_hours", "do_not_call")
 IN_FLIGHT = frozenset({"queued", "initiated", "ringing", "in_progress"})
@@ -44,7 +45,7 @@ class RateLimited(EmulatorError):
 class RateLimit(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     requests_per_second: Annotated[Number, Field(gt=0, le=100_000)]
-    burst: Annotated[int, Field(ge=1, le=100_000)]
+    burst: Annotated[WholeNumber, Field(ge=1, le=100_000)]
 
 
 class CallingHours(BaseModel):
@@ -70,7 +71,7 @@ class Switches(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=True)
     rate_limit: RateLimit | None = None
-    max_concurrent_calls: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    max_concurrent_calls: Annotated[WholeNumber, Field(ge=1, le=100_000)] | None = None
     calling_hours: CallingHours | None = None
     do_not_call: Annotated[list[str], Field(max_length=MAX_DNC)] | None = None
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from emulator.domain.records import Delivery
 from emulator.errors import InvalidRequest, NotFound
+from emulator.faults import WholeNumber  # a JSON integer: 5.0 counts, as JSON Schema says
 from emulator.ids import Ids
 
 MAX_RULES = 64
@@ -58,15 +59,15 @@ class ChaosSpec(BaseModel):
     reorder: Share = 0.0
     reorder_window_seconds: Annotated[Seconds, Field(gt=0)] = 30.0
     delay_seconds: Annotated[list[Seconds], Field(min_length=2, max_length=2)] | None = None
-    stale_timestamp_seconds: Annotated[int, Field(ge=1, le=10 * 365 * DAY)] | None = None
+    stale_timestamp_seconds: Annotated[WholeNumber, Field(ge=1, le=10 * 365 * DAY)] | None = None
     bad_signature: Share = 0.0
     both_signatures: bool = False
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+    seed: Annotated[WholeNumber, Field(ge=0, le=2**63 - 1)] | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> "ChaosSpec":
-        if self.delay_seconds is not None and self.delay_seconds[0] > self.delay_seconds[1]:
-            raise ValueError("delay_seconds: [low, high] with low <= high (virtual seconds)")
+        if self.delay_seconds is not None:  # a range: given in either order
+            self.delay_seconds = sorted(self.delay_seconds)
         if not self.knobs():
             raise ValueError(f"a rule needs at least one knob: {', '.join(KNOBS)}")
         if self.bad_signature and self.both_signatures:

@@ -108,6 +108,7 @@ CONFLICTS = re.compile("|".join([
     r"^api_key: an org with this key already exists$",
     r"^unknown scenario ",
     r"^to: \S+ has no inbound agent attached, so the call is rejected$",
+    r"^at most 64 webhook chaos rules at a time",
     # load_scenarios: the two rules of the scenario format a schema cannot state.
     r"^request body:\d+: scenarios\.\d+\.name: duplicate scenario name ",
     r"^request body:\d+: scenarios\.\d+\.match\.to_regex: bad regular expression",

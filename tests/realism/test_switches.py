@@ -131,3 +131,13 @@ async def test_bad_switches_are_refused_and_change_nothing(client, org_id, body,
                            if "max_concurrent_calls" not in body and body else body)
     assert r.status_code == 400 and says in r.json()["error"], r.text
     assert (await client.get(f"/_emulator/orgs/{org_id}")).json() == before
+
+
+async def test_switches_travel_with_a_snapshot(client, org_id) -> None:
+    await patch(client, org_id, max_concurrent_calls=3, do_not_call=[DNC])
+    state = (await client.get("/_emulator/state")).json()
+    await client.post("/_emulator/reset")
+    assert (await client.get(f"/_emulator/orgs/{org_id}")).json()["realism"]["max_concurrent_calls"] is None
+    assert (await client.put("/_emulator/state", json=state)).status_code == 200
+    realism = (await client.get(f"/_emulator/orgs/{org_id}")).json()["realism"]
+    assert realism["max_concurrent_calls"] == 3 and realism["do_not_call"] == [DNC]
