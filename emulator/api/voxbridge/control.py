@@ -8,13 +8,14 @@ Strict like every request model: unknown fields, wrong types and explicit nulls 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from emulator.api.voxbridge.agents import MIN_PROMPT
 from emulator.api.voxbridge.quota import MAX_MONTHLY_MINUTES
 from emulator.api.voxbridge.wire import Url, iso
+from emulator.realism import SWITCHES, Switches
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_PROMPT = 20_000
@@ -88,12 +89,15 @@ class AgentOut(BaseModel):
     updated_at: Stamp
 
 
-class OrgPatch(_Strict):
+class OrgPatch(Switches):
+    """Its own settings, and the core's realism switches (``Switches.changes`` reads those)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
     webhook_url: Url | None = Field(default=None)
     monthly_minutes: Annotated[int, Field(ge=0, le=MAX_MONTHLY_MINUTES)] = None  # type: ignore[assignment]
 
     def changes(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.model_fields_set}
+        return {k: getattr(self, k) for k in self.model_fields_set if k not in SWITCHES}
 
 
 class OrgOut(BaseModel):
@@ -105,6 +109,7 @@ class OrgOut(BaseModel):
     webhook_url: str | None
     monthly_minutes: int
     minutes_used: int
+    realism: dict[str, Any]  # the realism switches, null when off (emulator extensions)
 
 
 class AgentList(BaseModel):

@@ -23,6 +23,7 @@ from emulator.api.voxbridge.control import AgentIn, AgentOut, AgentList, AgentPa
 from emulator.domain.records import Agent, Call
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
+from emulator.realism import Switches, apply, view
 
 
 def _org(request: Request) -> Org:
@@ -32,7 +33,7 @@ def _org(request: Request) -> Org:
 def org_out(org: Org, now: float) -> OrgOut:
     return OrgOut(id=org.id, api_key=org.api_key, webhook_secret=org.default_signing_secret,
                   webhook_url=org.webhook_url, monthly_minutes=org.monthly_minutes or 0,
-                  minutes_used=records.minutes_used(org, now))
+                  minutes_used=records.minutes_used(org, now), realism=view(org.realism))
 
 
 def agent_out(agent: Agent) -> AgentOut:
@@ -45,11 +46,14 @@ async def get_org(request: Request) -> Response:
 
 async def update_org(request: Request) -> Response:
     org = _org(request)
-    changes = http.parse(OrgPatch, await http.json_object(request)).changes()
-    if not changes:
-        raise InvalidRequest("body: send webhook_url and/or monthly_minutes")
+    body = http.parse(OrgPatch, await http.json_object(request))
+    changes, switches = body.changes(), Switches.changes(body)  # the realism switches: emulator/realism.py
+    if not changes and not switches:
+        raise InvalidRequest("body: send webhook_url, monthly_minutes and/or a realism switch (rate_limit, "
+                             "max_concurrent_calls, calling_hours, do_not_call)")
     for key, value in changes.items():
         setattr(org, key, value)
+    apply(org.realism, switches)
     return http.respond(org_out(org, http.emulator(request).clock.now()))
 
 
