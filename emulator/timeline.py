@@ -27,6 +27,10 @@ from emulator.simulation.registry import matches
 FORMAT = "callingbox-emulator.timeline/1"
 TRANSITIONS_KEPT = 50_000  # status changes of all calls together (about 100 bytes each)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+# Webhook body fields compared as "<varies>": times (the transitions' offsets are compared instead)
+# and the call's webhook state, which depends on when the previous attempt's answer landed.
+REAL_TIME_FIELDS = frozenset({"created", "webhook_status", "webhook_error"})
 BODY_KEEP = 4096  # characters of each request or webhook body in the document
 CALL_FIELDS = ("id", "org_id", "agent_id", "direction", "to_number", "from_number", "status", "scenario",
                "result", "result_status", "result_error", "created_at", "ended_at")
@@ -48,7 +52,8 @@ class Transitions:
 
 
 def _at(emulator: Any, seconds: float, start: float) -> dict[str, Any]:
-    return {"at": iso(seconds), "offset": round(seconds - start, 6)}
+    # Never below 0: under the realtime clock the creating request arrives a moment before the call is made.
+    return {"at": iso(seconds), "offset": round(max(0.0, seconds - start), 6)}
 
 
 def scenario_choice(emulator: Any, call: Any) -> dict[str, Any]:
@@ -162,13 +167,15 @@ def build(emulator: Any, call: Any) -> dict[str, Any]:
 
 
 def _mask(value: Any, generated: set[str], key: str | None = None) -> Any:
+    """Ids masked; result fields drawn from the seed by type; in webhook bodies (``timed``), times
+    and the delivery state, which under the realtime clock depend on when tasks ran."""
     if isinstance(value, dict):
         return {k: (f"<generated {type(v).__name__}>" if key == "result" and k in generated
-                    else _mask(v, generated, k)) for k, v in value.items()}
+                    else "<varies>" if k in REAL_TIME_FIELDS else _mask(v, generated, k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask(v, generated) for v in value]
     if isinstance(value, str):
-        return UUID.sub("<id>", value)
+        return "<time>" if TIME.match(value) else UUID.sub("<id>", value)
     return value
 
 
@@ -176,11 +183,13 @@ def _body(text: Any, generated: set[str]) -> Any:
     try:
         parsed = json.loads(text)
     except (ValueError, TypeError, RecursionError):
-        return _mask(text, generated)
-    if isinstance(parsed, dict) and isinstance(parsed.get("data"), dict) and "result" in parsed["data"]:
-        parsed["data"] = {k: v for k, v in parsed["data"].items() if k != "result"} | {
-            "result": _mask({"result": parsed["data"]["result"]}, generated)["result"]}
+        parsed = text
     return _mask(parsed, generated)
+
+
+def _offset(value: Any) -> Any:
+    """To the tenth of a second: under the realtime clock a step lands a few ms after its due time."""
+    return round(value, 1) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 def story(doc: dict[str, Any]) -> dict[str, Any]:
@@ -196,8 +205,8 @@ def story(doc: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "scenario": _dict(doc.get("scenario")).get("name"),
-        "transitions": of("transition", "from", "to", "offset"),
-        "events": of("event", "type", "offset"),
+        "transitions": [[a, b, _offset(t)] for a, b, t in of("transition", "from", "to", "offset")],
+        "events": [[kind, _offset(t)] for kind, t in of("event", "type", "offset")],
         "requests": [[m, UUID.sub("<id>", p) if isinstance(p, str) else p, st]
                      for m, p, st in of("request", "method", "path", "status")],
         "result": {"status": call.get("status"), "result_status": call.get("result_status"),
