@@ -114,7 +114,8 @@ class Chaos:
         self._rules: list[Rule] = []
         self._seen: OrderedDict[str, None] = OrderedDict()  # deliveries already delayed or reordered
         self._held: dict[tuple[str | None, str], Delivery] = {}  # by lane: one held delivery each
-        self._notes: dict[str, list[dict[str, str]]] = {}  # delivery id -> actions for its next attempt
+        # Delivery id -> actions for its next attempt (bounded: a delivery given up while held never sends).
+        self._notes: OrderedDict[str, list[dict[str, str]]] = OrderedDict()
 
     def __bool__(self) -> bool:
         return bool(self._rules)
@@ -187,6 +188,8 @@ class Chaos:
         rule = rule or self._rule(delivery)
         note = rule.act(action, why) if rule is not None else {"action": action, "why": why}
         self._notes.setdefault(delivery.id, []).append(note)
+        while len(self._notes) > MAX_SEEN:
+            self._notes.popitem(last=False)
 
     def _remember(self, delivery_id: str) -> None:
         self._seen[delivery_id] = None
