@@ -15,8 +15,8 @@ Marker ``@pytest.mark.callingbox(...)``:
   seed, same ids);
 * ``scenarios=dir`` or ``[dir, ...]``, ``legacy_calls=``, ``webhook_timeout=``:
   an emulator with those settings, shared by the tests that ask for the same;
-* ``dialect="voxbridge"``: an emulator speaking that dialect (its org has a ``sk_live_`` key,
-  the default agents and a ``webhook_secret``; ``handle.org`` shows them);
+* ``dialect="voxbridge"``: an emulator speaking that dialect (the test's org has a ``sk_live_``
+  key, the default agents and a ``webhook_secret``: ``GET /_emulator/orgs/{org_id}`` shows them);
 * ``balance=`` (milli-cents): the test's org starts with it;
 * ``realtime_timeout=``: how long waits poll when the clock is realtime.
 

@@ -109,6 +109,9 @@ def _call(org: Org, request: Request) -> Call:
 
 
 async def get_call(request: Request) -> Response:
+    if request.path_params["call_id"] == "outbound":  # POST /v1/calls/outbound's path: not a call id
+        status, body, _ = errors.render("method", "Method Not Allowed")
+        return JSONResponse(body, status, {"Allow": "POST"})
     org = org_of(request)
     return http.respond(call_out(http.emulator(request), _call(org, request)))
 
