@@ -36,6 +36,9 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         message = f"no route {request.method} {path}"
         if len(path) > 1 and path.endswith("/"):
             message += f" (paths have no trailing slash: {path.rstrip('/')})"
+        dialect = getattr(request.app.state, "dialect", None)
+        if dialect is not None and dialect.profile.is_api(path):  # under its prefix: its error shape
+            return dialect.render_error(errors.NotFound(message))
     elif exc.status_code == 405:
         message = f"method {request.method} is not allowed on {request.url.path}"
     else:

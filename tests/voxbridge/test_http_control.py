@@ -124,3 +124,29 @@ async def test_a_snapshot_round_trip_keeps_a_voxbridge_state(api) -> None:
     await api.advance(2000)
     redialled = await api.get(waiting["id"])
     assert (redialled["status"], redialled["attempt_count"]) == ("failed", 3)
+
+
+async def test_the_dashboard_journal_and_faults_serve_voxbridge(api) -> None:
+    fault = await api.ok("POST", "/_emulator/faults", 201,
+                         json={"path": "/v1/calls/outbound", "method": "POST", "status": 503})
+    refused = await api.client.post("/v1/calls/outbound", json={"to": "+15551234567"})
+    assert refused.status_code == 503 and fault["id"] in refused.json()["error"]  # the control plane's fault
+    call = await api.call()
+    await api.advance(300)
+    page = await api.ok("GET", "/_emulator/calls")
+    assert [c["id"] for c in page["data"]] == [call["id"]] and page["data"][0]["status"] == "completed"
+    detail = await api.ok("GET", f"/_emulator/calls/{call['id']}")
+    assert detail["call"]["disposition"] == "answered"
+    assert [e["type"] for e in detail["events"]] == ["call.queued", "call.ended", "call.analyzed"]
+    assert [t["role"] for t in detail["transcript"]][:2] == ["agent", "user"]
+    journal = (await api.ok("GET", "/_emulator/requests"))["data"]
+    outbound = [e for e in journal if e["path"] == "/v1/calls/outbound"]
+    assert sorted(e["status"] for e in outbound) == [201, 503]
+    timeline = await api.ok("GET", f"/_emulator/calls/{call['id']}/timeline")
+    assert timeline["call"]["id"] == call["id"]
+    assert (await api.client.get("/_emulator/ui")).status_code == 200
+
+
+async def test_an_unknown_v1_route_answers_in_the_dialects_shape(vox) -> None:
+    r = await vox.get("/v1/agents")
+    assert (r.status_code, r.json()) == (404, {"detail": "no route GET /v1/agents"})
