@@ -145,7 +145,7 @@ class Live:
 
 @pytest.fixture
 def live_config() -> Config:
-    return Config()
+    return Config(conformance="strict")  # the stream and waits answer on contract, or 500
 
 
 @pytest.fixture

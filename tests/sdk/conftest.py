@@ -67,12 +67,12 @@ def _serve(config: Config) -> Iterator[ServerThread]:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[ServerThread]:
-    yield from _serve(Config())
+    yield from _serve(Config(conformance="strict"))  # what the SDK reads is on contract, or a 500
 
 
 @pytest.fixture(scope="session")
 def live_legacy_server() -> Iterator[ServerThread]:
-    yield from _serve(Config(legacy_calls=True))
+    yield from _serve(Config(legacy_calls=True, conformance="strict"))
 
 
 @pytest.fixture
