@@ -257,3 +257,18 @@ async def test_structured_answers_are_the_scenarios_result_values(api) -> None:
 async def test_unknown_v1_routes_and_methods_are_refused(vox) -> None:
     assert (await vox.delete(f"/v1/calls/{uuid.UUID(int=1)}")).status_code == 405
     assert (await vox.get("/v1/agents")).status_code == 404
+
+
+async def test_a_body_over_a_mebibyte_is_a_413_in_the_detail_shape_and_keeps_nothing(vox) -> None:
+    big = json.dumps({"to": "+15551234567", "metadata": {"blob": "x" * (1024 * 1024)}})
+    r = await vox.post("/v1/calls/outbound", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and isinstance(r.json()["detail"], str)
+    assert (await vox.get("/v1/calls")).json()["total"] == 0
+
+
+async def test_an_org_without_a_quota_setting_gets_the_default(api) -> None:
+    state = (await api.client.get("/_emulator/state")).json()
+    state["orgs"][0]["monthly_minutes"] = None  # as a state file written under the other dialect has it
+    await api.ok("PUT", "/_emulator/state", json=state)
+    assert (await api.org())["monthly_minutes"] == 1000
+    await api.call()

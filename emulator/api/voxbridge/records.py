@@ -72,6 +72,11 @@ def signup(ctx: Any, org: Org) -> None:
         new_agent(ctx, org, spec)
 
 
+def monthly_minutes(org: Org) -> int:
+    """The org's quota; one made under another dialect (a state file carried over) has the default."""
+    return quota.DEFAULT_MONTHLY_MINUTES if org.monthly_minutes is None else org.monthly_minutes
+
+
 def usage(org: Org) -> quota.Usage:
     return quota.Usage(org.usage_period, org.usage_minutes)
 

@@ -74,7 +74,7 @@ async def create_call(request: Request) -> Response:
         return JSONResponse(errors.validation_body(exc), 422)
     emulator = http.emulator(request)
     now = emulator.clock.now()
-    new = outbound.plan(body, records.views(org), records.minutes_used(org, now), org.monthly_minutes or 0, now)
+    new = outbound.plan(body, records.views(org), records.minutes_used(org, now), records.monthly_minutes(org), now)
     call = Call(id="", org_id=org.id, to_number=new.to_number, from_number=new.from_number, direction="outbound",
                 prompt=new.prompt, language="en", created_at=0.0, updated_at=0.0, agent_id=new.agent_id,
                 instructions=new.prompt, context=new.context, metadata=new.metadata, webhook_url=new.webhook_url,

@@ -32,7 +32,7 @@ def _org(request: Request) -> Org:
 
 def org_out(org: Org, now: float) -> OrgOut:
     return OrgOut(id=org.id, api_key=org.api_key, webhook_secret=org.default_signing_secret,
-                  webhook_url=org.webhook_url, monthly_minutes=org.monthly_minutes or 0,
+                  webhook_url=org.webhook_url, monthly_minutes=records.monthly_minutes(org),
                   minutes_used=records.minutes_used(org, now), realism=view(org.realism))
 
 
