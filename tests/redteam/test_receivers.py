@@ -149,9 +149,9 @@ async def agent_for(api: Any, url: str) -> dict[str, Any]:
 async def one_attempt(client: httpx.AsyncClient, api: Any, url: str) -> dict[str, Any]:
     """Call ``url``'s receiver once (call.queued to a busy number) and return the attempt."""
     await api.call((await agent_for(api, url))["id"], BUSY)
-    started = time.monotonic()
     await advance(client, 0)
-    assert time.monotonic() - started < 4.0, "an attempt outlived the webhook timeout's share"
+    # Recorded once advance returns: an attempt still in flight after the manual clock's bounded
+    # wait would not be listed, and one the webhook timeout ended would say so in its error.
     [attempt] = await attempts(client)
     return attempt
 
@@ -312,6 +312,13 @@ async def test_idle_pooled_connections_are_closed_after_the_idle_timeout(
     assert (server.connections, server.requests) == (2, 2)
 
 
+# A webhook timeout far beyond the manual clock's bounded wait (2 s without a finished attempt):
+# an attempt still in flight after advance proves advance did not wait it out, however loaded
+# the machine is (a wall-clock bound below a 5 s timeout did not hold on two busy cores).
+PATIENT = pytest.mark.parametrize("config", [Config(webhook_timeout=120.0)])
+
+
+@PATIENT
 async def test_a_receiver_that_never_answers_cannot_take_every_slot(client: httpx.AsyncClient, api: Any,
                                                                    serve: Any) -> None:
     dead = await serve(hold)
@@ -320,15 +327,14 @@ async def test_a_receiver_that_never_answers_cannot_take_every_slot(client: http
         await post(client, "/v1/webhook_endpoints", {"url": f"{dead.url}/{n}", "enabled_events": ["call.queued"]})
     await api.call((await agent_for(api, good.url))["id"], BUSY)
 
-    started = time.monotonic()
     await advance(client, 0)
-    assert good.requests == 1
-    assert time.monotonic() - started < 4.0  # not held until the dead receiver's attempts time out (5 s)
+    assert good.requests == 1  # answered while the dead receiver's attempts are still held
     assert 1 <= dead.connections <= transport.PER_ORIGIN < transport.MAX_IN_FLIGHT  # its share, no more
     [attempt] = await attempts(client)
     assert (attempt["url"], attempt["response_status"], attempt["late"]) == (good.url, 200, False)
 
 
+@PATIENT
 async def test_the_manual_clock_waits_a_bounded_time_for_a_hung_attempt_which_lands_late(
     client: httpx.AsyncClient, api: Any, serve: Any
 ) -> None:
@@ -337,12 +343,10 @@ async def test_the_manual_clock_waits_a_bounded_time_for_a_hung_attempt_which_la
     await api.call((await api.agent())["id"], BUSY)
     clock = (await client.get("/_emulator/clock")).json()
 
-    started = time.monotonic()
     await advance(client, 30)
     await advance(client, 30)
-    assert time.monotonic() - started < 4.0  # the webhook timeout is 5 s: no advance waited it out
     assert dead.requests == 1
-    assert await attempts(client) == []  # still in flight
+    assert await attempts(client) == []  # still in flight: no advance waited out the webhook timeout
 
     for writer in dead.writers:  # the receiver hangs up: the attempt ends, late
         writer.close()
@@ -386,6 +390,7 @@ async def test_a_pooled_connection_the_receiver_dropped_unannounced_is_retried_o
     assert (server.connections, server.requests) == (2, 3)
 
 
+@PATIENT
 async def test_run_until_idle_with_a_dead_receiver_costs_one_bounded_wait_not_a_timeout_per_attempt(
     client: httpx.AsyncClient, api: Any, serve: Any
 ) -> None:
@@ -394,8 +399,7 @@ async def test_run_until_idle_with_a_dead_receiver_costs_one_bounded_wait_not_a_
     for _ in range(5):
         await api.call(agent["id"], BUSY)
 
-    started = time.monotonic()
     r = await client.post("/_emulator/clock/run_until_idle", json={"max_seconds": 3 * 86400})
     assert r.status_code == 200, r.text
-    assert time.monotonic() - started < 4.5  # the webhook timeout is 5 s; five hung attempts used to cost 25 s
     assert dead.requests == 5  # call.queued of each call; call.busy waits behind it in the call's lane
+    assert await attempts(client) == []  # all five still in flight: none was waited out
