@@ -162,6 +162,8 @@ class Chaos:
             return None
         self._remember(delivery.id)
         s = rule.spec
+        if len(self._held) >= MAX_HELD:  # forget held ones that will never go (given up, their call pruned)
+            self._held = {k: d for k, d in self._held.items() if d.status == "pending"}
         if s.reorder and lane not in self._held and len(self._held) < MAX_HELD and rule.rng.random() < s.reorder:
             self._held[lane] = delivery
             rule.fired += 1
