@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Annotated, Any, get_type_hints
+
+from pydantic import ValidationError, ValidationInfo, create_model, field_validator
 
 DEFAULT_PORT = 8787
 # The default org's key unless one is chosen: the product's documented default (README, the
@@ -55,33 +58,37 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _parse(kind: type | str, raw: str, separator: str = os.pathsep) -> Any:
-    kind = str(kind)
-    if "bool" in kind:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off", ""):
-            return False
-        raise ValueError(f"expected true or false, got {raw!r}")
-    if "tuple" in kind:
-        return tuple(p.strip() for p in raw.split(separator) if p.strip())
-    if "int" in kind:
-        return int(raw)
-    if "float" in kind:
-        return float(raw)
-    return raw
+SEPARATORS = {f.name: f.metadata.get("separator", os.pathsep) for f in fields(Config)}
 
 
-def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The settings named by ``CALLINGBOX_EMULATOR_<FIELD>`` variables."""
-    environ = os.environ if environ is None else environ
-    found: dict[str, Any] = {}
-    for f in fields(Config):
-        raw = environ.get(ENV_PREFIX + f.name.upper())
-        if raw is None:
-            continue
-        try:
-            found[f.name] = _parse(f.type, raw, f.metadata.get("separator", os.pathsep))
-        except ValueError as exc:
-            raise ValueError(f"{ENV_PREFIX}{f.name.upper()}: {exc}") from None
-    return found
+@functools.cache
+def _settings() -> type[Any]:
+    """Config's fields, all optional, read by pydantic-settings (imported here: only ``up`` reads
+    the environment, and the import costs a library user ~150 ms)."""
+    from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+    def split(raw: Any, info: ValidationInfo) -> Any:
+        # Lists as a shell writes them (a:b, or a,b for host names), not as JSON.
+        separator = SEPARATORS.get(info.field_name or "", os.pathsep)
+        return tuple(p.strip() for p in raw.split(separator) if p.strip()) if isinstance(raw, str) else raw
+
+    class FromEnv(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True)
+
+    hints = get_type_hints(Config)
+    return create_model(  # type: ignore[call-overload]
+        "ConfigFromEnv", __base__=FromEnv,
+        __validators__={"split": field_validator("scenarios", "allowed_hosts", mode="before")(split)},
+        **{f.name: (Annotated[hints[f.name] | None, NoDecode], None) for f in fields(Config)},
+    )
+
+
+def from_env() -> dict[str, Any]:
+    """The settings named by ``CALLINGBOX_EMULATOR_<FIELD>`` variables (a bad one: ValueError naming it)."""
+    try:
+        found = _settings()()
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}"
+        raise ValueError(f"{name}: {error['msg']} (got {error['input']!r})") from None
+    return {name: value for name, value in found.model_dump().items() if value is not None}

@@ -28,9 +28,6 @@ MAX_FAULTS = 100
 # strict int fields take it too; 5.5, "5" and true are still refused.
 WholeNumber = Annotated[int, BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)]
 MAX_LATENCY_MS = 300_000  # 5 minutes: enough to trip any client timeout
-TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(str|int|uuid|path))?\}")
-CONVERTORS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".*",
-              "uuid": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"}
 
 
 class FaultSpec(BaseModel):
@@ -56,9 +53,7 @@ class FaultSpec(BaseModel):
                              f"or {p}/calls/{{call_id}}")
         if "*" in path[:-1]:
             raise ValueError("'*' may only end the path (a prefix)")
-        if "{" in TEMPLATE.sub("", path) or "}" in TEMPLATE.sub("", path):
-            raise ValueError("a template part must look like {name} or {name:str|int|uuid|path}")
-        return path
+        return path  # its {templates} are starlette's, compiled (and checked) by emulator/api/faults.py
 
     @field_validator("method")
     @classmethod
@@ -78,18 +73,6 @@ class FaultSpec(BaseModel):
         if self.count is not None and self.rate is not None:
             raise ValueError("give count (the next N matching requests) or rate (a share of them), not both")
         return self
-
-
-def compile_path(path: str) -> re.Pattern[str]:
-    """Exact, ``prefix*``, or a starlette-style template (each part one path segment)."""
-    prefix = path.endswith("*")
-    body = path[:-1] if prefix else path
-    pattern, last = "", 0
-    for part in TEMPLATE.finditer(body):
-        pattern += re.escape(body[last:part.start()]) + CONVERTORS[part.group(2)]
-        last = part.end()
-    pattern += re.escape(body[last:]) + (".*" if prefix else "")
-    return re.compile(pattern)
 
 
 @dataclass(slots=True, eq=False)
@@ -114,12 +97,12 @@ class Faults:
     def __bool__(self) -> bool:
         return bool(self._faults)
 
-    def add(self, spec: FaultSpec) -> Fault:
+    def add(self, spec: FaultSpec, pattern: re.Pattern[str]) -> Fault:
+        """``pattern``: the paths ``spec.path`` names, compiled by the HTTP layer (whose router's templates they are)."""
         if len(self._faults) >= MAX_FAULTS:
             raise InvalidRequest(f"at most {MAX_FAULTS} faults at a time; delete some first")
         remaining = None if spec.rate is not None else (spec.count or 1)
-        fault = Fault(str(uuid.UUID(int=self._ids.getrandbits(128), version=4)), spec, compile_path(spec.path),
-                      remaining)
+        fault = Fault(str(uuid.UUID(int=self._ids.getrandbits(128), version=4)), spec, pattern, remaining)
         self._faults.append(fault)
         return fault
 

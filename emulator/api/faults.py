@@ -20,17 +20,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from http import HTTPStatus
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import PARAM_REGEX, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.api import http
 from emulator.api.journal import FAULT_KEY, is_api
 from emulator.api.wire.common import Deleted
 from emulator.api.wire.control import Cleared
+from emulator.errors import InvalidRequest
 from emulator.faults import Fault, FaultSpec
 from emulator.runtime import Emulator
 
@@ -122,10 +125,29 @@ def fault_out(fault: Fault) -> FaultOut:
                     rate=spec.rate, remaining=fault.remaining, fired=fault.fired)
 
 
+CONVERTORS = {"str", "int", "uuid", "path"}  # the ones the control contract names
+
+
+def path_pattern(path: str) -> re.Pattern[str]:
+    """Exact, ``prefix*``, or a template as the router writes them (``{call_id}``, ``{n:int}``),
+    compiled by the router's own ``compile_path``: a fault matches what a route would."""
+    prefix = path.endswith("*")
+    body = path.removesuffix("*") if prefix else path
+    kinds = {(m.group(2) or ":str")[1:] for m in PARAM_REGEX.finditer(body)}
+    if "{" in PARAM_REGEX.sub("", body) or "}" in PARAM_REGEX.sub("", body) or not kinds <= CONVERTORS:
+        raise InvalidRequest("path: a template part must look like {name} or {name:str|int|uuid|path}")
+    try:
+        regex = compile_path(body)[0].pattern
+    except (AssertionError, ValueError) as exc:  # an unknown convertor, a name used twice
+        raise InvalidRequest(f"path: {exc}") from None
+    return re.compile(regex.removesuffix("$") + (".*" if prefix else ""))
+
+
 async def create_fault(request: Request) -> Response:
     prefix = http.emulator(request).profile.api_prefix
     spec = http.parse(FaultSpec, await http.json_object(request), {"api_prefix": prefix})
-    return http.respond(fault_out(http.emulator(request).faults.add(spec)), 201)
+    fault = http.emulator(request).faults.add(spec, path_pattern(spec.path))
+    return http.respond(fault_out(fault), 201)
 
 
 async def list_faults(request: Request) -> Response:

@@ -93,6 +93,8 @@ async def test_the_method_narrows_the_match(client: httpx.AsyncClient) -> None:
     ("/v1/calls/{call_id}", ["/v1/calls/x", "/v1/calls/123"], ["/v1/calls", "/v1/calls/x/transcript"]),
     ("/v1/calls/{call_id}/transcript", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/calls/x/y/transcript"]),
     ("/v1/calls/{call_id:int}", ["/v1/calls/123"], ["/v1/calls/x"]),
+    ("/v1/calls/{call_id:uuid}", ["/v1/calls/0b6e5a4e-5a43-4c8e-9d0a-3f1f2e6d7c8b"], ["/v1/calls/123"]),
+    ("/v1/calls/{call_id}/*", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/agents/x/y"]),
     ("/v1/*", ["/v1/calls", "/v1/agents/x/numbers"], ["/v1", "/openapi.json", "/_emulator/clock"]),
 ])
 async def test_path_kinds(client: httpx.AsyncClient, path: str, hits: list[str], misses: list[str]) -> None:
@@ -234,6 +236,8 @@ async def test_only_v1_is_faulted(client: httpx.AsyncClient) -> None:
     ({"path": "v1/calls", "status": 500}, "only /v1 routes can be faulted"),
     ({"path": "/v1/*/calls", "status": 500}, "'*' may only end the path"),
     ({"path": "/v1/calls/{call id}", "status": 500}, "{name}"),
+    ({"path": "/v1/calls/{call_id:float}", "status": 500}, "{name:str|int|uuid|path}"),
+    ({"path": "/v1/calls/{id}/x/{id}*", "status": 500}, "Duplicated param name id"),
     ({"path": "/v1/calls", "status": "500"}, "status: must be 429, 500, 502 or 503"),
     ({"path": "/v1/calls", "status": 404}, "status: must be 429, 500, 502 or 503"),
     ({"path": "/v1/calls", "status": None}, "status:"),
