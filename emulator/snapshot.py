@@ -1,7 +1,8 @@
 """State snapshots: the whole emulator as one JSON document, and back. No I/O here.
 
 Records are written from their dataclass fields (a new field needs no change here) and read
-back checked against their annotations. A snapshot also holds what makes the run go on: clock,
+back checked against their annotations; a change to what is persisted gets a new version and a
+migration (emulator/snapshot_versions.py). A snapshot also holds what makes the run go on: clock,
 seed and generator states, scenarios loaded at run time, scheduled jobs (lifecycle steps, webhook
 attempts). The journal, faults, attempt log, sinks and event history are observation: left out.
 """
@@ -20,13 +21,12 @@ from emulator.clock import MAX_TIME, MIN_TIME, MODES, check_speed, check_time
 from emulator.domain.records import Call, Delivery
 from emulator.domain.store import Org, Store
 from emulator.domain.table import Table
-from emulator.errors import InvalidRequest
 from emulator.runtime import Emulator
 from emulator.scheduler import Job
 from emulator.simulation import lifecycle
 from emulator.simulation.scenario import Scenario
+from emulator.snapshot_versions import VERSION as VERSION, SnapshotError as SnapshotError, current
 
-VERSION = 1
 KEYS = ("version", "seed", "clock", "random", "default_org_id", "orgs", "scenarios", "jobs")
 # A scheduled job by its registered step's stable name (see Scheduler.register): its arguments.
 STEPS = {
@@ -41,10 +41,6 @@ STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringin
 SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "an array",
            dict: "an object"}
 Decoder = Callable[[Any, str], Any]
-
-
-class SnapshotError(InvalidRequest):
-    """A snapshot that cannot be used; the message says where and why."""
 
 
 @functools.cache
@@ -171,8 +167,7 @@ def parse(doc: Any) -> State:
     """Check a whole snapshot and build its objects, touching no emulator."""
     if not isinstance(doc, dict):
         raise SnapshotError("a snapshot must be a JSON object")
-    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
-        raise SnapshotError(f"version: this emulator reads snapshot version {VERSION} (got {doc.get('version')!r})")
+    doc = current(doc)  # an older version, brought forward (emulator/snapshot_versions.py)
     for key in (*doc, *KEYS):
         if key not in KEYS or key not in doc:
             raise SnapshotError(f"{key}: " + ("is required" if key in KEYS else f"is not a snapshot field ({KEYS})"))
