@@ -8,7 +8,7 @@ from typing import Callable
 
 import pytest
 
-from up_process import Up
+from up_process import Up, clean_env
 
 
 def test_flags_apply_to_every_org_and_patch_overrides(start: Callable[..., Up], tmp_path: Path) -> None:
@@ -37,3 +37,13 @@ def test_a_bad_flag_stops_up_with_its_name(start: Callable[..., Up], flag: str, 
     up = start("--port", "0", flag, value)
     assert up.proc.wait(30) == 2
     assert says in up.stderr()
+
+
+def test_the_same_switches_from_environment_variables(start: Callable[..., Up]) -> None:
+    env = clean_env(CALLINGBOX_EMULATOR_RATE_LIMIT="5", CALLINGBOX_EMULATOR_MAX_CONCURRENT_CALLS="2",
+                    CALLINGBOX_EMULATOR_CALLING_HOURS="21:00-06:00",
+                    CALLINGBOX_EMULATOR_DO_NOT_CALL="+15005550006,+15005550009")
+    up = start("--port", "0", "--clock", "manual", env=env).ready()
+    assert up.ok("GET", "/_emulator/orgs")["data"][0]["realism"] == {
+        "rate_limit": {"requests_per_second": 5.0, "burst": 5}, "max_concurrent_calls": 2,
+        "calling_hours": {"start": "21:00", "end": "06:00"}, "do_not_call": ["+15005550006", "+15005550009"]}
