@@ -102,22 +102,22 @@ class ConformanceMiddleware:
         checks = checks_of(self.emulator)
         if checks is None or scope["type"] != "http" or scope["method"] == "HEAD":
             return await self.app(scope, receive, send)
-        held: list[Message] = []
-        start: Message | None = None
+        held: list[Message] = []  # a JSON answer's body, until it is complete and checked
+        start: Message | None = None  # its start, held with it
+        replaced = False  # a non-JSON answer was refused at its start: drop the rest of it
 
         async def send_(message: Message) -> None:
-            nonlocal start
+            nonlocal start, replaced
             if message["type"] == "http.response.start":
-                start = message
-                if _media(message.get("headers", [])) != JSON:  # not held: streams stay streams
-                    start = None
-                    if not await self._verdict(scope, send, message, b""):
-                        await send(message)
-                    else:
-                        held.append({"type": "dropped"})
+                if _media(message.get("headers", [])) == JSON:
+                    start = message
+                elif await self._verdict(scope, send, message, b""):  # not held: streams stay streams
+                    replaced = True
+                else:
+                    await send(message)
                 return
-            if held and held[0]["type"] == "dropped":
-                return  # the replacement went out already
+            if replaced:
+                return
             if start is None:
                 return await send(message)
             held.append(message)
