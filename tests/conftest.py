@@ -7,6 +7,12 @@ import socket
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
+# httpx imports httpcore lazily, on its first real request, and keeps httpcore's exception classes
+# in a table from then on. An in-process pytester session drops every module it imported when it
+# ends, so a first import inside one (a live=True test) would leave httpx mapping the classes of
+# a dropped httpcore: a later ConnectError anywhere in the run would escape as httpcore's own.
+# Imported here, before any inner session, httpcore outlives them all.
+import httpcore  # noqa: F401
 import httpx
 import pytest
 

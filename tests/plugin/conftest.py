@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-# httpx imports httpcore lazily, on its first real request, and keeps httpcore's exception classes
-# in a table from then on. An in-process inner session drops every module it imported when it
-# ends, so a first import inside one (a live=True test) would leave httpx mapping the classes of
-# a dropped httpcore: a later ConnectError elsewhere in the run would escape as httpcore's own.
-# Imported here, before any inner session, httpcore outlives them all.
-import httpcore  # noqa: F401
 import pytest
 
 

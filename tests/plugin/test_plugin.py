@@ -333,7 +333,7 @@ def test_positional(callingbox):
     pass
 ''')
     result.assert_outcomes(errors=2)
-    known = "balance, legacy_calls, live, realtime_timeout, scenarios, seed, webhook_timeout"
+    known = "balance, dialect, legacy_calls, live, realtime_timeout, scenarios, seed, webhook_timeout"
     result.stdout.fnmatch_lines([
         "*ERROR at setup of test_unknown*",
         f"unknown option(s) for @pytest.mark.callingbox: sead; known: {known}",
