@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free port)")
     up.add_argument("--seed", type=int, help="seed for every id, secret and generated value (default 0)")
     up.add_argument("--api-key", help=f"API key of the default org (default {DEFAULT_API_KEY})")
-    up.add_argument("--dialect", help="the API to speak (default callingbox, the only one so far)")
+    up.add_argument("--dialect", help="the API to speak: callingbox (default) or voxbridge")
     up.add_argument("--legacy-calls", action="store_true", default=None,
                     help="accept the legacy prompt-based POST /v1/calls body (as SDK 0.1.0 sends)")
     up.add_argument("--balance", type=int, dest="balance_milli_cents",
