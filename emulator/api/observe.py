@@ -22,7 +22,7 @@ async def list_attempts(request: Request) -> Response:
     items = [a for a in reversed(log.items())
              if (call_id is None or a.call_id == call_id) and (delivery_id is None or a.delivery_id == delivery_id)]
     return http.respond(wire.AttemptList(
-        data=[wire.AttemptOut.model_validate(a, from_attributes=True) for a in items[:limit]],
+        data=items[:limit],
         total_attempts=log.total,
     ))
 

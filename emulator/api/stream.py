@@ -18,6 +18,7 @@ import json
 import re
 from typing import Any, Callable
 
+from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
@@ -30,9 +31,11 @@ from emulator.domain.events import Feed, Item, Reader, TooManyReaders
 from emulator.domain.records import Event
 from emulator.errors import InvalidRequest
 from emulator.runtime import Emulator
+from emulator.webhooks.log import Attempt
 
 OTHER_TYPES = ("delivery.attempt", "sink.received", "clock.changed", "emulator.reset")
 BATCH_BYTES = 64 * 1024
+ATTEMPT = TypeAdapter(Attempt)
 DROP_GRACE = 2.0  # wall seconds a cut-off reader's pending write may still take
 KEEPALIVE = 15.0  # wall seconds between comments on a quiet stream (finds vanished clients, feeds proxies)
 LAST_ID = re.compile(r"[0-9]{1,18}")
@@ -57,8 +60,8 @@ def payload(item: Item, present: Callable[[Any], Any]) -> bytes:
     subject = item.subject
     if isinstance(subject, Event):
         model: Any = present(subject.call)
-    elif item.type == "delivery.attempt":
-        model = wire.AttemptOut.model_validate(subject, from_attributes=True)
+    elif item.type == "delivery.attempt":  # the log's record is its own answer
+        return ATTEMPT.dump_json(subject)
     elif item.type == "sink.received":
         model = wire.ReceivedOut.model_validate(subject, from_attributes=True)
     else:

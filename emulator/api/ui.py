@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api import http, waits
-from emulator.api.wire import control as wire
 from emulator.api.wire import observe as out
 from emulator.domain.store import Org
 
@@ -78,8 +77,7 @@ async def get_call_detail(request: Request) -> Response:
         events=[out.TimelineEvent(type=e.type, status=e.call.status, created=e.created, wall=wall)
                 for e, wall in emulator.history.entries(call.id)],
         deliveries=[speaks.delivery_out(d) for d in (deliveries.oldest_first() if deliveries is not None else ())],
-        attempts=[wire.AttemptOut.model_validate(a, from_attributes=True)
-                  for a in emulator.dispatcher.log.items() if a.call_id == call.id],
+        attempts=[a for a in emulator.dispatcher.log.items() if a.call_id == call.id],
     ))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from emulator.domain.records import Delivery
+from emulator.instants import Timestamp
 from emulator.webhooks.transport import Outcome
 
 DEFAULT_LIMIT = 10_000  # attempts
@@ -22,6 +23,9 @@ OVERHEAD = 512  # bytes counted per attempt for its fixed fields
 
 @dataclass(slots=True)
 class Attempt:
+    """One attempt, and also its answer on the control plane (GET /_emulator/webhook_attempts,
+    the event stream, the dashboard): pydantic writes it from these fields and annotations."""
+
     delivery_id: str
     org_id: str
     endpoint_id: str | None
@@ -30,7 +34,7 @@ class Attempt:
     url: str
     attempt: int
     manual: bool
-    sent_at: float
+    sent_at: Timestamp
     request_headers: dict[str, str]
     request_body: str
     request_body_bytes: int  # the whole body as sent

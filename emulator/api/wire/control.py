@@ -11,6 +11,7 @@ from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp,
 from emulator.clock import Clock
 from emulator.dialect import NEUTRAL
 from emulator.realism import Switches, view
+from emulator.webhooks.log import Attempt
 
 
 class ClockState(BaseModel):
@@ -125,35 +126,8 @@ class PlaceInboundCall(Request):
     scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
 
 
-class ChaosAction(Response):
-    action: str  # duplicate, reorder, delay, stale_timestamp, bad_signature or both_signatures
-    why: str
-
-
-class AttemptOut(Response):
-    delivery_id: str
-    org_id: str
-    endpoint_id: str | None
-    call_id: str | None
-    event_type: str
-    url: str
-    attempt: int
-    manual: bool
-    sent_at: Timestamp
-    request_headers: dict[str, str]
-    request_body: str  # the first 64 KiB (request_body_truncated says when cut)
-    request_body_bytes: int
-    request_body_truncated: bool
-    response_status: int | None
-    response_body: str
-    error: str | None
-    latency_ms: float
-    late: bool  # it outlasted the manual clock's wait; its outcome landed later
-    chaos: list[ChaosAction]  # what webhook chaos did to this attempt ([] when nothing)
-
-
 class AttemptList(BaseModel):
-    data: list[AttemptOut]
+    data: list[Attempt]  # the log's own records (emulator/webhooks/log.py)
     total_attempts: int
 
 

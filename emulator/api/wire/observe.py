@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationInfo
 
 from emulator.api.wire.common import Request, Response, Timestamp, UuidStr
-from emulator.api.wire.control import AttemptOut
+from emulator.webhooks.log import Attempt
 from emulator.dialect import NEUTRAL
 
 STATUSES = ("queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed", "no_answer")
@@ -73,7 +73,7 @@ class CallDetail(Response):
     transcript: list[Any]
     events: list[TimelineEvent]
     deliveries: list[Any]
-    attempts: list[AttemptOut]  # oldest first
+    attempts: list[Attempt]  # oldest first
 
 
 class EndpointList(Response):
