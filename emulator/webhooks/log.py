@@ -23,7 +23,7 @@ OVERHEAD = 512  # bytes counted per attempt for its fixed fields
 
 @dataclass(slots=True)
 class Attempt:
-    """One attempt, and also its answer on the control plane (GET /_emulator/webhook_attempts,
+    """One attempt, and also its answer on the control plane (GET /_emulator/deliveries,
     the event stream, the dashboard): pydantic writes it from these fields and annotations."""
 
     delivery_id: str
