@@ -140,7 +140,7 @@ def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...]
     (("--allowed-host", "http://emulator.internal/"), {}, "allowed host"),
     ((), {"CALLINGBOX_EMULATOR_ALLOWED_HOSTS": "ok.example,bad host"}, "allowed host"),
     (("--control-token", "two words"), {}, "control token"),
-    ((), {"CALLINGBOX_EMULATOR_CONTROL_TOKEN": ""}, "control token"),
+    ((), {"CALLINGBOX_EMULATOR_CONTROL_TOKEN": "two words"}, "control token"),
     (("--header-timeout", "0"), {}, "header timeout"),
     (("--body-timeout", "-1"), {}, "body timeout"),
     (("--webhook-timeout", "nan"), {}, "webhook timeout"),
