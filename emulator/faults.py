@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator,
                       model_validator)
 
 from emulator.errors import InvalidRequest, NotFound
 from emulator.ids import Ids
+from emulator.omittable import Omittable
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-STATUSES = (429, 500, 502, 503)
+Status = Literal[429, 500, 502, 503]
+STATUSES = get_args(Status)
 MAX_FAULTS = 100
 # A JSON integer: JSON Schema (and openapi.yaml) count 5.0 as the integer 5, so the
 # strict int fields take it too; 5.5, "5" and true are still refused.
@@ -36,13 +38,13 @@ class FaultSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     path: str
-    method: str = None  # type: ignore[assignment]
-    status: Literal[STATUSES] = None  # type: ignore[valid-type, assignment]
-    retry_after: Annotated[WholeNumber, Field(ge=0, le=86_400)] = None  # type: ignore[assignment]
-    latency_ms: Annotated[float, Field(ge=0, le=MAX_LATENCY_MS)] = None  # type: ignore[assignment]
+    method: Omittable[str] = None
+    status: Omittable[Status] = None
+    retry_after: Omittable[Annotated[WholeNumber, Field(ge=0, le=86_400)]] = None
+    latency_ms: Omittable[Annotated[float, Field(ge=0, le=MAX_LATENCY_MS)]] = None
     drop: bool = False
-    count: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] = None  # type: ignore[assignment]
-    rate: Annotated[float, Field(gt=0, le=1)] = None  # type: ignore[assignment]
+    count: Omittable[Annotated[WholeNumber, Field(ge=1, le=1_000_000)]] = None
+    rate: Omittable[Annotated[float, Field(gt=0, le=1)]] = None
 
     @field_validator("path")
     @classmethod

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 from emulator.api.voxbridge.agents import MIN_PROMPT
 from emulator.api.voxbridge.quota import MAX_MONTHLY_MINUTES
 from emulator.api.voxbridge.wire import Url, iso
+from emulator.omittable import Omittable
 from emulator.realism import SWITCHES, Switches
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -49,9 +50,9 @@ class _Strict(BaseModel):
 class AgentIn(_Strict):
     name: Name
     system_prompt: Prompt
-    slug: Slug = None  # type: ignore[assignment]  (absent: slugify(name))
+    slug: Omittable[Slug] = None  # absent: slugify(name)
     direction: Literal["outbound", "inbound"] = "outbound"
-    voice_id: Voice = None  # type: ignore[assignment]  (absent: the direction's default voice)
+    voice_id: Omittable[Voice] = None  # absent: the direction's default voice
     is_default: bool = False
     is_active: bool = True
 
@@ -65,11 +66,11 @@ class AgentIn(_Strict):
 class AgentPatch(_Strict):
     """The fields the issue lets change; absent means unchanged."""
 
-    is_default: bool = None  # type: ignore[assignment]
-    is_active: bool = None  # type: ignore[assignment]
-    system_prompt: Prompt = None  # type: ignore[assignment]
-    voice_id: Voice = None  # type: ignore[assignment]
-    name: Name = None  # type: ignore[assignment]
+    is_default: Omittable[bool] = None
+    is_active: Omittable[bool] = None
+    system_prompt: Omittable[Prompt] = None
+    voice_id: Omittable[Voice] = None
+    name: Omittable[Name] = None
 
     def changes(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.model_fields_set}
@@ -94,7 +95,7 @@ class OrgPatch(Switches):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     webhook_url: Url | None = Field(default=None)
-    monthly_minutes: Annotated[int, Field(ge=0, le=MAX_MONTHLY_MINUTES)] = None  # type: ignore[assignment]
+    monthly_minutes: Omittable[Annotated[int, Field(ge=0, le=MAX_MONTHLY_MINUTES)]] = None
 
     def changes(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.model_fields_set if k not in SWITCHES}

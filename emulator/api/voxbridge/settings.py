@@ -23,6 +23,7 @@ from emulator.api.voxbridge.control import AgentIn, AgentOut, AgentList, AgentPa
 from emulator.domain.records import Agent, Call
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
+from emulator.omittable import Omittable
 from emulator.realism import Switches, apply, view
 
 
@@ -94,8 +95,8 @@ async def update_agent(request: Request) -> Response:
 class InboundCall(Body):
     from_: Annotated[str, AfterValidator(phone.normalise)] = Field(alias="from")
     to: Annotated[str, AfterValidator(phone.normalise)]
-    org_id: str = None  # type: ignore[assignment]  (absent: the default org)
-    scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
+    org_id: Omittable[str] = None  # absent: the default org
+    scenario: Omittable[Annotated[str, StringConstraints(min_length=1)]] = None
 
 
 async def place_inbound_call(request: Request) -> Response:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
 from emulator.dialect import NEUTRAL
+from emulator.omittable import Omittable
 from emulator.realism import Switches, view
 from emulator.webhooks.log import Attempt
 
@@ -74,16 +75,16 @@ def _api_key(value: str, info: ValidationInfo) -> str:
 
 
 class CreateOrg(Request):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = None  # type: ignore[assignment]
-    api_key: Annotated[str, AfterValidator(_api_key)] = None  # type: ignore[assignment]
-    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
+    name: Omittable[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = None
+    api_key: Omittable[Annotated[str, AfterValidator(_api_key)]] = None
+    balance_milli_cents: Omittable[Annotated[WholeNumber, Field(ge=0)]] = None
 
 
 class UpdateOrg(Switches):
     """A balance and the realism switches (emulator/realism.py): each field given is set."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    balance_milli_cents: Annotated[WholeNumber, Field(ge=0)] = None  # type: ignore[assignment]
+    balance_milli_cents: Omittable[Annotated[WholeNumber, Field(ge=0)]] = None
 
     @model_validator(mode="after")
     def _something(self) -> "UpdateOrg":
@@ -95,7 +96,7 @@ class UpdateOrg(Switches):
 
 class SetClock(Request):
     mode: Literal["manual", "realtime"]
-    speed: Annotated[float, Field(gt=0, le=100000)] = None  # type: ignore[assignment]
+    speed: Omittable[Annotated[float, Field(gt=0, le=100000)]] = None
 
 
 class Advance(Request):
@@ -123,7 +124,7 @@ class ScenarioList(BaseModel):
 class PlaceInboundCall(Request):
     from_: str = Field(alias="from")
     to: str
-    scenario: Annotated[str, StringConstraints(min_length=1)] = None  # type: ignore[assignment]
+    scenario: Omittable[Annotated[str, StringConstraints(min_length=1)]] = None
 
 
 class AttemptList(BaseModel):

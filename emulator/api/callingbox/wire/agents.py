@@ -6,6 +6,7 @@ from pydantic import StringConstraints
 
 from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp, UuidStr
 from emulator.api.callingbox.wire.numbers import PhoneNumber
+from emulator.omittable import Omittable
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 VoicemailAction = Literal["hangup", "leave_message"]
@@ -39,26 +40,26 @@ class CreateAgent(Request):
     type: Literal["inbound", "outbound"]
     persona: str | None = None
     instructions: str | None = None
-    voice: NonEmpty = None  # type: ignore[assignment]
-    language: NonEmpty = None  # type: ignore[assignment]
-    returns: dict[str, str] = None  # type: ignore[assignment]
-    tools: list[dict[str, Any]] = None  # type: ignore[assignment]
+    voice: Omittable[NonEmpty] = None
+    language: Omittable[NonEmpty] = None
+    returns: Omittable[dict[str, str]] = None
+    tools: Omittable[list[dict[str, Any]]] = None
     webhook_url: NonEmpty | None = None
-    voicemail_action: VoicemailAction = None  # type: ignore[assignment]
-    number_ids: list[UuidStr] = None  # type: ignore[assignment]
-    primary_number_id: UuidStr = None  # type: ignore[assignment]
+    voicemail_action: Omittable[VoicemailAction] = None
+    number_ids: Omittable[list[UuidStr]] = None
+    primary_number_id: Omittable[UuidStr] = None
 
 
 class UpdateAgent(Request):
-    name: Name = None  # type: ignore[assignment]
+    name: Omittable[Name] = None
     persona: str | None = None
     instructions: str | None = None
-    voice: NonEmpty = None  # type: ignore[assignment]
-    language: NonEmpty = None  # type: ignore[assignment]
-    returns: dict[str, str] = None  # type: ignore[assignment]
-    tools: list[dict[str, Any]] = None  # type: ignore[assignment]
+    voice: Omittable[NonEmpty] = None
+    language: Omittable[NonEmpty] = None
+    returns: Omittable[dict[str, str]] = None
+    tools: Omittable[list[dict[str, Any]]] = None
     webhook_url: NonEmpty | None = None
-    voicemail_action: VoicemailAction = None  # type: ignore[assignment]
+    voicemail_action: Omittable[VoicemailAction] = None
 
 
 class AttachNumber(Request):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp, UuidStr
+from emulator.omittable import Omittable
 
 
 class Call(Response):
@@ -63,22 +64,22 @@ AGENT_ONLY_FIELDS = ("persona", "voice", "language", "returns", "tools", "voicem
 class CreateCall(Request):
     agent_id: UuidStr
     to: str
-    from_number: str = None  # type: ignore[assignment]
-    instructions: str = None  # type: ignore[assignment]
-    context: dict[str, Any] = None  # type: ignore[assignment]
-    webhook_url: NonEmpty = None  # type: ignore[assignment]
-    metadata: dict[str, Any] = None  # type: ignore[assignment]
+    from_number: Omittable[str] = None
+    instructions: Omittable[str] = None
+    context: Omittable[dict[str, Any]] = None
+    webhook_url: Omittable[NonEmpty] = None
+    metadata: Omittable[dict[str, Any]] = None
 
 
 class CreateLegacyCall(Request):
     """The prompt-based body of the legacy API, as SDK 0.1.0 sends it."""
 
     to: str
-    prompt: str = None  # type: ignore[assignment]
-    context: dict[str, Any] = None  # type: ignore[assignment]
-    returns: dict[str, str] = None  # type: ignore[assignment]
-    language: NonEmpty = None  # type: ignore[assignment]
-    from_number: str = None  # type: ignore[assignment]
-    webhook_url: NonEmpty = None  # type: ignore[assignment]
-    voicemail_action: Literal["hangup", "leave_message"] = None  # type: ignore[assignment]
-    tools: list[dict[str, Any]] = None  # type: ignore[assignment]
+    prompt: Omittable[str] = None
+    context: Omittable[dict[str, Any]] = None
+    returns: Omittable[dict[str, str]] = None
+    language: Omittable[NonEmpty] = None
+    from_number: Omittable[str] = None
+    webhook_url: Omittable[NonEmpty] = None
+    voicemail_action: Omittable[Literal["hangup", "leave_message"]] = None
+    tools: Omittable[list[dict[str, Any]]] = None

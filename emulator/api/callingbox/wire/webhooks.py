@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Literal
 
 from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp
+from emulator.omittable import Omittable
 
 
 class WebhookEndpoint(Response):
@@ -28,14 +29,14 @@ class WebhookEndpointWithSecret(WebhookEndpoint):
 class CreateWebhookEndpoint(Request):
     url: NonEmpty
     description: str | None = None
-    enabled_events: list[str] = None  # type: ignore[assignment]
+    enabled_events: Omittable[list[str]] = None
 
 
 class UpdateWebhookEndpoint(Request):
-    url: NonEmpty = None  # type: ignore[assignment]
+    url: Omittable[NonEmpty] = None
     description: str | None = None
-    enabled_events: list[str] = None  # type: ignore[assignment]
-    status: Literal["enabled", "disabled"] = None  # type: ignore[assignment]
+    enabled_events: Omittable[list[str]] = None
+    status: Omittable[Literal["enabled", "disabled"]] = None
 
 
 class WebhookDelivery(Response):
