@@ -76,11 +76,9 @@ def _settings() -> type[Any]:
         model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True)
 
     hints = get_type_hints(Config)
-    return create_model(  # type: ignore[call-overload]
-        "ConfigFromEnv", __base__=FromEnv,
-        __validators__={"split": field_validator("scenarios", "allowed_hosts", mode="before")(split)},
-        **{f.name: (Annotated[hints[f.name] | None, NoDecode], None) for f in fields(Config)},
-    )
+    optional: dict[str, Any] = {f.name: (Annotated[hints[f.name] | None, NoDecode], None) for f in fields(Config)}
+    validators: dict[str, Any] = {"split": field_validator("scenarios", "allowed_hosts", mode="before")(split)}
+    return create_model("ConfigFromEnv", __base__=FromEnv, __validators__=validators, **optional)
 
 
 def from_env() -> dict[str, Any]:

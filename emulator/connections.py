@@ -6,7 +6,12 @@ headers is closed for each new one; and enough file descriptors for the connecti
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the type checker sees the protocol methods the mixin extends
+    _Protocol = asyncio.Protocol
+else:  # at run time the mixin goes before uvicorn's protocol class (emulator/server.py)
+    _Protocol = object
 
 MAX_HEAD = 64 * 1024  # bytes of request line and headers; the parser itself keeps any amount
 RESERVED_FILES = 128  # descriptors kept free of client connections: webhook sockets, the state file
@@ -22,7 +27,7 @@ TIMEOUT_ANSWER = _answer(b"408 Request Timeout", "request headers not received i
 TOO_LARGE_ANSWER = _answer(b"431 Request Header Fields Too Large", f"request headers over {MAX_HEAD} bytes; closing")
 
 
-class HeaderDeadline:
+class HeaderDeadline(_Protocol):
     """uvicorn's protocol with a deadline for each request's headers, which uvicorn lacks: a
     connection that opens and sends nothing, or trickles its headers (slowloris), would stay
     open for ever and hold a file descriptor. The deadline runs from the connection (or the
@@ -39,7 +44,7 @@ class HeaderDeadline:
     loop: asyncio.AbstractEventLoop
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+        super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
         self._partial = False
         self._head = 0  # bytes of the headers under way

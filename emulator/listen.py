@@ -57,7 +57,8 @@ async def _register(api: httpx.AsyncClient, url: str, events: list[str]) -> dict
     })
     if answer.status_code != 201:
         raise RuntimeError(f"could not register the endpoint: HTTP {answer.status_code} {answer.text}")
-    return answer.json()
+    endpoint: dict[str, Any] = answer.json()
+    return endpoint
 
 
 async def run(base_url: str, api_key: str, forward_to: str, events: list[str], host: str = "127.0.0.1",

@@ -37,7 +37,7 @@ from emulator.webhooks import format as webhook_format
 from emulator.webhooks.chaos import Chaos
 from emulator.webhooks.dispatcher import Dispatcher
 from emulator.webhooks.sinks import Sinks
-from emulator.webhooks.transport import Transport
+from emulator.webhooks.transport import Poster, Transport
 
 
 @dataclass(slots=True)
@@ -62,7 +62,7 @@ class Emulator:
         self.realism_defaults = realism.from_flags(c.rate_limit, c.max_concurrent_calls, c.calling_hours, c.do_not_call)
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
-        self.transport = Transport(timeout=self.config.webhook_timeout)
+        self.transport: Poster = Transport(timeout=self.config.webhook_timeout)
         # Parsed once: a broken file stops the emulator here, before it serves.
         self.base_scenarios = load_scenarios(self.config.scenarios)
         # The event stream's feed outlives a reset: its ids keep rising, so resume points stay valid.

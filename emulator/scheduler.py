@@ -26,7 +26,7 @@ log = logging.getLogger("callingbox_emulator.scheduler")
 class Job:
     __slots__ = ("due", "seq", "fn", "args", "cancelled", "step")
 
-    def __init__(self, due: float, seq: int, fn: Callable[..., Any], args: tuple, step: str | None = None) -> None:
+    def __init__(self, due: float, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], step: str | None = None) -> None:
         self.due = due
         self.seq = seq
         self.fn = fn

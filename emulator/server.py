@@ -78,7 +78,7 @@ async def _autosave(emulator: Emulator, path: str, every: float, stop: asyncio.E
             return
 
 
-def lifespan_for(emulator: Emulator) -> Callable:
+def lifespan_for(emulator: Emulator) -> Callable[[object], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[None]:
         task = asyncio.create_task(_drive(emulator))
@@ -192,7 +192,6 @@ class AppThread:
         self._sock = bind(host, port)
         self.base_url = base_url_of(self._sock)
         self._server = self._make_server(app)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
         self._error: BaseException | None = None
 

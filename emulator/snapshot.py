@@ -58,7 +58,7 @@ def _layout(cls: type) -> tuple[tuple[str, ...], list[tuple[str, Decoder, bool, 
 def encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {name: encode(getattr(value, name)) for name in _layout(type(value))[0]}
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
@@ -79,7 +79,7 @@ def _decoder(tp: Any) -> Decoder:
     if origin in (Union, types.UnionType):
         (inner,) = [_decoder(a) for a in args if a is not type(None)]
         return lambda value, where: None if value is None else inner(value, where)
-    if is_dataclass(tp):
+    if isinstance(tp, type) and is_dataclass(tp):
         return functools.partial(_record, tp)
     if origin in (list, Table):
         item = _decoder(args[0])

@@ -53,7 +53,8 @@ def _org(org: Org) -> dict[str, Any]:
         table = getattr(org, name)
         if name in BULK:
             rows = list(table.oldest_first())
-            names = snapshot._layout(type(rows[0]))[0] if rows else ()
+            kind: type = type(rows[0]) if rows else object
+            names = snapshot._layout(kind)[0] if rows else ()
             out[name] = Rows(names, list(map(attrgetter(*names), rows)) if rows else [])
         else:
             out[name] = snapshot.encode(table)

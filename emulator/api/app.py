@@ -44,7 +44,7 @@ def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = No
                     # Innermost: what is checked is the code's own answer, never an injected fault.
                     Middleware(conformance.ConformanceMiddleware, emulator=emulator,
                                render_error=speaks.render_error, is_api=speaks.profile.is_api)],
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
     )
     # No 307 to the slash-less path (with a plain-text body): `/v1/calls/` is a 404 in the error shape.
     app.router.redirect_slashes = False

@@ -47,5 +47,5 @@ def get(dialect: "str | Dialect | None" = None) -> Dialect:
     name = DEFAULT if dialect is None else dialect
     if name not in KNOWN:
         raise ValueError(f"unknown dialect {name!r}; known: {', '.join(sorted(KNOWN))}")
-    module: Any = importlib.import_module(KNOWN[name])
-    return module.DIALECT
+    found: Dialect = importlib.import_module(KNOWN[name]).DIALECT
+    return found

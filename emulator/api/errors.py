@@ -3,24 +3,30 @@ plane (and every route-level 404/405) answers in the emulator's own ``{"error": 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator import errors
 
+if TYPE_CHECKING:
+    from emulator.api.dialects import Dialect
+
 # The control plane's status per error kind.
 STATUS = {"validation": 400, "conflict": 400, "auth": 401, "quota": 402, "not_found": 404, "timeout": 408,
           "too_large": 413, "media_type": 415, "provider": 502, "rate_limited": 429}
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 async def on_emulator_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.EmulatorError)
-    dialect = getattr(request.app.state, "dialect", None)
+    dialect: Dialect | None = getattr(request.app.state, "dialect", None)
     if dialect is not None and dialect.profile.is_api(request.url.path):
         return dialect.render_error(exc)
     status = STATUS.get(exc.kind, 400)
@@ -36,7 +42,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         message = f"no route {request.method} {path}"
         if len(path) > 1 and path.endswith("/"):
             message += f" (paths have no trailing slash: {path.rstrip('/')})"
-        dialect = getattr(request.app.state, "dialect", None)
+        dialect: Dialect | None = getattr(request.app.state, "dialect", None)
         if dialect is not None and dialect.profile.is_api(path):  # under its prefix: its error shape
             return dialect.render_error(errors.NotFound(message))
     elif exc.status_code == 405:

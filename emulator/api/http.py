@@ -29,7 +29,8 @@ MAX_JSON_DEPTH = 100
 
 
 def emulator(request: Request) -> Emulator:
-    return request.app.state.emulator
+    found: Emulator = request.app.state.emulator
+    return found
 
 
 def dialect(request: Request) -> Any:
@@ -205,7 +206,8 @@ def route(path: str, **handlers: Any) -> Route:
         table["HEAD"] = table["GET"]
 
     async def endpoint(request: Request) -> Response:
-        return await table[request.method](request)
+        response: Response = await table[request.method](request)
+        return response
 
     endpoint.__name__ = "_".join(fn.__name__ for fn in handlers.values())
     return Route(path, endpoint, methods=list(table))

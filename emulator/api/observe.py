@@ -33,7 +33,7 @@ async def clear_attempts(request: Request) -> Response:
 
 
 def _sink_name(request: Request) -> str:
-    name = request.path_params["name"]
+    name = str(request.path_params["name"])
     if not SINK_NAME.match(name):
         raise InvalidRequest("sink name: use 1-64 letters, digits, '.', '_' or '-'")
     return name

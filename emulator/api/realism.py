@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.realism import RateLimited
+from emulator.domain.store import Org
 from emulator.runtime import Emulator
+
+if TYPE_CHECKING:
+    from emulator.api.dialects import Dialect
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, emulator: Emulator, dialect: object) -> None:
+    def __init__(self, app: ASGIApp, emulator: Emulator, dialect: Dialect) -> None:
         self.app = app
         self.emulator = emulator
         self.dialect = dialect
@@ -25,12 +31,13 @@ class RateLimitMiddleware:
         try:
             self.emulator.buckets.take(org.id, limit)
         except RateLimited as exc:
-            response = self.dialect.render_error(exc)  # type: ignore[attr-defined]
+            response = self.dialect.render_error(exc)
             response.headers["Retry-After"] = str(exc.retry_after)
-            return await response(scope, receive, send)
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    def _org(self, scope: Scope) -> object | None:
+    def _org(self, scope: Scope) -> Org | None:
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, key = value.decode("latin-1").partition(" ")

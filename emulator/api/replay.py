@@ -126,7 +126,7 @@ async def run(emulator: Emulator, document: dict[str, Any], dialect: Any = None)
     clone.scenarios.add(emulator.scenarios.entries(), replace=True)
     app = create_app(clone, dialect)
     clone.conformance = checks_of(emulator)  # type: ignore[attr-defined]
-    clone.transport = clone.dispatcher.transport = CheckedTransport(Answers(attempts), clone)  # type: ignore[assignment]
+    clone.transport = clone.dispatcher.transport = CheckedTransport(Answers(attempts), clone)
     clone.clock.set(start)
     client = Client(app)
     ids = await _setup(client, doc, requests)

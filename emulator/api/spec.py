@@ -12,7 +12,8 @@ from emulator.api import http
 
 def _product(request: Request) -> str:
     """The active dialect's contract (its routes and webhooks)."""
-    return request.app.state.dialect.openapi
+    contract: str = request.app.state.dialect.openapi
+    return contract
 
 
 async def get_openapi_yaml(request: Request) -> Response:

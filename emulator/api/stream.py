@@ -61,12 +61,12 @@ def payload(item: Item, present: Callable[[Any], Any]) -> bytes:
     if isinstance(subject, Event):
         model: Any = present(subject.call)
     elif item.type == "delivery.attempt":  # the log's record is its own answer
-        return ATTEMPT.dump_json(subject)
+        return bytes(ATTEMPT.dump_json(subject))
     elif item.type == "sink.received":
         model = wire.ReceivedOut.model_validate(subject, from_attributes=True)
     else:
         return json.dumps(subject, separators=(",", ":")).encode()
-    return model.__pydantic_serializer__.to_json(model)
+    return bytes(model.__pydantic_serializer__.to_json(model))
 
 
 def render(feed: Feed, item: Item, present: Callable[[Any], Any]) -> bytes:

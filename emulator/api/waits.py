@@ -227,7 +227,7 @@ async def wait_for_call(request: Request) -> Response:
 
 
 def path_id(request: Request) -> str:
-    raw = request.path_params["call_id"]
+    raw = str(request.path_params["call_id"])
     if not http.UUID.fullmatch(raw):
         raise NotFound.of("call", raw[:64])
     return raw
@@ -257,7 +257,7 @@ async def wait_for_webhook(request: Request) -> Response:
 
 
 def _sink_name(request: Request) -> str:
-    name = request.path_params["name"]
+    name = str(request.path_params["name"])
     if not SINK_NAME.match(name):
         raise InvalidRequest("sink name: use 1-64 letters, digits, '.', '_' or '-'")
     return name

@@ -115,7 +115,7 @@ class Calls:
         org = self.ctx.store.orgs.get(number.org_id)
         assert org is not None
         agent = org.agents.get(number.inbound_agent_id or "")
-        common = dict(id="", org_id=org.id, to_number=to, from_number=from_number, direction="inbound",
+        common: dict[str, Any] = dict(id="", org_id=org.id, to_number=to, from_number=from_number, direction="inbound",
                       created_at=0.0, updated_at=0.0)
         if agent is not None:
             return self._place(org, scenario, Call(

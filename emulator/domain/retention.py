@@ -52,12 +52,12 @@ class Retention:
 
     def on_attempted(self, delivery: Delivery) -> None:
         """A webhook attempt finished: its call may have been waiting only for it."""
-        waiting = self._waiting.get(delivery.org_id)
-        if waiting and delivery.call_id in waiting:
+        waiting, call_id = self._waiting.get(delivery.org_id), delivery.call_id
+        if waiting and call_id is not None and call_id in waiting:
             org = self.ctx.store.orgs.get(delivery.org_id)
-            if org is not None and not self._pending(org, delivery.call_id):
-                del waiting[delivery.call_id]
-                self._drop(org, delivery.call_id)
+            if org is not None and not self._pending(org, call_id):
+                del waiting[call_id]
+                self._drop(org, call_id)
 
     def rebuild(self, busy: Iterable[str]) -> None:
         """After a snapshot import: ended calls (terminal, no job of theirs pending) queue

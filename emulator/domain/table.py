@@ -108,7 +108,8 @@ class Table(Generic[T]):
         if not self._dead:  # positions are ranks: slice straight to the page
             end = max(0, len(self._rows) - offset)
             return self._rows[max(0, end - limit):end][::-1], total  # type: ignore[return-value]
-        found, skipped = [], 0  # tombstones shift the ranks: walk past the offset
+        found: list[T] = []
+        skipped = 0  # tombstones shift the ranks: walk past the offset
         for row in reversed(self._rows):
             if row is None:
                 continue

@@ -41,7 +41,7 @@ class Engine:
         self.registry = registry
         # Asked as an outbound call would ring: (error_code, message) fails it instead (calling hours).
         self.ring_check: Callable[[Call], tuple[str, str] | None] | None = None
-        steps = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
+        steps: dict[str, Callable[..., None]] = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
                  "hangup": self._hangup, "extract": self._extract, "end": self._end, "redial": self._redial}
         for name, fn in steps.items():  # stable names: a snapshot's jobs are these and their arguments
             ctx.scheduler.register(name, fn)

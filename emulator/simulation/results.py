@@ -8,6 +8,7 @@ draws one seed at dispatch, so the same run seed gives the same results.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -29,23 +30,23 @@ def _fake(seed: int) -> Any:
 def _string(name: str, fake: Any, rng: random.Random, now: float) -> str:
     n = name.lower()
     if "email" in n:
-        return fake.email()
+        return str(fake.email())
     if "phone" in n or "number" in n:
         return f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
     if any(w in n for w in ("date", "time", "when", "_at", "_to", "day")):
         when = datetime.fromtimestamp(now, timezone.utc) + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8))
         return when.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     if "name" in n:
-        return fake.name()
+        return str(fake.name())
     if "address" in n:
-        return fake.address().replace("\n", ", ")
+        return str(fake.address().replace("\n", ", "))
     if "city" in n:
-        return fake.city()
+        return str(fake.city())
     if "company" in n or "business" in n:
-        return fake.company()
+        return str(fake.company())
     if any(w in n for w in ("reason", "note", "summary", "comment", "feedback", "message")):
-        return fake.sentence(nb_words=8)
-    return fake.word()
+        return str(fake.sentence(nb_words=8))
+    return str(fake.word())
 
 
 def _number(name: str, rng: random.Random) -> int | float:
@@ -95,7 +96,7 @@ def default_turns(call: Call) -> list[tuple[str, str]]:
     return [(role, text.format(task=task)) for role, text in DEFAULT_TURNS]
 
 
-def segments(turns: list[tuple[str, str]], start: float, talk: float) -> list[Segment]:
+def segments(turns: Sequence[tuple[str, str]], start: float, talk: float) -> list[Segment]:
     """Turns spread over the talk time in proportion to their length."""
     total = sum(len(t) for _, t in turns) or 1
     out: list[Segment] = []

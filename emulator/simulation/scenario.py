@@ -129,11 +129,15 @@ def parse(text: str, source: str, taken: dict[str, str] | None = None) -> list[S
         first = exc.errors(include_url=False)[0]
         loc = tuple(first["loc"])
         where = ".".join(str(p) for p in loc) or "document"
-        line = _line_of(root, loc)
+        at = _line_of(root, loc)
         reason = first["msg"].removeprefix("Value error, ")
-        raise ScenarioError(f"{source}:{line}: {where}: {reason}") from None
+        raise ScenarioError(f"{source}:{at}: {where}: {reason}") from None
     _unique(scenarios, root, source, {} if taken is None else taken)
     return scenarios
+
+
+def _line(event: yaml.Event) -> int | str:
+    return event.start_mark.line + 1 if event.start_mark is not None else "?"
 
 
 def _check_depth(text: str, source: str) -> None:
@@ -145,7 +149,7 @@ def _check_depth(text: str, source: str) -> None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise ScenarioError(f"{source}:{event.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+                    raise ScenarioError(f"{source}:{_line(event)}: nested deeper than {MAX_DEPTH} levels")
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError as exc:  # the composer below reports syntax errors, in its own words

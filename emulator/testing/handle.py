@@ -49,14 +49,18 @@ class CallingBox:
             raise AssertionError(f"{method} {path} answered {response.status_code}: {response.text}")
         return response.json()
 
+    def _object(self, method: str, path: str, status: int = 200, **kwargs: Any) -> dict[str, Any]:
+        found: dict[str, Any] = self._ok(method, path, status, **kwargs)  # an answer that is one record
+        return found
+
     # -- time -----------------------------------------------------------------------
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move virtual time forward; every job due runs (webhooks included) first."""
-        return self._ok("POST", "/_emulator/clock/advance", json={"seconds": seconds})
+        return self._object("POST", "/_emulator/clock/advance", json={"seconds": seconds})
 
     def run_until_idle(self, max_seconds: float = 30 * 86400) -> dict[str, Any]:
         """Run until nothing is scheduled: calls end, webhook retries run out."""
-        return self._ok("POST", "/_emulator/clock/run_until_idle", json={"max_seconds": max_seconds})
+        return self._object("POST", "/_emulator/clock/run_until_idle", json={"max_seconds": max_seconds})
 
     def _wait(self, path: str, body: dict[str, Any]) -> Any:
         """POST a server-side wait (manual clock: it steps time; realtime: it long-polls) and
@@ -90,30 +94,31 @@ class CallingBox:
     # -- state in one line ------------------------------------------------------
     def buy_number(self, area_code: str = "415") -> dict[str, Any]:
         found = self._ok("GET", "/v1/numbers/available", params={"area_code": area_code, "limit": 1})
-        return self._ok("POST", "/v1/numbers/purchase", 201, json={"phone_number": found[0]["phone_number"]})
+        return self._object("POST", "/v1/numbers/purchase", 201, json={"phone_number": found[0]["phone_number"]})
 
     def ready_agent(self, type: str = "outbound", **fields: Any) -> dict[str, Any]:
         """An agent with a fresh number attached, its webhooks going to this test's sink."""
         number = self.buy_number()
         body = {"name": f"{type.title()} agent", "type": type, "number_ids": [number["id"]],
                 "webhook_url": self.sink_url, **fields}
-        return self._ok("POST", "/v1/agents", 201, json=body)
+        return self._object("POST", "/v1/agents", 201, json=body)
 
     def call(self, agent_id: str, to: str = DEFAULT_TO, scenario: str | None = None, **fields: Any) -> dict[str, Any]:
         """Dispatch a call (``scenario`` picks one by name, as the header does)."""
         headers = {"CallingBox-Emulator-Scenario": scenario} if scenario else {}
-        return self._ok("POST", "/v1/calls", 201, json={"agent_id": agent_id, "to": to, **fields}, headers=headers)
+        return self._object("POST", "/v1/calls", 201, json={"agent_id": agent_id, "to": to, **fields}, headers=headers)
 
     def inbound_call(self, to: str, from_: str = "+14155550100", scenario: str | None = None) -> dict[str, Any]:
         """Ring one of this org's numbers from outside."""
         body: dict[str, Any] = {"from": from_, "to": to}
         if scenario:
             body["scenario"] = scenario
-        return self._ok("POST", "/_emulator/inbound_calls", 201, json=body)
+        return self._object("POST", "/_emulator/inbound_calls", 201, json=body)
 
     def load_scenarios(self, yaml_text: str) -> list[dict[str, Any]]:
-        return self._ok("POST", "/_emulator/scenarios", 201, content=yaml_text.encode(),
-                        headers={"Content-Type": "application/yaml"})["data"]
+        loaded: list[dict[str, Any]] = self._ok("POST", "/_emulator/scenarios", 201, content=yaml_text.encode(),
+                                                headers={"Content-Type": "application/yaml"})["data"]
+        return loaded
 
     def webhooks(self, type: str | None = None, call_id: str | None = None) -> list[dict[str, Any]]:
         """What reached this test's sink, oldest first, with the signature check's result."""
@@ -132,7 +137,7 @@ class CallingBox:
         return [a for a in reversed(items) if a["org_id"] == self.org_id]
 
     def set_balance(self, milli_cents: int) -> dict[str, Any]:
-        return self._ok("PATCH", f"/_emulator/orgs/{self.org_id}", json={"balance_milli_cents": milli_cents})
+        return self._object("PATCH", f"/_emulator/orgs/{self.org_id}", json={"balance_milli_cents": milli_cents})
 
     # -- production behaviour (emulator extensions) -------------------------------
     @contextmanager

@@ -222,7 +222,7 @@ def callingbox(request: pytest.FixtureRequest, callingbox_session: Session) -> I
     except ScenarioError as exc:
         broken = f"callingbox: scenarios={list(config.scenarios)}: {exc}"
     else:
-        broken = None
+        broken = ""
     if broken:
         pytest.fail(broken, pytrace=False)  # outside the except: no "during handling" chain
     admin = target.client()

@@ -25,14 +25,14 @@ from emulator.scheduler import Job
 from emulator.webhooks.chaos import Chaos
 from emulator.webhooks.format import Format
 from emulator.webhooks.log import Attempt, AttemptLog
-from emulator.webhooks.transport import Outcome, Transport
+from emulator.webhooks.transport import Outcome, Poster
 
 Lane = tuple[str | None, str]
 SETTLE_PATIENCE = 2.0  # seconds of real time settle waits without any attempt finishing
 
 
 class Dispatcher:
-    def __init__(self, ctx: Context, formats: Mapping[str, Format], transport: Transport) -> None:
+    def __init__(self, ctx: Context, formats: Mapping[str, Format], transport: Poster) -> None:
         self.ctx = ctx
         self.formats = formats  # by name: each delivery row names its own
         self.transport = transport

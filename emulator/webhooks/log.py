@@ -74,7 +74,7 @@ class AttemptLog:
         self.bytes = 0  # held now
         self.total = 0  # ever added
         self.evicted = 0  # dropped to stay within the limits
-        self.on_add: list[Callable[[Attempt], None]] = []  # the event stream listens
+        self.on_add: list[Callable[[Attempt], object]] = []  # the event stream listens
 
     def add(self, attempt: Attempt) -> None:
         size = attempt.size()

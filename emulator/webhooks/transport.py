@@ -19,7 +19,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from emulator.webhooks import http1
 
@@ -43,6 +43,20 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+class Poster(Protocol):
+    """What the dispatcher sends attempts through: a Transport, or a stand-in for one (the
+    contract check around it, a replay's recorded answers)."""
+
+    timeout: float
+
+    def mount(self, base_url: str, app: Any) -> None: ...
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str],
+                   on_slot: Callable[[], object] | None = None) -> Outcome: ...
+
+    async def aclose(self) -> None: ...
 
 
 class Transport:
@@ -86,7 +100,7 @@ class Transport:
         return client
 
     async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   on_slot: Callable[[], None] | None = None) -> Outcome:
+                   on_slot: Callable[[], object] | None = None) -> Outcome:
         """``on_slot`` is called once the origin gave this attempt a slot: until then, cancelling
         the caller sends nothing."""
         client = self._client_for(url)

@@ -42,8 +42,8 @@ def _dispatch(request: Request, org: Org, raw: dict[str, Any], scenario: str | N
                 "agent_id: is required. This looks like a legacy prompt-based body (as SDK 0.1.0 sends); "
                 "start the emulator with --legacy-calls (or CALLINGBOX_EMULATOR_LEGACY_CALLS=1) to accept it"
             )
-        body = http.parse(wire.CreateLegacyCall, raw)
-        return calls.dispatch_legacy(org, body.model_dump(exclude_unset=True), scenario)
+        legacy = http.parse(wire.CreateLegacyCall, raw)
+        return calls.dispatch_legacy(org, legacy.model_dump(exclude_unset=True), scenario)
     for key in wire.AGENT_ONLY_FIELDS:
         if key in raw:
             raise InvalidRequest(

@@ -38,7 +38,7 @@ def _period(hz: int) -> bytes:
     return wave.tobytes() if sys.byteorder == "little" else _swap(wave)  # WAV is little-endian
 
 
-def _swap(wave: array) -> bytes:
+def _swap(wave: array[int]) -> bytes:
     wave.byteswap()
     return wave.tobytes()
 

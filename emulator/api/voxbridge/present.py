@@ -5,45 +5,15 @@ The core keeps one neutral record; this is the only place that reads it for VoxB
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any
 
 from emulator.api.voxbridge import statuses
 from emulator.api.voxbridge.wire import CallOut
+from emulator.domain.records import Call
 
 
-class Segment(Protocol):
-    role: str
-    text: str
-    started_at: float
-    ended_at: float | None
-
-
-class VoxCall(Protocol):
-    """Exactly the core fields read here (``client_name``, ``scheduled_at``,
-    ``attempt_count``, ``max_attempts`` are added to the core at wiring)."""
-
-    id: str
-    agent_id: str | None
-    direction: str
-    status: str
-    to_number: str
-    from_number: str | None
-    client_name: str | None
-    context: dict[str, Any]
-    metadata: dict[str, Any]
-    answered_by: str | None
-    answered_at: float | None
-    ended_at: float | None
-    started_at: float | None
-    created_at: float
-    scheduled_at: float
-    attempt_count: int
-    max_attempts: int
-    billed_duration_seconds: int | None
-    result: dict[str, Any] | None
-    result_status: str
-    error_message: str | None
-    transcript: Sequence[Segment]
+# The core's records, read here as they are: only this module reads them for VoxBridge.
+VoxCall = Call
 
 
 def analyzed(call: VoxCall) -> bool:

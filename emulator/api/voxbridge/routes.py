@@ -20,6 +20,7 @@ from emulator.api.voxbridge.wire import CallList, OutboundCallRequest, path_uuid
 from emulator.domain.records import Call
 from emulator.domain.store import Org
 from emulator.errors import EmulatorError, ProviderRefused
+from emulator.runtime import Emulator
 
 SCENARIO_HEADER = "callingbox-emulator-scenario"  # the emulator's own header, whichever the dialect
 Handler = Callable[[Request], Awaitable[Response]]
@@ -137,7 +138,7 @@ async def get_recording(request: Request) -> Response:
     return StreamingResponse(audio.stream(call.id, seconds, turns, start, end), status, headers)
 
 
-def _by_token(emulator: Any, call_id: str, token: str) -> Call | None:
+def _by_token(emulator: Emulator, call_id: str, token: str) -> Call | None:
     for org in emulator.store.orgs.oldest_first():
         call = org.calls.get(call_id)
         if call is not None:
