@@ -143,8 +143,9 @@ async function render() {
 }
 
 function callRow(call) {
-  const outcome = call.error_code || (call.answered_by === "machine" ? "voicemail" : "") ||
-    (call.result_status !== "pending" ? `result ${call.result_status}` : "");
+  // A dialect's call may name how it ended (disposition) and carry no result status.
+  const outcome = call.error_code || (call.answered_by === "machine" ? "voicemail" : "") || call.disposition ||
+    (call.result_status && call.result_status !== "pending" ? `result ${call.result_status}` : "");
   return el("tr", { "data-call": call.id },
     el("td", {}, status(call.status)),
     el("td", { class: "mono" }, el("a", { href: `#/call/${call.id}` }, call.id.slice(0, 8))),
@@ -191,11 +192,12 @@ async function callView(id) {
     box.replaceChildren(
       el("h2", {}, "Call ", el("span", { class: "mono" }, c.id), " ", status(c.status)),
       kv([["to", c.to_number], ["from", c.from_number], ["direction", c.direction], ["agent", c.agent_id || "-"],
-        ["answered by", c.answered_by || "-"], ["error", c.error_code ? `${c.error_code}: ${c.error_message}` : "-"],
+        ["answered by", c.answered_by || c.disposition || "-"],
+        ["error", c.error_code ? `${c.error_code}: ${c.error_message}` : (c.error_message || "-")],
         ["duration", c.duration_seconds == null ? "-" : `${c.duration_seconds} s`],
-        ["billing", c.billing_amount_milli_cents == null ? `hold ${c.reservation_status}` :
+        ["billing", c.billing_amount_milli_cents == null ? (c.reservation_status ? `hold ${c.reservation_status}` : "-") :
           `${c.billed_duration_seconds} s billed, ${c.billing_amount_milli_cents} milli-cents (${c.reservation_status})`],
-        ["webhook status", c.webhook_status]]),
+        ["webhook status", c.webhook_status || "-"]]),
       el("h3", {}, "Timeline"),
       table(["event", "status", "virtual time", "wall time"], d.events.map((e) =>
         el("tr", {}, el("td", {}, e.type), el("td", {}, status(e.status)), el("td", {}, time(e.created)),
@@ -203,8 +205,9 @@ async function callView(id) {
       el("h3", {}, "Transcript"),
       d.transcript.length ? table(["role", "text"], d.transcript.map((s) =>
         el("tr", {}, el("td", {}, s.role), el("td", {}, s.text)))) : el("p", { class: "muted" }, "none"),
-      el("h3", {}, "Result ", el("span", { class: "muted" }, c.result_status)),
-      c.result ? json(c.result) : el("p", { class: "muted" }, c.result_error || "none"),
+      el("h3", {}, "Result ", el("span", { class: "muted" }, c.result_status || "")),
+      (c.result ?? c.structured_answers) ? json(c.result ?? c.structured_answers)
+        : el("p", { class: "muted" }, c.result_error || "none"),
       el("h3", {}, "Webhook deliveries"),
       d.deliveries.length ? table(["event", "url", "status", "attempts", "last response", "last error"],
         d.deliveries.map((w) => el("tr", { "data-delivery": w.id }, el("td", {}, w.event_type),
