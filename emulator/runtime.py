@@ -7,6 +7,7 @@ tests (where no lifespan runs) hold the very object the app serves.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from emulator.clock import LATEST, Clock, iso
 from emulator.config import DEFAULT_API_KEY, Config
@@ -39,6 +40,9 @@ from emulator.webhooks.dispatcher import Dispatcher
 from emulator.webhooks.sinks import Sinks
 from emulator.webhooks.transport import Poster, Transport
 
+if TYPE_CHECKING:  # its checks come with --conformance (api/conformance.py)
+    from emulator.conformance import Conformance
+
 
 @dataclass(slots=True)
 class Services:
@@ -63,6 +67,7 @@ class Emulator:
         self.clock = clock or Clock(mode=self.config.clock, speed=self.config.speed)
         self.scheduler = Scheduler()
         self.transport: Poster = Transport(timeout=self.config.webhook_timeout)
+        self.conformance: Conformance | None = None  # the contract checks, when on (api/conformance.py)
         # Parsed once: a broken file stops the emulator here, before it serves.
         self.base_scenarios = load_scenarios(self.config.scenarios)
         # The event stream's feed outlives a reset: its ids keep rising, so resume points stay valid.

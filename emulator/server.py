@@ -107,6 +107,7 @@ class _Server(uvicorn.Server):
     long-lived ones (event streams, long-polling waits) first."""
 
     before_shutdown: list[Callable[[], None]] = []
+    control_token: str | None = None  # the one the control plane requires (emulator/api/guard.py)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for fn in self.before_shutdown:
@@ -137,7 +138,7 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning",
-                host: str | None = None) -> uvicorn.Server:
+                host: str | None = None) -> _Server:
     """``host``: the name the socket was bound for (served as a Host name besides its address).
     Bound beyond loopback with no control token set, one is generated: ``server.control_token``."""
     policy = guard.policy_for(emulator.config, (sock.getsockname()[0], *([host] if host else [])))
@@ -153,7 +154,7 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     logging.getLogger("uvicorn.error").addFilter(QUIET_DROPS)  # an injected drop is not an error
     server = _Server(config)
     server.before_shutdown = [emulator.feed.close]
-    server.control_token = policy.token  # type: ignore[attr-defined]
+    server.control_token = policy.token
     return server
 
 
@@ -195,7 +196,7 @@ class AppThread:
         self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
         self._error: BaseException | None = None
 
-    def _make_server(self, app: Any) -> uvicorn.Server:
+    def _make_server(self, app: Any) -> _Server:
         return _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 
     def _run(self) -> None:
@@ -237,10 +238,10 @@ class ServerThread(AppThread):
         self.emulator = emulator
         super().__init__(None, host, port)
 
-    def _make_server(self, app: Any) -> uvicorn.Server:
+    def _make_server(self, app: Any) -> _Server:
         return make_server(self.emulator, self._sock)
 
     @property
     def control_token(self) -> str | None:
         """The token the control plane requires (None on loopback unless the config sets one)."""
-        return self._server.control_token  # type: ignore[attr-defined, no-any-return]
+        return self._server.control_token

@@ -22,7 +22,7 @@ from emulator.api import http
 from emulator.conformance import Conformance, Contract
 from emulator.errors import InvalidRequest
 from emulator.runtime import Emulator
-from emulator.webhooks.transport import Outcome
+from emulator.webhooks.transport import Outcome, Poster
 
 JSON = "application/json"
 
@@ -31,10 +31,10 @@ def install(emulator: Emulator, documents: list[str]) -> None:
     """Check ``emulator``'s answers and webhooks against the named documents, as configured."""
     mode = emulator.config.conformance
     if mode == "off":
-        emulator.conformance = None  # type: ignore[attr-defined]
+        emulator.conformance = None
         return
     contracts = [contract(name) for name in documents]
-    emulator.conformance = Conformance(mode, contracts)  # type: ignore[attr-defined]
+    emulator.conformance = Conformance(mode, contracts)
     if not isinstance(emulator.transport, CheckedTransport):
         # The transport, not the dispatcher, is wrapped: it outlives a reset, and every attempt passes it.
         emulator.transport = CheckedTransport(emulator.transport, emulator)
@@ -48,7 +48,7 @@ def contract(name: str) -> Contract:
 
 
 def checks_of(emulator: Emulator) -> Conformance | None:
-    return getattr(emulator, "conformance", None)
+    return emulator.conformance
 
 
 class CheckedTransport:
@@ -56,7 +56,7 @@ class CheckedTransport:
     Strict: an off-contract body is not sent; the attempt fails with the reason (and is retried
     like any failure, failing the same way, so the delivery ends exhausted with that reason)."""
 
-    def __init__(self, inner: Any, emulator: Emulator) -> None:
+    def __init__(self, inner: Poster, emulator: Emulator) -> None:
         self._inner = inner
         self._emulator = emulator
 
@@ -69,7 +69,7 @@ class CheckedTransport:
             found = checks.check_webhook(_event_type(headers, body), body, self._emulator.clock.now())
             if found is not None and checks.strict:
                 return Outcome(None, "not sent: " + found.describe(), 0.0)
-        return await self._inner.post(url, body, headers, on_slot)  # type: ignore[no-any-return]
+        return await self._inner.post(url, body, headers, on_slot)
 
 
 def _event_type(headers: dict[str, str], body: bytes) -> str:

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import replace
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from emulator import timeline
 from emulator.api.wire.common import Request as Strict
@@ -77,6 +77,9 @@ class Answers:
         return Outcome(status if isinstance(status, int) else None, recorded.get("error"), 0.0,
                        str(recorded.get("response_body") or ""))
 
+    def mount(self, base_url: str, app: Any) -> None:
+        """Nothing: a clone's every attempt gets its recorded answer, none reaches an app."""
+
     async def aclose(self) -> None:
         return None
 
@@ -92,8 +95,8 @@ def parse(document: dict[str, Any]) -> tuple[Replayable, list[RequestEntry], lis
         if entry["kind"] == "request":
             try:
                 requests.append(RequestEntry.model_validate(entry))
-            except Exception as exc:
-                raise InvalidRequest(f"entries.{i}: {http.describe(exc)}") from None  # type: ignore[arg-type]
+            except ValidationError as exc:
+                raise InvalidRequest(f"entries.{i}: {http.describe(exc)}") from None
         elif entry["kind"] == "webhook_attempt":
             attempts.append(entry)
     creation = next((r for r in requests if r.creates_call), None)
@@ -125,7 +128,7 @@ async def run(emulator: Emulator, document: dict[str, Any], dialect: Any = None)
     clone = Emulator(config, clock=Clock(start=start, mode="manual"))
     clone.scenarios.add(emulator.scenarios.entries(), replace=True)
     app = create_app(clone, dialect)
-    clone.conformance = checks_of(emulator)  # type: ignore[attr-defined]
+    clone.conformance = checks_of(emulator)
     clone.transport = clone.dispatcher.transport = CheckedTransport(Answers(attempts), clone)
     clone.clock.set(start)
     client = Client(app)

@@ -76,7 +76,8 @@ def render(feed: Feed, item: Item, present: Callable[[Any], Any]) -> bytes:
                            "created": iso(item.created), "wall": iso(item.wall)}, separators=(",", ":"))
         data = head[:-1].encode() + b',"data":' + payload(item, present) + b"}"
         feed.rendered(item, b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data))
-    return item.text  # type: ignore[return-value]
+    assert item.text is not None  # rendered just now, or before
+    return item.text
 
 
 def message(event: str, data: dict[str, Any]) -> bytes:

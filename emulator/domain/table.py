@@ -18,7 +18,7 @@ between two pages moves nothing a client holds.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, Protocol, TypeVar
+from typing import Callable, Generic, Iterator, Protocol, TypeVar, cast
 
 from emulator.errors import InvalidRequest
 
@@ -60,8 +60,9 @@ class Table(Generic[T]):
             self._compact()
 
     def _compact(self) -> None:
-        self._rows = [row for row in self._rows if row is not None]
-        self._pos = {row.id: i for i, row in enumerate(self._rows)}  # type: ignore[union-attr]
+        rows = [row for row in self._rows if row is not None]
+        self._rows = [*rows]
+        self._pos = {row.id: i for i, row in enumerate(rows)}
         self._dead = 0
 
     def oldest_first(self) -> Iterator[T]:
@@ -107,7 +108,7 @@ class Table(Generic[T]):
         total = len(self._pos)
         if not self._dead:  # positions are ranks: slice straight to the page
             end = max(0, len(self._rows) - offset)
-            return self._rows[max(0, end - limit):end][::-1], total  # type: ignore[return-value]
+            return cast(list[T], self._rows[max(0, end - limit):end][::-1]), total  # no tombstones: no None
         found: list[T] = []
         skipped = 0  # tombstones shift the ranks: walk past the offset
         for row in reversed(self._rows):

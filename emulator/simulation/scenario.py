@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-OUTCOMES = ("completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed",
-            "dispatch_refused")
+Outcome = Literal["completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed",
+                  "dispatch_refused"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 ResultValue = bool | int | float | str | None
 MAX_NODES = 100_000  # the shipped library expands to about 1,000
 MAX_DEPTH = 64
@@ -75,7 +76,7 @@ class Scenario(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     description: str | None = None
     match: Match | None = None
-    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    outcome: Outcome
     timing: Timing = Timing()
     transcript: list[Turn] | None = None
     result: dict[str, ResultValue] | None = None

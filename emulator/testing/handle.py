@@ -79,7 +79,8 @@ class CallingBox:
         if status not in STATUSES:
             raise ValueError(f"unknown call status {status!r}; one of: {', '.join(STATUSES)}")
         limit = {} if max_seconds is None else {"max_seconds": max_seconds}
-        return self._wait(f"/_emulator/calls/{call_id}/wait", {"status": status, **limit})  # type: ignore[no-any-return]
+        call: dict[str, Any] = self._wait(f"/_emulator/calls/{call_id}/wait", {"status": status, **limit})
+        return call
 
     def wait_for_webhook(self, type: str, call_id: str | None = None,
                          max_seconds: float | None = None) -> dict[str, Any]:
@@ -89,7 +90,8 @@ class CallingBox:
             body["call_id"] = call_id
         if max_seconds is not None:
             body["max_seconds"] = max_seconds
-        return self._wait(f"/_emulator/sinks/{self.sink}/wait", body)  # type: ignore[no-any-return]
+        item: dict[str, Any] = self._wait(f"/_emulator/sinks/{self.sink}/wait", body)
+        return item
 
     # -- state in one line ------------------------------------------------------
     def buy_number(self, area_code: str = "415") -> dict[str, Any]:
@@ -157,4 +159,5 @@ class CallingBox:
         """Set this org's realism switches (``rate_limit={"requests_per_second": 5, "burst": 10}``,
         ``max_concurrent_calls=2``, ``calling_hours={"start": "08:00", "end": "21:00"}``,
         ``do_not_call=["+1..."]``; ``None`` switches one off); returns them all."""
-        return self._ok("PATCH", f"/_emulator/orgs/{self.org_id}", json=switches)["realism"]  # type: ignore[no-any-return]
+        shown: dict[str, Any] = self._object("PATCH", f"/_emulator/orgs/{self.org_id}", json=switches)["realism"]
+        return shown

@@ -6,15 +6,15 @@ CPU per request (BENCHMARKS.md). ``https://`` stays on httpx (transport.py).
 
 Answers are parsed by httptools (llhttp, Node.js' parser): it rejects a negative or
 doubled Content-Length, chunk-size garbage and anything not HTTP/1.x. Every answer is
-bounded: its head in bytes and lines, its body in bytes read (the first ``keep`` kept;
-past the cap the status counts and the connection is closed). The pool is bounded per
-origin, in total and in idle time; a pooled connection the receiver closes, or writes
-to unasked, is closed at once, so nothing lingers in CLOSE_WAIT.
+bounded: its head in bytes and lines, its body in bytes read (the first ``keep`` kept; past the cap
+the status counts and the connection is closed). The pool is bounded per origin, in total and in idle
+time; a pooled connection the receiver closes, or writes to unasked, is closed at once (no CLOSE_WAIT).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
@@ -153,7 +153,7 @@ class _Conn(asyncio.Protocol):
         self.idle_since, self.dead = 0.0, False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # a TCP connection's: it reads and writes
 
     def data_received(self, data: bytes) -> None:
         if self.reading is None:

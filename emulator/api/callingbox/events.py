@@ -37,7 +37,7 @@ _ON_ENTER = {status: (name,) for status, name in ON_ENTER.items()}
 
 
 def events(change: Change) -> tuple[str, ...]:
-    return _ON_ENTER.get(change.after, ()) if change.kind == STATUS else ()  # type: ignore[arg-type]
+    return _ON_ENTER.get(change.after or "", ()) if change.kind == STATUS else ()
 
 
 def on_delivery(store: Any, delivery: Any, state: str, error: str | None) -> None:
