@@ -150,3 +150,9 @@ async def test_the_dashboard_journal_and_faults_serve_voxbridge(api) -> None:
 async def test_an_unknown_v1_route_answers_in_the_dialects_shape(vox) -> None:
     r = await vox.get("/v1/agents")
     assert (r.status_code, r.json()) == (404, {"detail": "no route GET /v1/agents"})
+
+
+async def test_a_wait_for_failed_ends_with_a_busy_call_as_voxbridge_names_it(api) -> None:
+    call = await api.call(to="+15005550001", max_attempts=2)
+    done = await api.ok("POST", f"/_emulator/calls/{call['id']}/wait", json={"status": "failed"})
+    assert (done["status"], done["disposition"], done["attempt_count"]) == ("failed", "busy", 2)
