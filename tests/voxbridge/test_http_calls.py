@@ -16,6 +16,7 @@ from emulator.runtime import Emulator
 
 from .conftest import KEY, SEED_REQUEST
 from .seeds import RESPONSE
+from datetime import UTC
 
 EXAMPLE_FIELDS = list(json.loads(RESPONSE))
 
@@ -228,8 +229,8 @@ async def test_one_attempt_allowed_fails_at_once_and_a_canceled_call_is_not_redi
 
 async def test_a_scheduled_call_waits_queued_until_schedule_at(api) -> None:
     now = (await api.ok("GET", "/_emulator/clock"))["unix"]
-    from datetime import datetime, timezone
-    at = datetime.fromtimestamp(int(now) + 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from datetime import datetime
+    at = datetime.fromtimestamp(int(now) + 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     call = await api.call(schedule_at=at)
     assert call["scheduled_at"] == at
     await api.advance(3590)
@@ -272,3 +273,11 @@ async def test_an_org_without_a_quota_setting_gets_the_default(api) -> None:
     await api.ok("PUT", "/_emulator/state", json=state)
     assert (await api.org())["monthly_minutes"] == 1000
     await api.call()
+
+
+async def test_a_head_of_the_recording_gives_its_size_without_the_audio(api) -> None:
+    call = await api.call()
+    await api.advance(300)
+    r = await api.client.head(f"/v1/calls/{call['id']}/recording.wav")
+    assert r.status_code == 200 and r.content == b""
+    assert int(r.headers["content-length"]) == 44 + 45 * 8000 * 2 and r.headers["content-type"] == "audio/wav"
