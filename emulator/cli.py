@@ -241,8 +241,9 @@ def up(args: argparse.Namespace) -> int:
 
     def ready() -> None:
         # From the org itself: a loaded state file may have brought its own key and secret.
+        # Its config: the dialect fills what was left to it (its key, its webhook timeout).
         org = emulator.default_org
-        print(_banner(config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
+        print(_banner(emulator.config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
               flush=True)
 
     server.serve(emulator, sock, on_ready=ready, host=config.host)

@@ -34,6 +34,7 @@ def test_up_speaks_voxbridge_and_its_banner_gives_the_key_and_webhook_secret(sta
     assert up.banner["api_key"] == up.banner["export_key"] == KEY
     secret = up.banner["secret"]
     assert secret.startswith("vbsec_") and "webhook_secret" in up.text and "voxbridge" in up.text
+    assert "timeout 15 s" in up.text  # the documented webhook timeout, the dialect's where none was chosen
     made = post(up, "/v1/calls/outbound", {"to": "5551234567"})
     assert made.status_code == 201 and made.json()["to_number"] == "+15551234567"
     assert post(up, "/v1/calls/outbound", {"to": "5551234567"}, key="sk_test_emulator").status_code == 401
