@@ -11,12 +11,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DST = ROOT / "bench" / "results" / "before-tree"
-shutil.rmtree(DST, ignore_errors=True); DST.mkdir(parents=True)
+shutil.rmtree(DST, ignore_errors=True)
+DST.mkdir(parents=True)
 for name in ("emulator", "scenarios"):
     shutil.copytree(ROOT / name, DST / name, ignore=shutil.ignore_patterns("__pycache__"))
 shutil.copy(ROOT / "openapi.yaml", DST / "openapi.yaml")
 def edit(rel, old, new):
-    p = DST / rel; s = p.read_text(); assert s.count(old) == 1, (rel, old[:60]); p.write_text(s.replace(old, new))
+    p = DST / rel
+    s = p.read_text()
+    assert s.count(old) == 1, (rel, old[:60])
+    p.write_text(s.replace(old, new))
 edit("emulator/server.py", "    gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection\n    _run(server, main())\n", "    asyncio.run(main())\n")
 edit("emulator/server.py", "            _run(self._server, self._server.serve(sockets=[self._sock]))", "            asyncio.run(self._server.serve(sockets=[self._sock]))")
 edit("emulator/api/wire/common.py", '''    return None if ts is None else _iso(ts)

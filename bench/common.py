@@ -7,6 +7,7 @@ by its own process group id (never by name).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import platform
@@ -107,9 +108,10 @@ def spawn(name: str, cmd: list[str], port: int, env: dict[str, str] | None = Non
           cwd: Path | None = None, log: bool = True) -> Proc:
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"{name}.log" if log else None
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL
-    popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                             env={**os.environ, **(env or {})}, cwd=str(cwd or ROOT))
+    # The child keeps its own copy of the log's descriptor: ours is closed once it has started.
+    with open(log_path, "wb") if log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
+        popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                 env={**os.environ, **(env or {})}, cwd=str(cwd or ROOT))
     _spawned.append(popen)
     return Proc(name, popen, port, log_path)
 
@@ -287,10 +289,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem_kib = 0
-    try:
+    with contextlib.suppress(OSError, IndexError, ValueError):
         mem_kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
-    except (OSError, IndexError, ValueError):
-        pass
     from importlib import metadata
 
     packages = {}

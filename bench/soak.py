@@ -86,7 +86,7 @@ async def call_api(client: Client, stats: Stats, route: str, method: str, url: s
     t0 = time.perf_counter()
     try:
         r = await client.request(method, url, **kw)
-    except (Dropped, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, Dropped, OSError) as exc:
         ms = (time.perf_counter() - t0) * 1000
         if route == DROP_ROUTE and isinstance(exc, Dropped):
             stats.record(route, "dropped (injected)", ms)
@@ -391,7 +391,7 @@ def report(doc: dict[str, Any]) -> list[str]:
     lines = [
         f"Ran {doc.get('ran_at', '?')}: `python bench/soak.py --seconds {doc['seconds']} --rate {doc['target_rate']} "
         f"--speed {doc['speed']} --in-flight {doc['in_flight_target']} --retain-calls {doc.get('retain_calls', 0)}"
-        f"{' --calls-per-second %g' % doc['calls_per_second_target'] if doc.get('calls_per_second_target') else ''}` "
+        f"{' --calls-per-second ' + format(doc['calls_per_second_target'], 'g') if doc.get('calls_per_second_target') else ''}` "
         f"against `callingbox-emulator up --speed {doc['speed']} --retain-calls {doc.get('retain_calls', 0)}` "
         f"(realtime clock) with `CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT={doc['webhook_timeout']:g}`. "
         "Two receiver processes (`bench/receiver.py`): one is the agent's webhook URL, one an account webhook "

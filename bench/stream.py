@@ -13,6 +13,7 @@ the emulator's CPU seconds for the phase (from /proc), so the stream's cost is t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import socket
@@ -40,10 +41,8 @@ class Subscriber(threading.Thread):
         self.start()
 
     def run(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # closed at the end of the round
             self._read()
-        except OSError:
-            pass  # closed at the end of the round
 
     def _read(self) -> None:
         tail = b""

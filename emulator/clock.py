@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Callable, Iterator
 
 MODES = ("manual", "realtime")
@@ -29,7 +29,7 @@ MAX_SPEED = 100_000.0
 
 
 def iso(when: float) -> str:
-    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_time(when: float, what: str = "time") -> float:

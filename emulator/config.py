@@ -54,7 +54,7 @@ class Config:
     calling_hours: str = ""  # HH:MM-HH:MM, callee's local time
     do_not_call: str = ""  # numbers separated by commas, or a file of one number per line
 
-    def with_overrides(self, **changes: Any) -> "Config":
+    def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

@@ -36,7 +36,7 @@ class HeaderDeadline(_Protocol):
 
     header_timeout = 10.0
     max_connections = 1 << 20
-    waiting: dict["HeaderDeadline", None]  # one per server (see protocol_class): oldest wait first
+    waiting: dict[HeaderDeadline, None]  # one per server (see protocol_class): oldest wait first
     # Provided by the protocol class this is mixed into (uvicorn's HttpToolsProtocol or H11Protocol).
     cycle: Any
     connections: set[Any]

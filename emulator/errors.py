@@ -51,7 +51,7 @@ class NotFound(EmulatorError):
     kind = "not_found"
 
     @classmethod
-    def of(cls, kind: str, ident: str) -> "NotFound":
+    def of(cls, kind: str, ident: str) -> NotFound:
         return cls(f"{kind} {ident} not found")
 
 

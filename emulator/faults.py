@@ -65,7 +65,7 @@ class FaultSpec(BaseModel):
         return method
 
     @model_validator(mode="after")
-    def _coherent(self) -> "FaultSpec":
+    def _coherent(self) -> FaultSpec:
         if self.status is None and self.latency_ms is None and not self.drop:
             raise ValueError("a fault needs at least one of status, latency_ms or drop: true")
         if self.drop and self.status is not None:

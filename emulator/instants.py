@@ -7,7 +7,7 @@ log) says in its annotations how its instants are written, as the wire models do
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Annotated
 
 from pydantic import PlainSerializer
@@ -22,7 +22,7 @@ def iso(ts: float | None) -> str | None:
 @functools.lru_cache(maxsize=4096)  # the same instants are written again and again (polling, lists)
 def _iso(ts: float) -> str:
     whole, ms = divmod(round(ts * 1000), 1000)  # integer milliseconds: no float truncation (….999 stays .999)
-    return datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6] + f".{ms:03d}Z"  # minus "+00:00"
+    return datetime.fromtimestamp(whole, UTC).isoformat()[:-6] + f".{ms:03d}Z"  # minus "+00:00"
 
 
 Timestamp = Annotated[float, PlainSerializer(iso, return_type=str)]

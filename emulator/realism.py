@@ -13,7 +13,7 @@ real time, and a bucket on a manual virtual clock would never refill.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Annotated, Any, Callable
 
@@ -188,7 +188,7 @@ def ring_refusal(realism: dict[str, Any], to_number: str, now: float) -> tuple[s
     if hours is None:
         return None
     zone = zone_of(to_number)
-    local = datetime.fromtimestamp(now, timezone.utc).astimezone(zone)
+    local = datetime.fromtimestamp(now, UTC).astimezone(zone)
     if CallingHours(**hours).allows(local.hour * 60 + local.minute):
         return None
     return OUTSIDE_HOURS, (f"The call would have rung at {local:%H:%M} in {zone.key}, outside the calling hours "

@@ -37,7 +37,7 @@ class Job:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def __lt__(self, other: "Job") -> bool:
+    def __lt__(self, other: Job) -> bool:
         return (self.due, self.seq) < (other.due, other.seq)
 
 
@@ -59,7 +59,7 @@ class Failures:
     def record(self, job: Job, exc: Exception) -> None:
         self.count += 1
         step = getattr(job.fn, "__qualname__", repr(job.fn))
-        target = next((getattr(a, "id") for a in job.args if isinstance(getattr(a, "id", None), str)), None)
+        target = next((a.id for a in job.args if isinstance(getattr(a, "id", None), str)), None)
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         detail = f"{type(exc).__name__}: {exc}" + (f" ({where.filename}:{where.lineno})" if where else "")
         self.recent.append(Failure(at=job.due, step=step, target=target, error=detail[:500]))

@@ -36,7 +36,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(f"port {port} on {host} is already in use; pick another with --port (0 = any free port)")
+            raise PortInUse(f"port {port} on {host} is already in use; pick another with --port (0 = any free port)") from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(2048)
     sock.setblocking(False)

@@ -147,7 +147,7 @@ def _job_out(job: Job) -> dict[str, Any]:
         name = getattr(job.fn, "__qualname__", repr(job.fn))
         raise TypeError(f"cannot export the scheduled job {name}: schedule it as a registered step in STEPS")
     out: dict[str, Any] = {"step": job.step, "due": job.due}
-    for key, arg in zip(STEPS[job.step], job.args):
+    for key, arg in zip(STEPS[job.step], job.args, strict=True):
         out[key] = arg.id if key.endswith("_id") else arg.model_dump(mode="json") if key == "scenario" else arg
     return out
 

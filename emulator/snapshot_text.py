@@ -68,7 +68,7 @@ def chunks(value: Any) -> Iterator[str]:
     elif isinstance(value, Rows):
         yield "["
         for i, values in enumerate(value.values):
-            row = {name: snapshot.encode(v) for name, v in zip(value.names, values)}
+            row = {name: snapshot.encode(v) for name, v in zip(value.names, values, strict=True)}
             yield ("," if i else "") + _dumps(row)
         yield "]"
     elif isinstance(value, dict) and any(isinstance(v, (dict, list, Rows, Jobs)) for v in value.values()):

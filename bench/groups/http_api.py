@@ -106,7 +106,7 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
             }
             out["commands"][f"{ep}/{c}"] = runs[0]["command"].replace(f"{HOST}:", "127.0.0.1:")
         for other in ("bare", "prism"):
-            ratios = [a["rps"] / b["rps"] for a, b in zip(raw[ep]["emulator"], raw[ep][other]) if b["rps"]]
+            ratios = [a["rps"] / b["rps"] for a, b in zip(raw[ep]["emulator"], raw[ep][other], strict=True) if b["rps"]]
             out["endpoints"][ep][f"ratio_vs_{other}"] = summary(ratios)
     e = out["endpoints"]
     out["targets"] = [

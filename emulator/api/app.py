@@ -16,7 +16,7 @@ from emulator.api.realism import RateLimitMiddleware
 from emulator.runtime import Emulator
 
 
-def create_app(emulator: Emulator, dialect: "str | dialects.Dialect | None" = None, lifespan: Any = None,
+def create_app(emulator: Emulator, dialect: str | dialects.Dialect | None = None, lifespan: Any = None,
                policy: Policy | None = None) -> Starlette:
     """The app over ``emulator``, serving ``dialect`` (a name or a Dialect; the default
     one when None) beside the shared control plane. ``lifespan`` (the server's) drives

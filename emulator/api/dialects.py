@@ -36,11 +36,11 @@ class Dialect:
     endpoint_out: Callable[[Any], Any]
     # The dialect bound to one emulator (links it hands out need the server's URL and the org's
     # secret): create_app serves what this returns. None: the dialect as it is.
-    bind: "Callable[[Any], Dialect] | None" = None
+    bind: Callable[[Any], Dialect] | None = None
     control_openapi: str | None = None  # its additions to the control plane's contract (conformance)
 
 
-def get(dialect: "str | Dialect | None" = None) -> Dialect:
+def get(dialect: str | Dialect | None = None) -> Dialect:
     """The dialect named (or given); the default when None. A clear ValueError for others."""
     if isinstance(dialect, Dialect):
         return dialect

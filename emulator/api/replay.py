@@ -174,7 +174,7 @@ def _map(text: str, ids: dict[str, str]) -> str:
     return text
 
 
-async def _setup(client: "Client", doc: Replayable, requests: list[RequestEntry]) -> dict[str, str]:
+async def _setup(client: Client, doc: Replayable, requests: list[RequestEntry]) -> dict[str, str]:
     """A fresh org in the clone, with the call's caller number and agent again when a request names
     the agent (created through the API's agent and number routes)."""
     status, body = await client.send("POST", "/_emulator/orgs", "", "{}", None, {})

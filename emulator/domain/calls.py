@@ -67,7 +67,7 @@ class Calls:
         if webhook_url is not None:
             check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
         # Present means present: even "" replaces the agent's instructions (docs: "replaces", no merge).
-        instructions = fields["instructions"] if "instructions" in fields else agent.instructions
+        instructions = fields.get("instructions", agent.instructions)
         return self._place(org, scenario, Call(
             id="", org_id=org.id, agent_id=agent.id, to_number=to, from_number=from_number,
             direction="outbound", persona=agent.persona, instructions=instructions,

@@ -86,10 +86,7 @@ class Numbers:
         return found
 
     def _candidate(self, rng: Any, kind: str, area_code: str | None) -> AvailableNumber:
-        if kind == "toll_free":
-            area = rng.choice(TOLL_FREE_AREA_CODES)
-        else:
-            area = area_code or rng.choice(sorted(AREA_CODES))
+        area = rng.choice(TOLL_FREE_AREA_CODES) if kind == "toll_free" else area_code or rng.choice(sorted(AREA_CODES))
         e164 = f"+1{area}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
         state = locality = None
         if kind == "local":

@@ -96,7 +96,7 @@ class Call:
     hangup_cause: str | None = None
     answered_by: str | None = None
     scenario: str | None = None
-    transcript: list["Segment"] = field(default_factory=list)
+    transcript: list[Segment] = field(default_factory=list)
     client_name: str | None = None
     scheduled_at: float | None = None  # the first dial waits until then (None: dial at once)
     attempt_count: int = 0  # dial attempts started

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from emulator.domain.records import Call, Segment
@@ -34,7 +34,7 @@ def _string(name: str, fake: Any, rng: random.Random, now: float) -> str:
     if "phone" in n or "number" in n:
         return f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
     if any(w in n for w in ("date", "time", "when", "_at", "_to", "day")):
-        when = datetime.fromtimestamp(now, timezone.utc) + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8))
+        when = datetime.fromtimestamp(now, UTC) + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8))
         return when.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     if "name" in n:
         return str(fake.name())

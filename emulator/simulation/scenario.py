@@ -83,7 +83,7 @@ class Scenario(Strict):
     error: ErrorDetail | None = None
 
     @model_validator(mode="after")
-    def _outcome_fits(self) -> "Scenario":
+    def _outcome_fits(self) -> Scenario:
         if self.transcript and self.outcome not in ("completed", "extraction_failed", "voicemail"):
             raise ValueError(f"outcome {self.outcome} has no conversation, so it takes no transcript")
         if self.result is not None and self.outcome != "completed":

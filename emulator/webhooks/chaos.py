@@ -65,7 +65,7 @@ class ChaosSpec(BaseModel):
     seed: Annotated[WholeNumber, Field(ge=0, le=2**63 - 1)] | None = None
 
     @model_validator(mode="after")
-    def _coherent(self) -> "ChaosSpec":
+    def _coherent(self) -> ChaosSpec:
         if self.delay_seconds is not None:  # a range: given in either order
             self.delay_seconds = sorted(self.delay_seconds)
         if not self.knobs():

@@ -122,7 +122,7 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
-    def _finished(self, task: "asyncio.Task[None]") -> None:
+    def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         self._late.discard(task)
         for wake in self._wakes:
@@ -257,6 +257,6 @@ class Dispatcher:
             fn(delivery, status, error)
 
 
-def _resolve(wake: "asyncio.Future[bool]") -> None:
+def _resolve(wake: asyncio.Future[bool]) -> None:
     if not wake.done():
         wake.set_result(False)

@@ -48,7 +48,7 @@ class Attempt:
 
     @classmethod
     def of(cls, d: Delivery, manual: bool, sent_at: float, headers: dict[str, str], body: bytes,
-           outcome: Outcome, late: bool = False, chaos: list[dict[str, str]] | None = None) -> "Attempt":
+           outcome: Outcome, late: bool = False, chaos: list[dict[str, str]] | None = None) -> Attempt:
         truncated = len(body) > BODY_KEEP
         kept = body[:BODY_KEEP].decode("utf-8", errors="ignore") if truncated else body.decode()
         return cls(

@@ -16,6 +16,7 @@ nothing in flight is forgotten (the dict stays bounded) and starts again at STAR
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ class Transport:
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
         self._mounts: dict[str, Any] = {}
-        self._clients: dict[str | None, "httpx.AsyncClient"] = {}
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
         self._origins: dict[str, OriginGate] = {}  # origins with an attempt waiting or in flight
@@ -73,15 +74,13 @@ class Transport:
         """Serve URLs under ``base_url`` from ``app`` in-process (the emulator's own sinks)."""
         self._mounts[base_url.rstrip("/")] = app
 
-    def _client_for(self, url: str) -> "httpx.AsyncClient | http1.Client":
+    def _client_for(self, url: str) -> httpx.AsyncClient | http1.Client:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # clients and locks belong to one loop
             self._clients, self._loop, self._gate = {}, loop, asyncio.Semaphore(MAX_IN_FLIGHT)
             self._origins = {}
-            try:
+            with contextlib.suppress(RuntimeError):  # its loop is closed: so are its sockets' reads, and GC frees them
                 self._lean.close()
-            except RuntimeError:  # its loop is closed: so are its sockets' reads, and GC frees them
-                pass
             self._lean = http1.Client(keep=RESPONSE_KEEP)
         key = next((base for base in self._mounts if url.startswith(base + "/")), None)
         if key is None and url[:7].lower() == "http://":
@@ -126,7 +125,7 @@ class Transport:
         """``origin -> (cap, in flight)`` for origins in use (tests, diagnostics)."""
         return {origin: (g.cap, g.in_flight) for origin, g in self._origins.items()}
 
-    async def _post_gated(self, client: "httpx.AsyncClient | http1.Client", url: str, body: bytes,
+    async def _post_gated(self, client: httpx.AsyncClient | http1.Client, url: str, body: bytes,
                           headers: dict[str, str]) -> Outcome:
         assert self._gate is not None
         async with self._gate:
@@ -137,7 +136,7 @@ class Transport:
 
             try:
                 status, text = await asyncio.wait_for(_post_httpx(client, url, body, headers), self.timeout)
-            except (httpx.TimeoutException, asyncio.TimeoutError):  # the timeout bounds the whole attempt
+            except (TimeoutError, httpx.TimeoutException):  # the timeout bounds the whole attempt
                 return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
             except httpx.ConnectError as exc:
                 return Outcome(None, f"connection failed: {exc or 'refused'}", _ms(started))
@@ -200,7 +199,7 @@ class OriginGate:
                 self._waiters.remove(waiter)
             raise
 
-    def release(self, outcome: "Outcome | None") -> None:
+    def release(self, outcome: Outcome | None) -> None:
         self.in_flight -= 1
         if outcome is not None and outcome.status is not None:
             self.cap = min(PER_ORIGIN, self.cap + 1)  # it answered: alive
@@ -219,7 +218,7 @@ class OriginGate:
 _UNHEALTHY = ("timeout after", "connection failed")
 
 
-async def _post_httpx(client: "httpx.AsyncClient", url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+async def _post_httpx(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     """Status and the kept start of the body; raw bytes past http1.MAX_BODY are not read (nor inflated)."""
     async with client.stream("POST", url, content=body, headers=headers) as response:
         kept, total = bytearray(), 0

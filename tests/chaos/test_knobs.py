@@ -20,7 +20,7 @@ async def test_duplicate_sends_every_event_twice_and_a_deduping_handler_survives
     await arm(client, duplicate=1.0)
     _, secret = await one_call(client, r.url)
     assert [h.json["type"] for h in r.hits] == [t for t in LIFECYCLE for _ in (1, 2)]
-    for first, second in zip(r.hits[::2], r.hits[1::2]):
+    for first, second in zip(r.hits[::2], r.hits[1::2], strict=True):
         assert first.event_id == second.event_id and first.body == second.body
         assert first.signature == second.signature
     assert naive_handler(r.hits).count("call.completed") == 2  # the naive one acts twice
@@ -88,7 +88,7 @@ async def test_bad_signature_uses_a_recorded_random_secret(client, receiver) -> 
     assert correct_handler(r.hits, secret) == ([], 4)
     assert naive_handler(r.hits) == LIFECYCLE
     log = await attempts(client)
-    for hit, attempt in zip(r.hits, log):
+    for hit, attempt in zip(r.hits, log, strict=True):
         (action,) = attempt["chaos"]
         assert action["action"] == "bad_signature"
         used = re.search(r"whsec_[0-9a-f]{32}", action["why"]).group(0)  # type: ignore[union-attr]

@@ -135,7 +135,7 @@ async def test_voxbridge_deliveries_are_duplicated_and_missigned(vox, receiver) 
     events = [json.loads(h.body)["event"] for h in hooks.hits]
     assert events == ["call.queued", "call.queued", "call.ended", "call.ended", "call.analyzed", "call.analyzed"]
     good = ["sha256=" + hmac.new(org["webhook_secret"].encode(), h.body, hashlib.sha256).hexdigest() for h in hooks.hits]
-    assert all(g != h.headers["x-voice-signature"] for g, h in zip(good, hooks.hits))
+    assert all(g != h.headers["x-voice-signature"] for g, h in zip(good, hooks.hits, strict=True))
     actions = [[a["action"] for a in x["chaos"]] for x in await attempts(vox)]
     assert actions == [["bad_signature"], ["duplicate"]] * 3
 

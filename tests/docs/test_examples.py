@@ -12,6 +12,7 @@ leaves running is stopped with its process group.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -79,10 +80,8 @@ def run_bash(text: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
         proc.wait(RUN_TIMEOUT)
     finally:
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                pass
             out.join(STOP_TIMEOUT)
             err.join(STOP_TIMEOUT)
             if not out.is_alive() and not err.is_alive():

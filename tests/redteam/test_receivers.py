@@ -36,7 +36,7 @@ class RawServer:
         self.writers: list[asyncio.StreamWriter] = []
         self.port = 0
 
-    async def start(self) -> "RawServer":
+    async def start(self) -> RawServer:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
         return self

@@ -30,7 +30,7 @@ def check_segments(call: dict[str, Any], segs: list[dict[str, Any]]) -> None:
         assert abs(s["duration_ms"] - span_ms) <= 2  # both stamps are rounded to milliseconds
     assert segs[0]["started_at"] == call["answered_at"]
     assert segs[-1]["ended_at"] == call["ended_at"]
-    for earlier, later in zip(segs, segs[1:]):
+    for earlier, later in zip(segs, segs[1:], strict=False):
         assert earlier["ended_at"] == later["started_at"]
 
 

@@ -50,7 +50,7 @@ def test_a_failing_test_leaves_its_calls_timelines(inner: pytest.Pytester, tmp_p
     docs = [json.loads(p.read_text()) for p in saved]
     assert sorted(d["call"]["status"] for d in docs) == ["busy", "completed"]
     assert all(d["format"] == "callingbox-emulator.timeline/1" and d["call"]["id"] + ".json" == p.name
-               for d, p in zip(docs, saved))
+               for d, p in zip(docs, saved, strict=True))
     replayed = inner.runpytest(*LEAN, "-k", "replay")
     replayed.assert_outcomes(passed=1)
 

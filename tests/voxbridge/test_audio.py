@@ -42,7 +42,7 @@ def test_turns_sound_and_gaps_are_silent() -> None:
 
 def _pitch(raw: bytes, start_s: float, end_s: float) -> float:
     s = samples(raw, start_s, end_s)
-    rising = sum(1 for a, b in zip(s, s[1:]) if a < 0 <= b)
+    rising = sum(1 for a, b in zip(s, s[1:], strict=False) if a < 0 <= b)
     return rising / (end_s - start_s)
 
 

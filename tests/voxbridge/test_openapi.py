@@ -48,7 +48,7 @@ def test_every_documented_status_has_a_body_in_the_error_shape() -> None:
     create = DOC["paths"]["/v1/calls/outbound"]["post"]["responses"]
     assert {"201", "400", "401", "402", "404", "422"} <= set(create)
     for path, item in DOC["paths"].items():
-        for method, operation in item.items():
+        for operation in item.values():
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")):
                     ref = response["$ref"].rsplit("/", 1)[1]

@@ -14,6 +14,7 @@ webhook attempt it starts before it answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
@@ -50,10 +51,8 @@ async def hangup_server() -> AsyncIterator[HangupServer]:
             pass
         finally:  # also when the test's loop cancels this handler on its way out
             writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
-        except ConnectionError:
-            pass
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -87,14 +88,12 @@ class Receiver:
             self.hits.append(Hit(request.url.path, dict(request.headers), body, time.time()))
             status = self.script.popleft() if self.script else self.status
         if self.delay:
-            try:  # wait, but stop early once the sender gave up (its timeout)
+            with contextlib.suppress(TimeoutError):  # wait, but stop early once the sender gave up (its timeout)
                 await asyncio.wait_for(request.receive(), self.delay)
-            except TimeoutError:
-                pass
         headers = {"Location": self.location} if self.location else None
         return Response(f"answer {status}", status_code=status, headers=headers)
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         self._serving.start()
         return self
 

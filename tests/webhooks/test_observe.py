@@ -39,7 +39,7 @@ async def test_every_attempt_is_logged_as_sent_and_as_answered(
         ("call.completed", 1, 200), ("call.queued", 2, 200),  # the retry: 60 s +-20 % after the first
     ]
     assert len(logged) == len(r.hits) == 5
-    for attempt, hit in zip(logged, r.hits):
+    for attempt, hit in zip(logged, r.hits, strict=True):
         assert attempt["delivery_id"] == hit.event_id and attempt["delivery_id"] in rows
         assert (attempt["call_id"], attempt["endpoint_id"], attempt["url"]) == (call["id"], None, r.url)
         assert attempt["request_body"].encode() == hit.body

@@ -51,8 +51,8 @@ async def test_the_full_schedule_on_virtual_time(client: httpx.AsyncClient, api:
     row = (await deliveries(client))[0]
     assert (row["status"], row["attempt_count"], row["delivered_at"]) == ("exhausted", 8, None)
     assert row["last_error"].startswith("connection failed")
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    for gap, base in zip(gaps, SCHEDULE[1:]):
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    for gap, base in zip(gaps, SCHEDULE[1:], strict=False):
         assert base * 0.8 <= gap <= base * 1.2
     assert 1.6 * DAY < sum(gaps) < 2.4 * DAY  # "roughly two days"
     await advance(client, 7 * DAY)
@@ -76,7 +76,7 @@ async def schedule_of(seed: int, url: str) -> list[float]:
         sent = [ts(a["sent_at"]) for a in await attempts(client)]
     await emulator.transport.aclose()
     assert len(sent) == 8
-    return [round(b - a, 3) for a, b in zip(sent, sent[1:])]
+    return [round(b - a, 3) for a, b in zip(sent, sent[1:], strict=False)]
 
 
 async def test_the_same_seed_gives_the_same_jitter(closed_url: str) -> None:

@@ -8,7 +8,7 @@ The handler stores the result, which fires call.queued, and schedules the first 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any, Iterable, Protocol
 
 from emulator.api.voxbridge import agents, quota
@@ -16,7 +16,7 @@ from emulator.api.voxbridge.errors import VoxError
 from emulator.api.voxbridge.wire import OutboundCallRequest
 
 # The latest instant the emulator's clock can be moved to (a week of retries still fits).
-LATEST = datetime(9999, 12, 24, 23, 59, 59, tzinfo=timezone.utc).timestamp()
+LATEST = datetime(9999, 12, 24, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 class OutboundAgent(agents.AgentLike, Protocol):

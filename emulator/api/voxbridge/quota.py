@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from emulator.api.voxbridge.errors import QUOTA_REACHED, VoxError
 
@@ -24,7 +24,7 @@ def minutes(connected_seconds: int | float | None) -> int:
 
 def month(ts: float) -> str:
     """The quota period of an instant: ``2026-06``."""
-    return datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m")
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m")
 
 
 @dataclass(slots=True)

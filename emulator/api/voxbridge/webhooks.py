@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import random
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 EVENTS = ("call.queued", "call.ended", "call.analyzed")
@@ -34,7 +34,7 @@ FIELDS = {
 def timestamp(ts: float) -> str:
     """The envelope's form, always with microseconds: ``2026-06-01T14:30:00.123456+00:00``."""
     whole, micros = divmod(round(ts * 1_000_000), 1_000_000)
-    return datetime.fromtimestamp(whole, timezone.utc).replace(microsecond=micros).isoformat(timespec="microseconds")
+    return datetime.fromtimestamp(whole, UTC).replace(microsecond=micros).isoformat(timespec="microseconds")
 
 
 def envelope(event: str, org_id: str, call_id: str, at: float, fields: dict[str, Any]) -> dict[str, Any]:

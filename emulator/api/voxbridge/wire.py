@@ -9,7 +9,7 @@ with microseconds only when there are some.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
@@ -30,7 +30,7 @@ def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     whole, micros = divmod(round(ts * 1_000_000), 1_000_000)
-    text = datetime.fromtimestamp(whole, timezone.utc).isoformat()[:-6]  # four-digit years, unlike strftime
+    text = datetime.fromtimestamp(whole, UTC).isoformat()[:-6]  # four-digit years, unlike strftime
     return text + (f".{micros:06d}Z" if micros else "Z")
 
 
@@ -44,8 +44,8 @@ URL = re.compile(URL_PATTERN)
 UUID = re.compile(UUID_PATTERN)
 
 
-EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
-LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc).timestamp()
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC).timestamp()
 
 
 def parse_instant(value: object) -> float:
@@ -59,7 +59,7 @@ def parse_instant(value: object) -> float:
     year, mon, day, hour, minute, sec = (int(g) for g in match.groups()[:6])
     fraction, zone = match.group(7) or "", match.group(8).upper()
     try:
-        local = datetime(year, mon, day, hour, minute, sec, int((fraction[1:] + "000000")[:6]), timezone.utc)
+        local = datetime(year, mon, day, hour, minute, sec, int((fraction[1:] + "000000")[:6]), UTC)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date and time") from None
     offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)

@@ -87,7 +87,7 @@ class UpdateOrg(Switches):
     balance_milli_cents: Omittable[Annotated[WholeNumber, Field(ge=0)]] = None
 
     @model_validator(mode="after")
-    def _something(self) -> "UpdateOrg":
+    def _something(self) -> UpdateOrg:
         if not self.model_fields_set:
             raise ValueError("give balance_milli_cents or a realism switch (rate_limit, max_concurrent_calls, "
                              "calling_hours, do_not_call)")
