@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,6 +23,7 @@ from emulator.errors import InvalidRequest, PayloadTooLarge, RequestTimeout, Uns
 from emulator.runtime import Emulator
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 UUID = re.compile(UUID_PATTERN)
 # Well under the serializer's own limit, so whatever is accepted can be answered back.
 MAX_JSON_DEPTH = 100
@@ -44,6 +45,11 @@ def org(request: Request) -> Org:
 
 def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), status, media_type="application/json")
+
+
+def respond_as(adapter: TypeAdapter[T], value: T, status: int = 200) -> Response:
+    """A value that is not a model (a record that is its own answer), written by its adapter."""
+    return Response(adapter.dump_json(value), status, media_type="application/json")
 
 
 async def body_bytes(request: Request, limit: int | None = None) -> bytes:

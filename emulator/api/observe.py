@@ -45,12 +45,12 @@ async def receive_webhook(request: Request) -> Response:
     emulator = http.emulator(request)
     item = emulator.sinks.receive(name, dict(request.headers), raw)
     emulator.feed.publish("sink.received", item, item.org_id, item.call_id, item.received_at, item.size)
-    return http.respond(wire.ReceivedOut.model_validate(item, from_attributes=True))
+    return http.respond_as(wire.RECEIVED, item)
 
 
 async def list_received(request: Request) -> Response:
     items = http.emulator(request).sinks.items(_sink_name(request))
-    return http.respond(wire.ReceivedList(data=[wire.ReceivedOut.model_validate(i, from_attributes=True) for i in items]))
+    return http.respond(wire.ReceivedList(data=items))
 
 
 async def clear_sink(request: Request) -> Response:

@@ -245,7 +245,7 @@ async def wait_for_webhook(request: Request) -> Response:
     def check() -> Response | None:
         for item in emulator.sinks.items(name):
             if item.event_type == body.type and (body.call_id is None or item.call_id == body.call_id):
-                return http.respond(wire.ReceivedOut.model_validate(item, from_attributes=True))
+                return http.respond_as(wire.RECEIVED, item)
         return None
 
     def explain() -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from emulator.domain.context import Context
+from emulator.instants import Timestamp
 from emulator.webhooks import signing
 from emulator.webhooks.format import Format
 
@@ -33,7 +34,7 @@ MAX_TOTAL_BYTES = 32 * 1024 * 1024
 class Received:
     sink: str
     seq: int  # arrival order across all sinks: the oldest is evicted first
-    received_at: float
+    received_at: Timestamp
     event_id: str | None
     event_type: str | None
     call_id: str | None

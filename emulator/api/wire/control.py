@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler,
+                      StringConstraints, TypeAdapter, ValidationInfo, WrapSerializer, model_validator)
 
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
@@ -13,6 +14,7 @@ from emulator.dialect import NEUTRAL
 from emulator.omittable import Omittable
 from emulator.realism import Switches, view
 from emulator.webhooks.log import Attempt
+from emulator.webhooks.sinks import Received
 
 
 class ClockState(BaseModel):
@@ -132,21 +134,18 @@ class AttemptList(BaseModel):
     total_attempts: int
 
 
-class ReceivedOut(Response):
-    sink: str
-    received_at: Timestamp
-    event_id: str | None
-    event_type: str | None
-    call_id: str | None
-    headers: dict[str, str]
-    body: Any  # parsed JSON (the text when not JSON; null when the body was cut)
-    raw_body: str  # the body exactly as it arrived, as UTF-8 text (the first 256 KiB)
-    body_bytes: int
-    truncated: bool  # raw_body holds only the first 256 KiB
-    verified: bool
-    verified_with: str | None
-    org_id: str | None
-    error: str | None
+def _received(item: Received, fields: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    """A sink's record as its answer: its fields (emulator/webhooks/sinks.py) less ``seq`` (the
+    arrival order that eviction uses), plus ``body``, parsed on read (JSON; the text when not
+    JSON; null when the body was cut) so the sink keeps only the text its bound counts."""
+    out: dict[str, Any] = fields(item)
+    del out["seq"]
+    out["body"] = item.body
+    return out
+
+
+ReceivedOut = Annotated[Received, WrapSerializer(_received)]
+RECEIVED = TypeAdapter(ReceivedOut)
 
 
 class ReceivedList(BaseModel):
