@@ -112,6 +112,8 @@ CONFLICTS = re.compile("|".join([
     # load_scenarios: the two rules of the scenario format a schema cannot state.
     r"^request body:\d+: scenarios\.\d+\.name: duplicate scenario name ",
     r"^request body:\d+: scenarios\.\d+\.match\.to_regex: bad regular expression",
+    # a fault's path pattern that names one parameter twice (the router's compile_path refuses it)
+    r"^path: Duplicated param name \S+ at path ",
 ]))
 
 
