@@ -1,4 +1,4 @@
-"""A call's whole story as one ordered JSON document, and the differences between two stories.
+"""A call's whole story as one ordered JSON document.
 
 Gathered from what the emulator keeps anyway (nothing is recorded twice): the request
 journal (the API requests that name the call, and the one that created it), the event
@@ -6,19 +6,14 @@ history (each event carries a snapshot of the call, so its status then), the web
 attempt log, and the scenario registry (which scenario, and why). All of these are
 bounded; a story whose beginning left one of them says so in ``truncated``.
 
-``story`` is the part two runs of the same build must agree on (see ``compare``): times
-are offsets from the call's creation, ids are masked, generated values are compared by
-type only, since they come from the seeded stream at the position the run had reached.
+What two runs of the same build must agree on, and where they differ, is
+emulator/timeline_diff.py.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
-
 from collections import deque
-from typing import Callable
+from typing import Any, Callable
 
 from emulator.clock import iso
 from emulator.dialect import STATUS, Change
@@ -26,11 +21,6 @@ from emulator.simulation.registry import matches
 
 FORMAT = "callingbox-emulator.timeline/1"
 TRANSITIONS_KEPT = 50_000  # status changes of all calls together (about 100 bytes each)
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-# Webhook body fields compared as "<varies>": times (the transitions' offsets are compared instead)
-# and the call's webhook state, which depends on when the previous attempt's answer landed.
-REAL_TIME_FIELDS = frozenset({"created", "webhook_status", "webhook_error"})
 BODY_KEEP = 4096  # characters of each request or webhook body in the document
 CALL_FIELDS = ("id", "org_id", "agent_id", "direction", "to_number", "from_number", "status", "scenario",
                "result", "result_status", "result_error", "created_at", "ended_at")
@@ -161,89 +151,3 @@ def build(emulator: Any, call: Any) -> dict[str, Any]:
         "entries": entries,
         "truncated": truncated,
     }
-
-
-# -- comparing two stories ----------------------------------------------------------------
-
-
-def _mask(value: Any, generated: set[str], key: str | None = None) -> Any:
-    """Ids masked; result fields drawn from the seed by type; in webhook bodies (``timed``), times
-    and the delivery state, which under the realtime clock depend on when tasks ran."""
-    if isinstance(value, dict):
-        return {k: (f"<generated {type(v).__name__}>" if key == "result" and k in generated
-                    else "<varies>" if k in REAL_TIME_FIELDS else _mask(v, generated, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v, generated) for v in value]
-    if isinstance(value, str):
-        return "<time>" if TIME.match(value) else UUID.sub("<id>", value)
-    return value
-
-
-def _body(text: Any, generated: set[str]) -> Any:
-    try:
-        parsed = json.loads(text)
-    except (ValueError, TypeError, RecursionError):
-        parsed = text
-    return _mask(parsed, generated)
-
-
-def _offset(value: Any) -> Any:
-    """To the tenth of a second: under the realtime clock a step lands a few ms after its due time."""
-    return round(value, 1) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
-
-
-def story(doc: dict[str, Any]) -> dict[str, Any]:
-    """What is compared: statuses and their times, events in order with their times, the result,
-    the scenario, the requests' statuses, and each webhook attempt in order (event, body with ids
-    masked, the answer it got). Any document reads (a hand-edited one too): what is missing is None."""
-    generated = {g for g in _list(_dict(doc.get("generated")).get("result")) if isinstance(g, str)}
-    entries = [e for e in _list(doc.get("entries")) if isinstance(e, dict)]
-    call = _dict(doc.get("call"))
-
-    def of(kind: str, *keys: str) -> list[list[Any]]:
-        return [[e.get(k) for k in keys] for e in entries if e.get("kind") == kind]
-
-    return {
-        "scenario": _dict(doc.get("scenario")).get("name"),
-        "transitions": [[a, b, _offset(t)] for a, b, t in of("transition", "from", "to", "offset")],
-        "events": [[kind, _offset(t)] for kind, t in of("event", "type", "offset")],
-        "requests": [[m, UUID.sub("<id>", p) if isinstance(p, str) else p, st]
-                     for m, p, st in of("request", "method", "path", "status")],
-        "result": {"status": call.get("status"), "result_status": call.get("result_status"),
-                   "result_error": call.get("result_error"),
-                   "result": _mask({"result": call.get("result")}, generated)["result"]},
-        # Not when each attempt went: under the realtime clock that is the moment a task ran, not a due time.
-        "webhooks": [{"event_type": t, "response_status": st, "body": _body(body, generated)}
-                     for t, st, body in of("webhook_attempt", "event_type", "response_status", "request_body")],
-    }
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def compare(recorded: Any, replayed: Any, pointer: str = "") -> list[dict[str, Any]]:
-    """Each place where the two stories differ, as a JSON pointer with both values."""
-    if isinstance(recorded, dict) and isinstance(replayed, dict):
-        found = []
-        for key in sorted(set(recorded) | set(replayed), key=str):
-            here = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
-            if key not in recorded or key not in replayed:
-                found.append({"pointer": here, "recorded": recorded.get(key), "replayed": replayed.get(key)})
-            else:
-                found.extend(compare(recorded[key], replayed[key], here))
-        return found
-    if isinstance(recorded, list) and isinstance(replayed, list):
-        found = []
-        for i in range(max(len(recorded), len(replayed))):
-            if i >= len(recorded) or i >= len(replayed):
-                found.append({"pointer": f"{pointer}/{i}", "recorded": recorded[i] if i < len(recorded) else None,
-                              "replayed": replayed[i] if i < len(replayed) else None})
-            else:
-                found.extend(compare(recorded[i], replayed[i], f"{pointer}/{i}"))
-        return found
-    return [] if recorded == replayed else [{"pointer": pointer or "/", "recorded": recorded, "replayed": replayed}]

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from emulator import timeline
+from emulator import timeline, timeline_diff
 from emulator.api.wire.common import Request as Strict
 from emulator.clock import LATEST, MIN_TIME, Clock
 from emulator.errors import InvalidRequest
@@ -150,7 +150,7 @@ async def run(emulator: Emulator, document: dict[str, Any], dialect: Any = None)
         replayed: dict[str, Any] = {"format": timeline.FORMAT, "call": {}, "entries": [], "scenario": {}}
     else:
         replayed = timeline.build(clone, call)
-    differences = timeline.compare(timeline.story(document), timeline.story(replayed))
+    differences = timeline_diff.compare(timeline_diff.story(document), timeline_diff.story(replayed))
     return {"same": not differences, "differences": differences, "replayed": replayed}
 
 
