@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Callable, Iterator
 
-from emulator import snapshot
+from emulator import snapshot, snapshot_codec
 from emulator.domain.store import Org
 from emulator.runtime import Emulator
 from emulator.scheduler import Job
@@ -49,15 +49,15 @@ def capture(emulator: Emulator) -> dict[str, Any]:
 
 def _org(org: Org) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in snapshot._layout(Org)[0]:
+    for name in snapshot_codec.layout(Org)[0]:
         table = getattr(org, name)
         if name in BULK:
             rows = list(table.oldest_first())
             kind: type = type(rows[0]) if rows else object
-            names = snapshot._layout(kind)[0] if rows else ()
+            names = snapshot_codec.layout(kind)[0] if rows else ()
             out[name] = Rows(names, list(map(attrgetter(*names), rows)) if rows else [])
         else:
-            out[name] = snapshot.encode(table)
+            out[name] = snapshot_codec.encode(table)
     return out
 
 
@@ -68,7 +68,7 @@ def chunks(value: Any) -> Iterator[str]:
     elif isinstance(value, Rows):
         yield "["
         for i, values in enumerate(value.values):
-            row = {name: snapshot.encode(v) for name, v in zip(value.names, values, strict=True)}
+            row = {name: snapshot_codec.encode(v) for name, v in zip(value.names, values, strict=True)}
             yield ("," if i else "") + _dumps(row)
         yield "]"
     elif isinstance(value, dict) and any(isinstance(v, (dict, list, Rows, Jobs)) for v in value.values()):
