@@ -51,7 +51,7 @@ FENCES = {
     "starlette": ("emulator.api", "emulator.listen"),
     "uvicorn": ("emulator.server", "emulator.listen"),
     "httpx": ("emulator.webhooks.transport", "emulator.testing", "emulator.listen"),
-    "httptools": ("emulator.webhooks.http1",),
+    "httptools": ("emulator.webhooks.http1_answer",),
     "yaml": ("emulator.simulation.scenario", "emulator.resources"),
     "pytest": ("emulator.testing.plugin",),
     "faker": ("emulator.domain.numbers", "emulator.simulation.results"),

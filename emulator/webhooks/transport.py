@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from emulator.webhooks import http1
+from emulator.webhooks import http1, http1_answer
 
 if TYPE_CHECKING:
     import httpx
@@ -158,7 +158,7 @@ class Transport:
             return Outcome(None, f"timeout after {self.timeout:g} s", _ms(started))
         except http1.ConnectFailed as exc:
             return Outcome(None, f"connection failed: {exc}", _ms(started))
-        except http1.ProtocolError as exc:  # its message says what went wrong
+        except http1_answer.ProtocolError as exc:  # its message says what went wrong
             return Outcome(None, str(exc), _ms(started))
         except Exception as exc:  # a failed attempt, not a lost one
             return Outcome(None, f"request failed: {type(exc).__name__}: {exc}", _ms(started))
@@ -219,15 +219,15 @@ _UNHEALTHY = ("timeout after", "connection failed")
 
 
 async def _post_httpx(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    """Status and the kept start of the body; raw bytes past http1.MAX_BODY are not read (nor inflated)."""
+    """Status and the kept start of the body; raw bytes past http1_answer.MAX_BODY are not read (nor inflated)."""
     async with client.stream("POST", url, content=body, headers=headers) as response:
         kept, total = bytearray(), 0
         async for chunk in response.aiter_raw():
             total += len(chunk)
             kept += chunk[: max(0, RESPONSE_KEEP - len(kept))]
-            if total > http1.MAX_BODY:
+            if total > http1_answer.MAX_BODY:
                 break
-        answer = http1.Answer(response.status_code, bytes(kept), response.charset_encoding or "utf-8")
+        answer = http1_answer.Answer(response.status_code, bytes(kept), response.charset_encoding or "utf-8")
     return answer.status, answer.text[:RESPONSE_KEEP]
 
 

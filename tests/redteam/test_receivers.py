@@ -16,7 +16,7 @@ import pytest
 
 from emulator.config import Config
 from emulator.runtime import Emulator
-from emulator.webhooks import http1, transport
+from emulator.webhooks import http1, http1_answer, transport
 
 COMPLETED = "+15005550006"
 BUSY = "+15005550001"  # queued, then call.busy
@@ -187,14 +187,14 @@ async def test_one_endless_header_line_ends_the_attempt_at_the_head_cap(client: 
                                                                         serve: Any) -> None:
     server = await serve(stream(b"HTTP/1.1 200 OK\r\nX-Big: ", b"b" * 4096))
     attempt = await one_attempt(client, api, server.url)
-    assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1.MAX_HEAD} bytes")
+    assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1_answer.MAX_HEAD} bytes")
 
 
 async def test_endless_interim_answers_end_at_the_head_cap(client: httpx.AsyncClient, api: Any,
                                                            serve: Any) -> None:
     server = await serve(stream(b"", b"HTTP/1.1 100 Continue\r\n\r\n"))
     attempt = await one_attempt(client, api, server.url)
-    assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1.MAX_HEAD} bytes")
+    assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1_answer.MAX_HEAD} bytes")
 
 
 @pytest.mark.parametrize(("head", "problem"), [
