@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from emulator import __version__
-from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, TOKEN_HEADER, Config, from_env
+from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, Config, from_env
 
 UP_RETAIN_CALLS = 10_000  # ended calls per org a served emulator keeps (the library default keeps all)
 
@@ -152,57 +152,8 @@ def _config(args: argparse.Namespace) -> Config:
     return Config(**{**settings, **flags})
 
 
-def _banner(config: Config, base_url: str, api_key: str, secret: str, hosts: str, exposed: bool) -> str:
-    sink = f"{base_url}/_emulator/sinks/default"
-    return "\n".join([
-        f"CallingBox emulator {__version__} listening on {base_url}",
-        f"  API key:                {api_key}",
-        *_dialect_lines(config, secret),
-        f"  clock:                  {config.clock} (speed {config.speed:g}), seed {config.seed}",
-        f"  webhooks:               timeout {config.webhook_timeout:g} s; strict URLs {_on(config.strict_webhook_urls)}",
-        *([f"  state file:             {config.state_file}"] if config.state_file else []),
-        f"  webhook sink:           {sink}  (use it as a webhook_url;",
-        f"                          read what arrived at GET {sink})",
-        f"  Host names served:      {hosts} (more with --allowed-host)",
-        f"  control plane:          {base_url}/_emulator, "
-        + (f"header {TOKEN_HEADER}: {config.control_token}" if config.control_token else "no token (loopback only)"),
-        *(_exposure_warning(config, base_url, api_key) if exposed else []),
-        "",
-        f"  export CALLINGBOX_BASE_URL={base_url}",
-        f"  export CALLINGBOX_API_KEY={api_key}",
-        "",
-        "Ctrl-C to stop.",
-    ])
-
-
-def _dialect_lines(config: Config, secret: str) -> list[str]:
-    if config.dialect == "voxbridge":
-        return [f"  default signing secret: {secret}  (the org's webhook_secret: signs X-Voice-Signature)",
-                "  dialect:                voxbridge (POST /v1/calls/outbound; agents, webhook URL and minutes: "
-                "/_emulator/orgs/{org_id})"]
-    return [f"  default signing secret: {secret}",
-            f"  dialect:                callingbox; legacy calls {_on(config.legacy_calls)} (the prompt-based "
-            f"POST /v1/calls of SDK 0.1.0: --legacy-calls)"]
-
-
-def _on(flag: bool) -> str:
-    return "on" if flag else "off"
-
-
-def _exposure_warning(config: Config, base_url: str, api_key: str) -> list[str]:
-    default_key = " (the public default one: set --api-key)" if api_key == DEFAULT_API_KEY else ""
-    return [
-        "",
-        f"  WARNING: listening on {config.host}, beyond loopback. Every host that reaches this port",
-        f"  can use the API with the key above{default_key},",
-        "  and the control plane (reset, the clock, the state export with every key and secret)",
-        "  with the token above. Every /_emulator request must send it:",
-        f"      curl -H '{TOKEN_HEADER}: {config.control_token}' {base_url}/_emulator/orgs",
-    ]
-
-
 def up(args: argparse.Namespace) -> int:
-    from emulator import server
+    from emulator import banner, server
     from emulator.api import dialects
     from emulator.api.guard import describe_hosts, is_loopback, policy_for, with_token
     from emulator.api.state import StateFileInUse, load_state_file, lock_state_file
@@ -243,7 +194,7 @@ def up(args: argparse.Namespace) -> int:
         # From the org itself: a loaded state file may have brought its own key and secret.
         # Its config: the dialect fills what was left to it (its key, its webhook timeout).
         org = emulator.default_org
-        print(_banner(emulator.config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
+        print(banner.text(emulator.config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
               flush=True)
 
     server.serve(emulator, sock, on_ready=ready, host=config.host)

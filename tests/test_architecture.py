@@ -148,9 +148,10 @@ def test_modules_stay_small() -> None:
 DIALECTS = sorted(p.parent.name for p in (PACKAGE / "api").glob("*/__init__.py") if p.parent.name != "wire")
 DIALECT_PACKAGES = tuple(f"emulator.api.{name}" for name in DIALECTS)
 # The entry points above the core may name the product they emulate; the registry lists the dialects;
-# `listen` is a client of the default dialect's API (it creates a webhook endpoint), run by the CLI.
-MAY_NAME_VENDORS = ("emulator.cli", "emulator.server", "emulator.testing", "emulator.listen", "emulator.__main__",
-                    "emulator.api.dialects")
+# `listen` is a client of the default dialect's API (it creates a webhook endpoint), run by the CLI;
+# `banner` is what the CLI's `up` prints.
+MAY_NAME_VENDORS = ("emulator.cli", "emulator.banner", "emulator.server", "emulator.testing", "emulator.listen",
+                    "emulator.__main__", "emulator.api.dialects")
 # The product's own name is not a vendor's: the package, its logger and its settings' prefix.
 PRODUCT_NAMES = re.compile(r"callingbox[-_ ]emulator|CALLINGBOX_EMULATOR_", re.IGNORECASE)
 # The one vendor-shaped value the core keeps: the product's documented default key, which
