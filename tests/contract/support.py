@@ -9,8 +9,9 @@ that moves along on the clock never reaches the network.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import schemathesis
 from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, coverage_scenario
@@ -37,32 +38,40 @@ SETTINGS: dict[str, Any] = {
     # conflicts, never a validation error, so schema and validation must agree exactly.
     # Buying a number (its monthly cost) and a call (a $3.00 hold) answer 402 when
     # credits are short.
-    "checks": {"positive_data_acceptance": {
-        "expected-statuses": ["2xx", "400", "401", "402", "403", "404", "409", "429", "5xx"]}},
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "400", "401", "402", "403", "404", "409", "429", "5xx"]
+        }
+    },
     # A call the scenario says the provider refuses answers 502 by design (the magic
     # number +15005550008), documented as such.
-    "operations": [{
-        "include-operation-id": ["create_call", "place_inbound_call"],
-        "checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502"]}},
-    }, {
-        # DELETE /v1/agents/{id} archives: a soft delete, after which the agent still
-        # reads (with archived_at set), as documented.
-        "include-operation-id": ["get_agent"],
-        "checks": {"use_after_free": {"enabled": False}},
-    }, {
-        # A body naming a number the org does not own answers 404 "number_id: number ... not
-        # found", as documented; the agent in the path (the created resource) still exists.
-        "include-operation-id": ["attach_number", "set_primary_number"],
-        "checks": {"ensure_resource_availability": {"enabled": False}},
-    }],
+    "operations": [
+        {
+            "include-operation-id": ["create_call", "place_inbound_call"],
+            "checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502"]}},
+        },
+        {
+            # DELETE /v1/agents/{id} archives: a soft delete, after which the agent still
+            # reads (with archived_at set), as documented.
+            "include-operation-id": ["get_agent"],
+            "checks": {"use_after_free": {"enabled": False}},
+        },
+        {
+            # A body naming a number the org does not own answers 404 "number_id: number ... not
+            # found", as documented; the agent in the path (the created resource) still exists.
+            "include-operation-id": ["attach_number", "set_primary_number"],
+            "checks": {"ensure_resource_availability": {"enabled": False}},
+        },
+    ],
 }
 
 
 class AcceptingTransport(Transport):
     """Every webhook receiver answers 200 immediately: no DNS, no connections."""
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   on_slot: Callable[[], None] | None = None) -> Outcome:
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], on_slot: Callable[[], None] | None = None
+    ) -> Outcome:
         if on_slot is not None:
             on_slot()
         return Outcome(200, None, 0.0, "")
@@ -93,28 +102,33 @@ def new_app() -> tuple[Emulator, Any]:
 # state (and the few cross-field rules a schema cannot state, each documented in the
 # contracts). Any other 400 for schema-valid data means the contract and the
 # validation disagree.
-CONFLICTS = re.compile("|".join([
-    r"^(starting_after|ending_before): no .+ with id \S+ in this list$",
-    r"^use starting_after or ending_before, not both$",
-    r"^area_code: applies to local numbers only$",
-    r"^phone_number: \S+ is not available \(owned by (this|another) organization\)$",
-    r"^primary_number_id: must be one of number_ids$",
-    r"^number \S+ \(\S+\) is already attached to inbound agent \S+; a number has at most one inbound agent$",
-    r"^agent \S+ is archived$",
-    r"^number_id: number \S+ is not attached to agent \S+; attach it first$",
-    r"^agent_id: agent \S+ is (an inbound agent|archived)",
-    r"^agent_id: agent \S+ has no attached number",
-    r"^from_number: \S+ is not attached to agent \S+$",
-    r"^api_key: an org with this key already exists$",
-    r"^unknown scenario ",
-    r"^to: \S+ has no inbound agent attached, so the call is rejected$",
-    r"^at most 64 webhook chaos rules at a time",
-    # load_scenarios: the two rules of the scenario format a schema cannot state.
-    r"^request body:\d+: scenarios\.\d+\.name: duplicate scenario name ",
-    r"^request body:\d+: scenarios\.\d+\.match\.to_regex: bad regular expression",
-    # a fault's path pattern that names one parameter twice (the router's compile_path refuses it)
-    r"^path: Duplicated param name \S+ at path ",
-]))
+CONFLICTS = re.compile(
+    "|".join(
+        [
+            r"^(starting_after|ending_before): no .+ with id \S+ in this list$",
+            r"^use starting_after or ending_before, not both$",
+            r"^area_code: applies to local numbers only$",
+            r"^phone_number: \S+ is not available \(owned by (this|another) organization\)$",
+            r"^primary_number_id: must be one of number_ids$",
+            r"^number \S+ \(\S+\) is already attached to inbound agent \S+; a number has at most one inbound agent$",
+            r"^agent \S+ is archived$",
+            r"^number_id: number \S+ is not attached to agent \S+; attach it first$",
+            r"^agent_id: agent \S+ is (an inbound agent|archived)",
+            r"^agent_id: agent \S+ has no attached number",
+            r"^from_number: \S+ is not attached to agent \S+$",
+            r"^api_key: an org with this key already exists$",
+            r"^unknown scenario ",
+            r"^to: \S+ has no inbound agent attached, so the call is rejected$",
+            r"^at most 64 webhook chaos rules at a time",
+            # load_scenarios: the two rules of the scenario format a schema cannot state.
+            r"^request body:\d+: scenarios\.\d+\.name: duplicate scenario name ",
+            r"^request body:\d+: scenarios\.\d+\.match\.to_regex: bad regular expression",
+            # a fault's path pattern that names a parameter twice (the router's compile_path refuses it;
+            # it lists every such name: "name x at path" or "names x, y at path")
+            r"^path: Duplicated param names? \S+(, \S+)* at path ",
+        ]
+    )
+)
 
 
 # Bodies the contract leaves opaque on purpose: a state snapshot is checked record by
