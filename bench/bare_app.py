@@ -18,17 +18,40 @@ from starlette.routing import Route
 
 TOKEN = "Bearer sk_test_emulator"
 CALL = {
-    "id": "6b0d549b-6f03-475a-9600-a35a099950d8", "agent_id": "36f675cc-81e7-4ef5-a8e2-5d940ed90475",
-    "to_number": "+15005550006", "from_number": "+14155550123", "status": "queued", "direction": "outbound",
-    "persona": None, "instructions": None,
+    "id": "6b0d549b-6f03-475a-9600-a35a099950d8",
+    "agent_id": "36f675cc-81e7-4ef5-a8e2-5d940ed90475",
+    "to_number": "+15005550006",
+    "from_number": "+14155550123",
+    "status": "queued",
+    "direction": "outbound",
+    "persona": None,
+    "instructions": None,
     "prompt": "You are a friendly, concise AI phone agent calling on behalf of the organization. "
-              "Speak naturally, confirm important details and keep the call short.",
-    "context": {}, "returns": {}, "result": None, "result_status": "pending", "result_error": None,
-    "language": "en", "webhook_url": None, "webhook_status": "none", "webhook_error": None, "tools": None,
-    "created_at": "2026-01-01T00:00:00Z", "started_at": None, "answered_at": None, "ended_at": None,
-    "duration_seconds": None, "billed_duration_seconds": None, "billing_amount_milli_cents": None,
-    "reservation_status": "reserved", "error_code": None, "error_message": None, "hangup_cause": None,
-    "answered_by": None, "metadata": {}, "updated_at": "2026-01-01T00:00:00Z",
+    "Speak naturally, confirm important details and keep the call short.",
+    "context": {},
+    "returns": {},
+    "result": None,
+    "result_status": "pending",
+    "result_error": None,
+    "language": "en",
+    "webhook_url": None,
+    "webhook_status": "none",
+    "webhook_error": None,
+    "tools": None,
+    "created_at": "2026-01-01T00:00:00Z",
+    "started_at": None,
+    "answered_at": None,
+    "ended_at": None,
+    "duration_seconds": None,
+    "billed_duration_seconds": None,
+    "billing_amount_milli_cents": None,
+    "reservation_status": "reserved",
+    "error_code": None,
+    "error_message": None,
+    "hangup_cause": None,
+    "answered_by": None,
+    "metadata": {},
+    "updated_at": "2026-01-01T00:00:00Z",
 }
 BODIES = {"call": CALL, "list": {"data": [CALL] * 25, "has_more": True}}
 if os.environ.get("BENCH_BARE_BODIES"):
@@ -55,7 +78,9 @@ async def calls(request: Request) -> JSONResponse:
     return JSONResponse(BODIES["list"])
 
 
-app = Starlette(routes=[
-    Route("/v1/calls", calls, methods=["GET", "POST"]),
-    Route("/v1/calls/{call_id}", get_call),
-])
+app = Starlette(
+    routes=[
+        Route("/v1/calls", calls, methods=["GET", "POST"]),
+        Route("/v1/calls/{call_id}", get_call),
+    ]
+)

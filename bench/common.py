@@ -20,9 +20,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -36,8 +37,11 @@ TREE = os.environ.get("BENCH_EMULATOR_TREE") or str(ROOT)
 def emulator_cmd(tree: str | None = None) -> list[str]:
     tree = tree or os.environ.get("BENCH_EMULATOR_TREE")
     if tree and Path(tree).resolve() != ROOT:
-        return [sys.executable, "-c", f"import sys; sys.path.insert(0, {tree!r}); "
-                "from emulator.cli import main; sys.exit(main())"]
+        return [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {tree!r}); from emulator.cli import main; sys.exit(main())",
+        ]
     return [str(VENV_BIN / "callingbox-emulator")]
 
 
@@ -49,6 +53,7 @@ HOST = "127.0.0.1"
 
 
 # -- statistics ---------------------------------------------------------------------------------
+
 
 def summary(values: Iterable[float]) -> dict[str, float]:
     vals = [float(v) for v in values]
@@ -79,6 +84,7 @@ def mmm(s: dict[str, float], digits: int = 0, unit: str = "") -> str:
 
 # -- ports and processes --------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -104,14 +110,21 @@ class Proc:
         stop(self.popen)
 
 
-def spawn(name: str, cmd: list[str], port: int, env: dict[str, str] | None = None,
-          cwd: Path | None = None, log: bool = True) -> Proc:
+def spawn(
+    name: str, cmd: list[str], port: int, env: dict[str, str] | None = None, cwd: Path | None = None, log: bool = True
+) -> Proc:
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"{name}.log" if log else None
     # The child keeps its own copy of the log's descriptor: ours is closed once it has started.
     with open(log_path, "wb") if log_path else contextlib.nullcontext(subprocess.DEVNULL) as out:
-        popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                 env={**os.environ, **(env or {})}, cwd=str(cwd or ROOT))
+        popen = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+            cwd=str(cwd or ROOT),
+        )
     _spawned.append(popen)
     return Proc(name, popen, port, log_path)
 
@@ -142,8 +155,13 @@ def stop(popen: subprocess.Popen) -> None:
         popen.wait(5)
 
 
-def wait_http(url: str, timeout: float = 30.0, headers: dict[str, str] | None = None,
-              popen: subprocess.Popen | None = None, interval: float = 0.005) -> float:
+def wait_http(
+    url: str,
+    timeout: float = 30.0,
+    headers: dict[str, str] | None = None,
+    popen: subprocess.Popen | None = None,
+    interval: float = 0.005,
+) -> float:
     """Seconds until ``url`` answers anything below 500."""
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
@@ -162,8 +180,9 @@ def wait_http(url: str, timeout: float = 30.0, headers: dict[str, str] | None = 
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
-         timeout: float = 120) -> tuple[int, Any]:
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     hdrs = {**(headers or {})}
     if data is not None:
@@ -181,8 +200,13 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
         return status, raw.decode(errors="replace")
 
 
-def ok(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
-       expect: int | tuple[int, ...] = (200, 201)) -> Any:
+def ok(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    expect: int | tuple[int, ...] = (200, 201),
+) -> Any:
     status, data = http(method, url, body, headers)
     expected = (expect,) if isinstance(expect, int) else expect
     if status not in expected:
@@ -206,8 +230,25 @@ def start_emulator(name: str, *extra: str, env: dict[str, str] | None = None, tr
 
 def start_uvicorn(name: str, app: str, env: dict[str, str] | None = None) -> Proc:
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), "--workers", "1",
-           "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     proc = spawn(name, cmd, port, env=env, cwd=BENCH)
     return proc
 
@@ -216,8 +257,9 @@ def start_prism(name: str = "prism") -> Proc:
     if not PRISM.exists():
         raise RuntimeError(f"{PRISM} missing: run `npm install` in {BENCH}")
     port = free_port()
-    proc = spawn(name, [str(PRISM), "mock", str(ROOT / "openapi.yaml"), "-h", HOST, "-p", str(port),
-                        "-v", "silent"], port)
+    proc = spawn(
+        name, [str(PRISM), "mock", str(ROOT / "openapi.yaml"), "-h", HOST, "-p", str(port), "-v", "silent"], port
+    )
     return proc
 
 
@@ -240,9 +282,15 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, seconds: float, connections: int = 16, script: Path | None = None,
-        headers: dict[str, str] | None = None, env: dict[str, str] | None = None,
-        cpu_pid: int | None = None) -> dict[str, Any]:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int = 16,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    cpu_pid: int | None = None,
+) -> dict[str, Any]:
     """One wrk run. With ``cpu_pid``, also the server's CPU time per request (robust to other
     load on the machine, unlike req/s) and the 1-minute load average before the run."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
@@ -253,8 +301,9 @@ def wrk(url: str, seconds: float, connections: int = 16, script: Path | None = N
     cmd.append(url)
     load_before = os.getloadavg()[0]
     cpu0 = cpu_seconds(cpu_pid) if cpu_pid else 0.0
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60,
-                         env={**os.environ, **(env or {})}).stdout
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=seconds + 60, env={**os.environ, **(env or {})}
+    ).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -279,6 +328,7 @@ def wrk(url: str, seconds: float, connections: int = 16, script: Path | None = N
 
 # -- machine facts ------------------------------------------------------------------------------
 
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -294,8 +344,18 @@ def machine() -> dict[str, Any]:
     from importlib import metadata
 
     packages = {}
-    for name in ("callingbox-emulator", "starlette", "uvicorn", "uvloop", "httptools", "pydantic", "pydantic-core",
-                 "httpx", "pytest", "py-spy"):
+    for name in (
+        "callingbox-emulator",
+        "starlette",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "pydantic",
+        "pydantic-core",
+        "httpx",
+        "pytest",
+        "py-spy",
+    ):
         try:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -320,8 +380,11 @@ def machine() -> dict[str, Any]:
         "prism": prism,
         "wrk": wrk_v[0] if wrk_v else "not available",
         "git_head": tool(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
-        "git_dirty": bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "emulator"],
-                                         capture_output=True, text=True).stdout.strip()),
+        "git_dirty": bool(
+            subprocess.run(
+                ["git", "-C", str(ROOT), "status", "--porcelain", "--", "emulator"], capture_output=True, text=True
+            ).stdout.strip()
+        ),
     }
 
 

@@ -53,12 +53,13 @@ def main() -> int:
             order = MODES if r % 2 == 0 else MODES[::-1]
             for ep in ENDPOINTS:
                 for m in order:
-                    res = wrk(**_target(ep, servers[m].base_url, ids[m]), seconds=args.seconds,
-                              cpu_pid=servers[m].pid)
+                    res = wrk(**_target(ep, servers[m].base_url, ids[m]), seconds=args.seconds, cpu_pid=servers[m].pid)
                     raw[ep][m].append(res)
-                    log(f"round {r + 1}/{args.rounds} {ep:10} {m:6} {res['rps']:>8,.0f} req/s "
+                    log(
+                        f"round {r + 1}/{args.rounds} {ep:10} {m:6} {res['rps']:>8,.0f} req/s "
                         f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms "
-                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req non2xx {res['non2xx']}")
+                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req non2xx {res['non2xx']}"
+                    )
         for m, server in servers.items():
             report = ok("GET", f"{server.base_url}/_emulator/conformance")
             assert report["total"] == 0, f"{m}: violations found under load: {report['data'][:3]}"
@@ -69,15 +70,22 @@ def main() -> int:
     print("\n| endpoint | mode | req/s (median) | p50 ms | p99 ms | server CPU us/req | strict vs off (CPU) |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for ep in ENDPOINTS:
-        stats = {m: {k: summary(x[k] for x in raw[ep][m])["median"]
-                     for k in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request")} for m in MODES}
+        stats = {
+            m: {
+                k: summary(x[k] for x in raw[ep][m])["median"]
+                for k in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request")
+            }
+            for m in MODES
+        }
         out["endpoints"][ep] = stats
         extra = stats["strict"]["server_cpu_us_per_request"] / stats["off"]["server_cpu_us_per_request"] - 1
         for m in MODES:
             s = stats[m]
             cell = f"{extra:+.1%}" if m == "strict" else ""
-            print(f"| {ep} | {m} | {s['rps']:,.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | "
-                  f"{s['server_cpu_us_per_request']:.0f} | {cell} |")
+            print(
+                f"| {ep} | {m} | {s['rps']:,.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | "
+                f"{s['server_cpu_us_per_request']:.0f} | {cell} |"
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "conformance-latest.json").write_text(json.dumps(out, indent=2))
     return 0

@@ -41,12 +41,26 @@ class Client:
         self.timeout = timeout
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def request(self, method: str, path: str, params: dict[str, Any] | None = None, json_body: Any = None,
-                      content: bytes | None = None, headers: dict[str, str] | None = None) -> Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         return await asyncio.wait_for(self._request(method, path, params, json_body, content, headers), self.timeout)
 
-    async def _request(self, method: str, path: str, params: dict[str, Any] | None, json_body: Any,
-                       content: bytes | None, headers: dict[str, str] | None) -> Response:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json_body: Any,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+    ) -> Response:
         if params:
             path += "?" + urlencode(params)
         hdrs = {"Host": self.netloc, **self.headers, **(headers or {})}
@@ -82,7 +96,7 @@ class Client:
                 fields[name.strip().lower()] = value.strip()
             if "chunked" in fields.get("transfer-encoding", ""):
                 data = bytearray()
-                while (size := int((await reader.readline()).split(b";")[0] or b"0", 16)):
+                while size := int((await reader.readline()).split(b";")[0] or b"0", 16):
                     data += await reader.readexactly(size)
                     await reader.readexactly(2)
                 await reader.readline()

@@ -53,8 +53,26 @@ def summarize(path: Path, top: int = 25) -> str:
     out = [f"samples: {total}", "", "self (top of stack):"]
     out += [f"  {100 * n / total:5.1f}%  {f}" for f, n in self_c.most_common(top)]
     out += ["", "inclusive (emulator/, starlette/, pydantic/, uvicorn/ frames):"]
-    keep = [(f, n) for f, n in incl.most_common() if any(k in f for k in ("emulator", "api/", "domain/",
-            "wire/", "simulation/", "webhooks/", "starlette", "pydantic", "uvicorn", "runtime", "scheduler"))]
+    keep = [
+        (f, n)
+        for f, n in incl.most_common()
+        if any(
+            k in f
+            for k in (
+                "emulator",
+                "api/",
+                "domain/",
+                "wire/",
+                "simulation/",
+                "webhooks/",
+                "starlette",
+                "pydantic",
+                "uvicorn",
+                "runtime",
+                "scheduler",
+            )
+        )
+    ]
     out += [f"  {100 * n / total:5.1f}%  {f}" for f, n in keep[:top]]
     return "\n".join(out)
 
@@ -69,9 +87,25 @@ def profile_server(endpoint: str, seconds: int) -> Path:
         else:
             kw = {"url": f"{emu.base_url}/v1/calls", "script": POST_LUA, "env": {"BENCH_AGENT_ID": ids["agent_id"]}}
         wrk(**kw, seconds=1)  # warm-up
-        spy = subprocess.Popen([PY_SPY, "record", "--pid", str(emu.pid), "--duration", str(seconds),
-                                "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spy = subprocess.Popen(
+            [
+                PY_SPY,
+                "record",
+                "--pid",
+                str(emu.pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         load = threading.Thread(target=wrk, kwargs={**kw, "seconds": seconds + 1})
         load.start()
         spy.wait(seconds + 30)
@@ -83,9 +117,26 @@ def profile_server(endpoint: str, seconds: int) -> Path:
 
 def profile_simulation(calls: int) -> Path:
     out = RESULTS / "profile-simulation.txt"
-    subprocess.run([PY_SPY, "record", "--rate", "250", "--format", "raw", "--output", str(out), "--",
-                    sys.executable, str(BENCH / "workers" / "simulation.py"), "--calls", str(calls)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            PY_SPY,
+            "record",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--",
+            sys.executable,
+            str(BENCH / "workers" / "simulation.py"),
+            "--calls",
+            str(calls),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return out
 
 

@@ -79,9 +79,15 @@ class Protocol(asyncio.Protocol):
         roll = self.state.rng.random()
         status = 500 if roll < self.state.fail_rate else 200
         slow = self.state.fail_rate <= roll < self.state.fail_rate + self.state.slow_rate
-        self.state.records.append([arrival, headers.get(b"callingbox-event-id", b"").decode(),
-                                   headers.get(b"callingbox-event-type", b"").decode(),
-                                   headers.get(b"x-callingbox-call-id", b"").decode(), "slow" if slow else status])
+        self.state.records.append(
+            [
+                arrival,
+                headers.get(b"callingbox-event-id", b"").decode(),
+                headers.get(b"callingbox-event-type", b"").decode(),
+                headers.get(b"x-callingbox-call-id", b"").decode(),
+                "slow" if slow else status,
+            ]
+        )
         reply = b'{"ok": true}' if status == 200 else b'{"error": "injected failure"}'
         if slow:
             asyncio.get_running_loop().call_later(self.state.slow_seconds, self._send, status, reply, keep)
@@ -92,8 +98,10 @@ class Protocol(asyncio.Protocol):
         if self.transport is None or self.transport.is_closing():
             return
         reason = b"OK" if status == 200 else b"Internal Server Error"
-        self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s" % (
-            status, reason, len(body), b"" if keep else b"connection: close\r\n", body))
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s"
+            % (status, reason, len(body), b"" if keep else b"connection: close\r\n", body)
+        )
         if not keep:
             self.transport.close()
 

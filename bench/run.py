@@ -37,12 +37,30 @@ TITLES = {
     "fixture": "6. pytest fixture overhead",
     "before_after": "Before/after the perf fixes",
 }
-FULL = {"http_seconds": 10, "rounds": 3, "scale_sizes": [1_000, 10_000, 100_000], "scale_seconds": 10,
-        "sim_calls": 10_000, "webhook_events": 10_000, "start_runs": 7, "reset_calls": 10_000,
-        "fixture_tests": 200, "ba_webhook_events": 2_000}
-QUICK = {"http_seconds": 1, "rounds": 1, "scale_sizes": [1_000, 10_000], "scale_seconds": 1,
-         "sim_calls": 1_000, "webhook_events": 1_000, "start_runs": 2, "reset_calls": 2_000,
-         "fixture_tests": 200, "ba_webhook_events": 400}
+FULL = {
+    "http_seconds": 10,
+    "rounds": 3,
+    "scale_sizes": [1_000, 10_000, 100_000],
+    "scale_seconds": 10,
+    "sim_calls": 10_000,
+    "webhook_events": 10_000,
+    "start_runs": 7,
+    "reset_calls": 10_000,
+    "fixture_tests": 200,
+    "ba_webhook_events": 2_000,
+}
+QUICK = {
+    "http_seconds": 1,
+    "rounds": 1,
+    "scale_sizes": [1_000, 10_000],
+    "scale_seconds": 1,
+    "sim_calls": 1_000,
+    "webhook_events": 1_000,
+    "start_runs": 2,
+    "reset_calls": 2_000,
+    "fixture_tests": 200,
+    "ba_webhook_events": 400,
+}
 LATEST = RESULTS / "latest.json"
 MARKDOWN = ROOT / "BENCHMARKS.md"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -51,8 +69,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 def _module(group: str) -> Any:
     from groups import before_after, fixture, http_api, scale, simulation, start_reset, webhooks
 
-    return {"http": http_api, "scale": scale, "simulation": simulation, "webhooks": webhooks,
-            "start_reset": start_reset, "fixture": fixture, "before_after": before_after}[group]
+    return {
+        "http": http_api,
+        "scale": scale,
+        "simulation": simulation,
+        "webhooks": webhooks,
+        "start_reset": start_reset,
+        "fixture": fixture,
+        "before_after": before_after,
+    }[group]
 
 
 def main() -> int:
@@ -61,11 +86,17 @@ def main() -> int:
     parser.add_argument("--only", default="", help=f"comma-separated groups: {', '.join(GROUPS)}")
     parser.add_argument("--rounds", type=int, help="rounds per comparison (default 3; quick 1)")
     parser.add_argument("--no-markdown", action="store_true", help="write JSON only")
-    parser.add_argument("--before-tree", metavar="DIR",
-                        help="a copy of the repository's emulator/ (+ scenarios/, openapi.yaml) without the perf "
-                             "fixes: adds the before_after group (installed emulator vs DIR, alternating)")
-    parser.add_argument("--render", action="store_true",
-                        help="only rewrite BENCHMARKS.md from the last full run's JSON (after editing bench/static/)")
+    parser.add_argument(
+        "--before-tree",
+        metavar="DIR",
+        help="a copy of the repository's emulator/ (+ scenarios/, openapi.yaml) without the perf "
+        "fixes: adds the before_after group (installed emulator vs DIR, alternating)",
+    )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite BENCHMARKS.md from the last full run's JSON (after editing bench/static/)",
+    )
     args = parser.parse_args()
     if args.render:
         MARKDOWN.write_text(render(json.loads(LATEST.read_text()), quick=False))
@@ -115,8 +146,13 @@ def main() -> int:
             results[group] = {"error": f"{type(exc).__name__}: {exc}", "ran_at": time.strftime("%Y-%m-%d %H:%M:%S")}
         log(f"== {group} done in {time.time() - t0:.1f} s")
 
-    doc = {"machine": machine(), "opts": opts, "argv": sys.argv[1:], "groups": results,
-           "wall_seconds": round(time.time() - started, 1)}
+    doc = {
+        "machine": machine(),
+        "opts": opts,
+        "argv": sys.argv[1:],
+        "groups": results,
+        "wall_seconds": round(time.time() - started, 1),
+    }
     name = f"{'quick' if args.quick else 'full'}-{stamp}.json"
     (RESULTS / name).write_text(json.dumps(doc, indent=1, default=str))
     if not args.quick:
@@ -170,8 +206,10 @@ def render(doc: dict[str, Any], quick: bool) -> str:
         for name, check in soak_doc["checks"].items():
             shown = {k: v for k, v in check.items() if k not in ("pass", "examples", "problems", "statuses")}
             detail = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in shown.items())
-            out.append(f"| soak ({soak_doc.get('ran_at', '?')}) | {name} | {detail} | "
-                       f"{'PASS' if check['pass'] else '**MISS**'} |")
+            out.append(
+                f"| soak ({soak_doc.get('ran_at', '?')}) | {name} | {detail} | "
+                f"{'PASS' if check['pass'] else '**MISS**'} |"
+            )
     for g in GROUPS + EXTRA:
         res = groups.get(g)
         if not res:

@@ -35,8 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (API_KEY, BENCH, RESULTS, cpu_seconds, free_port, log, rss_kib, spawn,  # noqa: E402
-                    start_emulator, wait_http)
+from common import API_KEY, BENCH, RESULTS, cpu_seconds, free_port, log, rss_kib, spawn, start_emulator, wait_http  # noqa: E402
 from lean_client import Client, Dropped, Response  # noqa: E402
 
 TERMINAL = {"completed", "no_answer", "busy", "canceled", "failed"}
@@ -56,9 +55,11 @@ scenarios:
     outcome: busy
 """
 MIX = (("soak-long", 0.7, 1127), ("soak-voicemail", 0.1, 632), ("soak-no-answer", 0.1, 902), ("soak-busy", 0.1, 2))
-EXPECTED_EVENTS = {"completed": ["call.queued", "call.ringing", "call.answered", "call.completed"],
-                   "busy": ["call.queued", "call.busy"],
-                   "no_answer": ["call.queued", "call.ringing", "call.no_answer"]}
+EXPECTED_EVENTS = {
+    "completed": ["call.queued", "call.ringing", "call.answered", "call.completed"],
+    "busy": ["call.queued", "call.busy"],
+    "no_answer": ["call.queued", "call.ringing", "call.no_answer"],
+}
 FAULTS = [  # (spec, what a client sees)
     {"path": "/v1/calls/{call_id}", "method": "GET", "status": 503, "retry_after": 1, "rate": 0.02},
     {"path": "/v1/calls", "method": "GET", "latency_ms": 25, "rate": 0.05},
@@ -81,8 +82,7 @@ class Stats:
         self.latency[route].append(ms)
 
 
-async def call_api(client: Client, stats: Stats, route: str, method: str, url: str,
-                   **kw: Any) -> Response | None:
+async def call_api(client: Client, stats: Stats, route: str, method: str, url: str, **kw: Any) -> Response | None:
     t0 = time.perf_counter()
     try:
         r = await client.request(method, url, **kw)
@@ -107,16 +107,39 @@ async def call_api(client: Client, stats: Stats, route: str, method: str, url: s
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     ports = [free_port(), free_port()]
-    receivers = [spawn(f"soak-receiver-{i}", [sys.executable, str(BENCH / "receiver.py"), "--port", str(p),
-                                               "--fail-rate", "0.10", "--slow-rate", "0.03", "--slow-seconds",
-                                               str(args.webhook_timeout * 2), "--seed", str(i + 1)], p)
-                 for i, p in enumerate(ports)]
+    receivers = [
+        spawn(
+            f"soak-receiver-{i}",
+            [
+                sys.executable,
+                str(BENCH / "receiver.py"),
+                "--port",
+                str(p),
+                "--fail-rate",
+                "0.10",
+                "--slow-rate",
+                "0.03",
+                "--slow-seconds",
+                str(args.webhook_timeout * 2),
+                "--seed",
+                str(i + 1),
+            ],
+            p,
+        )
+        for i, p in enumerate(ports)
+    ]
     emu = None
     try:
         for rc in receivers:
             wait_http(f"{rc.base_url}/_records", popen=rc.popen)
-        emu = start_emulator("soak-emulator", "--speed", str(args.speed), "--retain-calls", str(args.retain_calls),
-                             env={"CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT": str(args.webhook_timeout)})
+        emu = start_emulator(
+            "soak-emulator",
+            "--speed",
+            str(args.speed),
+            "--retain-calls",
+            str(args.retain_calls),
+            env={"CALLINGBOX_EMULATOR_WEBHOOK_TIMEOUT": str(args.webhook_timeout)},
+        )
         base = emu.base_url
         client = Client(base, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
         try:
@@ -144,11 +167,20 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
     await ok("POST", "/_emulator/scenarios", content=SCENARIOS.encode(), headers={"Content-Type": "application/yaml"})
     found = (await ok("GET", "/v1/numbers/available", params={"area_code": "415", "limit": 1}))[0]
     number = await ok("POST", "/v1/numbers/purchase", json_body={"phone_number": found["phone_number"]})
-    agent = await ok("POST", "/v1/agents", json_body={"name": "Soak", "type": "outbound", "number_ids": [number["id"]],
-                                                 "webhook_url": f"{receivers[0].base_url}/hook",
-                                                 "returns": {"confirmed": "boolean"}})
-    await ok("POST", "/v1/webhook_endpoints", json_body={"url": f"{receivers[1].base_url}/endpoint",
-                                                    "enabled_events": ["*"]})
+    agent = await ok(
+        "POST",
+        "/v1/agents",
+        json_body={
+            "name": "Soak",
+            "type": "outbound",
+            "number_ids": [number["id"]],
+            "webhook_url": f"{receivers[0].base_url}/hook",
+            "returns": {"confirmed": "boolean"},
+        },
+    )
+    await ok(
+        "POST", "/v1/webhook_endpoints", json_body={"url": f"{receivers[1].base_url}/endpoint", "enabled_events": ["*"]}
+    )
     probe = await client.request("GET", "/_emulator/faults")
     faults_note = None
     if probe.status_code == 404:
@@ -170,9 +202,15 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
         name = rng.choices([m[0] for m in MIX], [m[1] for m in MIX])[0]
         lifetime = dict((m[0], m[2]) for m in MIX)[name] / args.speed
         ends.append(time.monotonic() + lifetime)  # counted in flight from the request on
-        r = await call_api(client, stats, "create_call", "POST", "/v1/calls",
-                           json_body={"agent_id": agent["id"], "to": "+14155550100", "metadata": {"soak": True}},
-                           headers={"CallingBox-Emulator-Scenario": name})
+        r = await call_api(
+            client,
+            stats,
+            "create_call",
+            "POST",
+            "/v1/calls",
+            json_body={"agent_id": agent["id"], "to": "+14155550100", "metadata": {"soak": True}},
+            headers={"CallingBox-Emulator-Scenario": name},
+        )
         if r is not None and r.status_code == 201:
             call_ids.append(r.json()["id"])
             dispatched[name] += 1
@@ -187,8 +225,7 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
         if pick < 0.60:
             return call_api(client, stats, "get_call", "GET", f"/v1/calls/{cid}")
         if pick < 0.75:
-            return call_api(client, stats, "list_deliveries", "GET", "/v1/webhook_deliveries",
-                            params={"call_id": cid})
+            return call_api(client, stats, "list_deliveries", "GET", "/v1/webhook_deliveries", params={"call_id": cid})
         if pick < 0.85:
             return call_api(client, stats, "transcript", "GET", f"/v1/calls/{cid}/transcript")
         if pick < 0.95:
@@ -232,7 +269,7 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
             n_post = min(int(call_credit), int(credit))
             call_credit -= n_post
         else:
-            live = sum(1 for e in ends[-3 * args.in_flight:] if e > now)
+            live = sum(1 for e in ends[-3 * args.in_flight :] if e > now)
             want = max(0, args.in_flight - live)
             ramp = max(1, int(args.rate * tick * 0.8))  # at most 80 % of the budget goes to POSTs
             n_post = min(want, ramp, int(credit))
@@ -246,8 +283,10 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
     load_seconds = time.monotonic() - start
     rss.append((load_seconds, rss_kib(emu.pid)))
     calls_at.append((load_seconds, len(call_ids)))
-    cpu = {"server_cpu_seconds": cpu_seconds(emu.pid) - cpu_server0,
-           "client_cpu_seconds": time.process_time() - cpu_client0}
+    cpu = {
+        "server_cpu_seconds": cpu_seconds(emu.pid) - cpu_server0,
+        "client_cpu_seconds": time.process_time() - cpu_client0,
+    }
     if inflight_tasks:
         await asyncio.gather(*list(inflight_tasks), return_exceptions=True)
     log(f"soak: load done ({stats.sent:,} requests sent, {stats.skipped} skipped); draining")
@@ -267,8 +306,20 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
     await ok("POST", "/_emulator/clock/advance", json_body={"seconds": 0})  # runs what is due, waits for attempts
     clock = await ok("GET", "/_emulator/clock")
     now_virtual = clock["unix"]
-    doc = await verify(args, ok, status_of, stats, call_ids, dispatched, rss, load_seconds, now_virtual, faults_note,
-                       peak_in_flight, in_flight_samples)
+    doc = await verify(
+        args,
+        ok,
+        status_of,
+        stats,
+        call_ids,
+        dispatched,
+        rss,
+        load_seconds,
+        now_virtual,
+        faults_note,
+        peak_in_flight,
+        in_flight_samples,
+    )
     doc.update(cpu)
     # What the last half's growth amounts to per call dispatched in it (retained state: the call,
     # its event snapshots and delivery rows), to tell state from a leak.
@@ -276,10 +327,13 @@ async def soak(args: argparse.Namespace, client: Client, emu: Any, receivers: li
     mid_rss = next((k for t, k in rss if t >= mid_t), rss[-1][1])
     mid_calls = next((n for t, n in calls_at if t >= mid_t), calls_at[-1][1])
     added = len(call_ids) - mid_calls
-    doc["last_half"] = {"calls_added": added, "rss_added_mib": (rss[-1][1] - mid_rss) / 1024,
-                        "rss_bytes_per_call_added": (rss[-1][1] - mid_rss) * 1024 / added if added else None,
-                        "delivery_rows_per_call": doc["checks"]["every event has its delivery rows"]["rows"]
-                        / max(1, doc["checks"]["every call terminal"]["calls"])}  # of the calls kept
+    doc["last_half"] = {
+        "calls_added": added,
+        "rss_added_mib": (rss[-1][1] - mid_rss) / 1024,
+        "rss_bytes_per_call_added": (rss[-1][1] - mid_rss) * 1024 / added if added else None,
+        "delivery_rows_per_call": doc["checks"]["every event has its delivery rows"]["rows"]
+        / max(1, doc["checks"]["every call terminal"]["calls"]),
+    }  # of the calls kept
     return doc
 
 
@@ -287,9 +341,20 @@ def _ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-async def verify(args: argparse.Namespace, ok: Any, status_of: Any, stats: Stats, call_ids: list[str], dispatched: Counter,
-                 rss: list[tuple[float, int]], load_seconds: float, now_virtual: float, faults_note: str | None,
-                 peak_in_flight: int, in_flight_samples: list[int]) -> dict[str, Any]:
+async def verify(
+    args: argparse.Namespace,
+    ok: Any,
+    status_of: Any,
+    stats: Stats,
+    call_ids: list[str],
+    dispatched: Counter,
+    rss: list[tuple[float, int]],
+    load_seconds: float,
+    now_virtual: float,
+    faults_note: str | None,
+    peak_in_flight: int,
+    in_flight_samples: list[int],
+) -> dict[str, Any]:
     checks: dict[str, dict[str, Any]] = {}
     # Every call terminal (all pages).
     calls: dict[str, dict[str, Any]] = {}
@@ -307,19 +372,30 @@ async def verify(args: argparse.Namespace, ok: Any, status_of: Any, stats: Stats
     expected_pruned = max(0, len(call_ids) - args.retain_calls) if args.retain_calls else 0
     sample = pruned[:: max(1, len(pruned) // 50)][:50]
     still_there = [cid for cid in sample if await status_of(f"/v1/calls/{cid}") != 404]
-    checks["every call terminal"] = {"pass": not not_terminal and not unknown, "calls": len(calls),
-                                     "not_terminal": len(not_terminal), "statuses": dict(statuses)}
+    checks["every call terminal"] = {
+        "pass": not not_terminal and not unknown,
+        "calls": len(calls),
+        "not_terminal": len(not_terminal),
+        "statuses": dict(statuses),
+    }
     # Retention: the newest ended calls are kept (a call waits aside while a webhook is still owed).
     checks["retention keeps the newest N ended calls, the rest read 404"] = {
-        "pass": len(pruned) <= expected_pruned and (not args.retain_calls or len(calls) >= args.retain_calls
-                                                    or not pruned) and not still_there,
-        "retain_calls": args.retain_calls, "kept": len(calls), "pruned": len(pruned),
-        "pruned_sample_read": len(sample), "pruned_but_readable": len(still_there)}
+        "pass": len(pruned) <= expected_pruned
+        and (not args.retain_calls or len(calls) >= args.retain_calls or not pruned)
+        and not still_there,
+        "retain_calls": args.retain_calls,
+        "kept": len(calls),
+        "pruned": len(pruned),
+        "pruned_sample_read": len(sample),
+        "pruned_but_readable": len(still_there),
+    }
     # Every event has its delivery rows; every row delivered / exhausted / pending in the future.
     rows: list[dict[str, Any]] = []
     after = None
     while True:
-        page = await ok("GET", "/v1/webhook_deliveries", params={"limit": 200, **({"starting_after": after} if after else {})})
+        page = await ok(
+            "GET", "/v1/webhook_deliveries", params={"limit": 200, **({"starting_after": after} if after else {})}
+        )
         rows += page["data"]
         if not page["has_more"]:
             break
@@ -344,38 +420,69 @@ async def verify(args: argparse.Namespace, ok: Any, status_of: Any, stats: Stats
                 if rows_by_call[cid][(etype, dest)] != 1:
                     missing_rows.append(f"{cid} {etype} {dest}: {rows_by_call[cid][(etype, dest)]} rows")
     checks["every event has its delivery rows"] = {
-        "pass": not missing_rows, "rows": len(rows), "problems": missing_rows[:10], "problem_count": len(missing_rows),
-        "calls_checked_against_event_history": from_history, "calls_checked_against_their_lifecycle": derived}
+        "pass": not missing_rows,
+        "rows": len(rows),
+        "problems": missing_rows[:10],
+        "problem_count": len(missing_rows),
+        "calls_checked_against_event_history": from_history,
+        "calls_checked_against_their_lifecycle": derived,
+    }
     row_status = Counter(r["status"] for r in rows)
     stale = [r["id"] for r in rows if r["status"] == "pending" and _ts(r["next_attempt_at"]) <= now_virtual]
     bad = [r["id"] for r in rows if r["status"] not in ("delivered", "pending", "exhausted")]
     checks["every delivery delivered, retrying on schedule or exhausted"] = {
-        "pass": not stale and not bad, "statuses": dict(row_status), "pending_not_in_future": len(stale),
+        "pass": not stale and not bad,
+        "statuses": dict(row_status),
+        "pending_not_in_future": len(stale),
         "unknown_status": len(bad),
-        "attempts_failed": sum(1 for r in rows if r["attempt_count"] > 1)}
+        "attempts_failed": sum(1 for r in rows if r["attempt_count"] > 1),
+    }
     # No unexpected 5xx or transport errors.
-    checks["no unexpected 5xx"] = {"pass": not stats.unexpected, "count": len(stats.unexpected),
-                                   "examples": stats.unexpected[:5]}
+    checks["no unexpected 5xx"] = {
+        "pass": not stats.unexpected,
+        "count": len(stats.unexpected),
+        "examples": stats.unexpected[:5],
+    }
     # Memory over the last half of the load.
     mid = next((kib for t, kib in rss if t >= load_seconds / 2), rss[-1][1])
     end = rss[-1][1]
     growth = (end - mid) / mid
     checks["server RSS growth < 10 % over the last half"] = {
-        "pass": growth < 0.10, "rss_mid_mib": mid / 1024, "rss_end_mib": end / 1024, "growth_percent": growth * 100}
+        "pass": growth < 0.10,
+        "rss_mid_mib": mid / 1024,
+        "rss_end_mib": end / 1024,
+        "growth_percent": growth * 100,
+    }
     total = sum(sum(c.values()) for c in stats.by_route.values())
     p = {route: _pcts(v) for route, v in stats.latency.items()}
     return {
-        "seconds": args.seconds, "retain_calls": args.retain_calls, "target_rate": args.rate, "concurrency": args.concurrency, "speed": args.speed, "in_flight_target": args.in_flight,
-        "calls_per_second_target": args.calls_per_second, "calls_per_second": len(call_ids) / load_seconds,
-        "webhook_timeout": args.webhook_timeout, "load_seconds": load_seconds,
-        "requests": total, "achieved_rate": total / load_seconds, "skipped": stats.skipped,
-        "calls_dispatched": len(call_ids), "dispatched_by_scenario": dict(dispatched),
+        "seconds": args.seconds,
+        "retain_calls": args.retain_calls,
+        "target_rate": args.rate,
+        "concurrency": args.concurrency,
+        "speed": args.speed,
+        "in_flight_target": args.in_flight,
+        "calls_per_second_target": args.calls_per_second,
+        "calls_per_second": len(call_ids) / load_seconds,
+        "webhook_timeout": args.webhook_timeout,
+        "load_seconds": load_seconds,
+        "requests": total,
+        "achieved_rate": total / load_seconds,
+        "skipped": stats.skipped,
+        "calls_dispatched": len(call_ids),
+        "dispatched_by_scenario": dict(dispatched),
         "peak_in_flight": peak_in_flight,
-        "median_in_flight_last_half": sorted(in_flight_samples[len(in_flight_samples) // 2:])[
-            len(in_flight_samples[len(in_flight_samples) // 2:]) // 2] if in_flight_samples else 0,
-        "by_route": {k: dict(v) for k, v in stats.by_route.items()}, "latency_ms": p,
-        "faults": None if faults_note else FAULTS, "faults_note": faults_note,
-        "rss_mib": [(round(t, 1), round(k / 1024, 1)) for t, k in rss], "checks": checks,
+        "median_in_flight_last_half": sorted(in_flight_samples[len(in_flight_samples) // 2 :])[
+            len(in_flight_samples[len(in_flight_samples) // 2 :]) // 2
+        ]
+        if in_flight_samples
+        else 0,
+        "by_route": {k: dict(v) for k, v in stats.by_route.items()},
+        "latency_ms": p,
+        "faults": None if faults_note else FAULTS,
+        "faults_note": faults_note,
+        "rss_mib": [(round(t, 1), round(k / 1024, 1)) for t, k in rss],
+        "checks": checks,
         "pass": all(c["pass"] for c in checks.values()),
     }
 
@@ -421,8 +528,10 @@ def report(doc: dict[str, Any]) -> list[str]:
     ]
     for route, outcomes in sorted(doc["by_route"].items()):
         lat = doc["latency_ms"].get(route, {})
-        lines.append(f"| {route} | {', '.join(f'{k}: {v:,}' for k, v in sorted(outcomes.items()))} | "
-                     f"{lat.get('p50', float('nan')):.1f} | {lat.get('p99', float('nan')):.1f} |")
+        lines.append(
+            f"| {route} | {', '.join(f'{k}: {v:,}' for k, v in sorted(outcomes.items()))} | "
+            f"{lat.get('p50', float('nan')):.1f} | {lat.get('p99', float('nan')):.1f} |"
+        )
     lines += ["", "| check | result | details |", "| --- | --- | --- |"]
     for name, c in doc["checks"].items():
         details = {k: v for k, v in c.items() if k != "pass"}
@@ -440,10 +549,18 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     parser.add_argument("--webhook-timeout", type=float, default=1.0)
     parser.add_argument("--results", default="soak-latest.json", help="file name under bench/results/")
-    parser.add_argument("--calls-per-second", type=float, default=0,
-                        help="create calls at this steady rate (part of --rate) instead of keeping --in-flight going")
-    parser.add_argument("--retain-calls", type=int, default=1000,
-                        help="the server's `up --retain-calls` (ended calls kept per org; 0 = all)")
+    parser.add_argument(
+        "--calls-per-second",
+        type=float,
+        default=0,
+        help="create calls at this steady rate (part of --rate) instead of keeping --in-flight going",
+    )
+    parser.add_argument(
+        "--retain-calls",
+        type=int,
+        default=1000,
+        help="the server's `up --retain-calls` (ended calls kept per org; 0 = all)",
+    )
     args = parser.parse_args()
     if args.calls_per_second and args.calls_per_second >= args.rate:
         parser.error("--calls-per-second must be below --rate (the rest of the requests are reads)")

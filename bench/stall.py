@@ -37,8 +37,16 @@ def build_state(calls: int) -> str:
     org.balance_milli_cents = 10**15
     services = emulator.services
     number = services.numbers.purchase(org, services.numbers.available(area_code="415", limit=1)[0].phone_number)
-    agent = services.agents.create(org, {"name": "Stall", "type": "outbound", "number_ids": [number.id],
-                                         "webhook_url": "http://127.0.0.1:9/hook", "returns": {"ok": "boolean"}})
+    agent = services.agents.create(
+        org,
+        {
+            "name": "Stall",
+            "type": "outbound",
+            "number_ids": [number.id],
+            "webhook_url": "http://127.0.0.1:9/hook",
+            "returns": {"ok": "boolean"},
+        },
+    )
     for i in range(calls):
         services.calls.dispatch(org, agent, {"to": "+15005550006", "metadata": {"i": i}})
         if i % 1000 == 999:
@@ -69,8 +77,13 @@ def probe(base_url: str, seconds: float, path: Path) -> dict[str, float]:
         if mtime != last_mtime:
             saves, last_mtime = saves + 1, mtime
     conn.close()
-    return {"requests": len(latencies), "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-            "max_ms": max(latencies), "saves": saves}
+    return {
+        "requests": len(latencies),
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "max_ms": max(latencies),
+        "saves": saves,
+    }
 
 
 def main() -> int:
@@ -85,15 +98,29 @@ def main() -> int:
         log(f"stall: building {args.calls:,} calls")
         path.write_text(build_state(args.calls))
         size = path.stat().st_size
-        emu = start_emulator("stall-emulator", "--clock", "manual", "--state-file", str(path),
-                             "--state-interval", str(args.interval), tree=args.tree)
+        emu = start_emulator(
+            "stall-emulator",
+            "--clock",
+            "manual",
+            "--state-file",
+            str(path),
+            "--state-interval",
+            str(args.interval),
+            tree=args.tree,
+        )
         try:
             rss = rss_kib(emu.pid)
             found = probe(emu.base_url, args.seconds, path)
         finally:
             emu.stop()
-    doc = {"calls": args.calls, "state_mib": size / 2**20, "rss_mib": rss / 1024, "interval": args.interval,
-           "tree": args.tree or "this checkout", **found}
+    doc = {
+        "calls": args.calls,
+        "state_mib": size / 2**20,
+        "rss_mib": rss / 1024,
+        "interval": args.interval,
+        "tree": args.tree or "this checkout",
+        **found,
+    }
     print(json.dumps(doc, indent=1))
     return 0
 

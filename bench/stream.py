@@ -102,9 +102,15 @@ def one(calls: int, subscribers: int) -> dict[str, float]:
             r.close()
         events = target - start_id
         wall = t1 - t0
-        return {"events": events, "wall_s": wall, "idle_s": t_idle - t0, "cpu_s": cpu1 - cpu0,
-                "events_per_s": events / wall, "messages_per_s": events * subscribers / wall,
-                "mib_per_subscriber": (sum(r.bytes for r in readers) / max(1, subscribers)) / 2**20}
+        return {
+            "events": events,
+            "wall_s": wall,
+            "idle_s": t_idle - t0,
+            "cpu_s": cpu1 - cpu0,
+            "events_per_s": events / wall,
+            "messages_per_s": events * subscribers / wall,
+            "mib_per_subscriber": (sum(r.bytes for r in readers) / max(1, subscribers)) / 2**20,
+        }
     finally:
         proc.stop()
 
@@ -121,11 +127,15 @@ def main() -> None:
             result = one(args.calls, subs)
             log(f"round {round_ + 1}, {subs} subscribers: {json.dumps({k: round(v, 3) for k, v in result.items()})}")
             rows.append((subs, result))
-    print("| subscribers | events | wall s | emulator CPU s | events/s per subscriber | messages/s in all | MiB per subscriber |")
+    print(
+        "| subscribers | events | wall s | emulator CPU s | events/s per subscriber | messages/s in all | MiB per subscriber |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for subs, r in rows:
-        print(f"| {subs} | {r['events']:,.0f} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
-              f"{r['events_per_s']:,.0f} | {r['messages_per_s']:,.0f} | {r['mib_per_subscriber']:.1f} |")
+        print(
+            f"| {subs} | {r['events']:,.0f} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
+            f"{r['events_per_s']:,.0f} | {r['messages_per_s']:,.0f} | {r['mib_per_subscriber']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from emulator import __version__
 from emulator.config import DEFAULT_API_KEY, DEFAULT_PORT, Config, from_env
@@ -29,53 +29,111 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--seed", type=int, help="seed for every id, secret and generated value (default 0)")
     up.add_argument("--api-key", help=f"API key of the default org (default {DEFAULT_API_KEY})")
     up.add_argument("--dialect", help="the API to speak: callingbox (default) or voxbridge")
-    up.add_argument("--legacy-calls", action="store_true", default=None,
-                    help="accept the legacy prompt-based POST /v1/calls body (as SDK 0.1.0 sends)")
-    up.add_argument("--balance", type=int, dest="balance_milli_cents",
-                    help="starting balance of each org, in milli-cents (default 100000000 = $1,000.00)")
+    up.add_argument(
+        "--legacy-calls",
+        action="store_true",
+        default=None,
+        help="accept the legacy prompt-based POST /v1/calls body (as SDK 0.1.0 sends)",
+    )
+    up.add_argument(
+        "--balance",
+        type=int,
+        dest="balance_milli_cents",
+        help="starting balance of each org, in milli-cents (default 100000000 = $1,000.00)",
+    )
     up.add_argument("--clock", choices=("realtime", "manual"), help="realtime (default) or manual time")
     up.add_argument("--speed", type=float, help="realtime speed factor (default 1)")
     up.add_argument("--scenarios", action="append", metavar="DIR", help="extra scenario files (repeatable)")
-    up.add_argument("--strict-webhook-urls", action="store_true", default=None,
-                    help="reject http:// and private webhook URLs, as production does")
-    up.add_argument("--state-file", metavar="PATH",
-                    help="load the state from PATH at start if it exists; save it there at exit and periodically")
-    up.add_argument("--state-interval", type=float, metavar="SECONDS",
-                    help="seconds between saves of --state-file (default 30; 0 = only at exit)")
-    up.add_argument("--webhook-timeout", type=float, metavar="SECONDS",
-                    help="seconds a webhook receiver has to answer before the attempt fails (default 10)")
-    up.add_argument("--allowed-host", action="append", dest="allowed_hosts", metavar="NAME",
-                    help="also serve requests whose Host is NAME (repeatable; '*' = any; env "
-                         "CALLINGBOX_EMULATOR_ALLOWED_HOSTS, comma-separated); by default only the bound "
-                         "address and loopback names are served (DNS-rebinding protection)")
-    up.add_argument("--control-token", metavar="TOKEN",
-                    help="require this X-Emulator-Token header on /_emulator (default: a random one when "
-                         "--host is beyond loopback, none on loopback)")
-    up.add_argument("--header-timeout", type=float, metavar="SECONDS",
-                    help="seconds a client has to send a request's headers before it is closed (default 10)")
-    up.add_argument("--body-timeout", type=float, metavar="SECONDS",
-                    help="seconds a client has to send a request body before it gets 408 (default 30)")
-    up.add_argument("--retain-calls", type=int, metavar="N",
-                    help="ended calls kept per org with their deliveries, oldest dropped first "
-                         "(default 10000; 0 = keep all)")
-    up.add_argument("--conformance", choices=("off", "warn", "strict"),
-                    help="check every answer and webhook body against the OpenAPI contracts: warn lists "
-                         "violations at /_emulator/conformance, strict also answers 500 (default off)")
-    up.add_argument("--rate-limit", metavar="N[/BURST]",
-                    help="every org: API requests per second (bursts of BURST, default N) beyond which "
-                         "requests answer 429 with Retry-After (default off)")
-    up.add_argument("--max-concurrent-calls", type=int, metavar="N",
-                    help="every org: a dispatch beyond N calls in flight answers 429 (default off)")
-    up.add_argument("--calling-hours", metavar="HH:MM-HH:MM",
-                    help="every org: a call that would ring outside these hours (callee's local time, "
-                         "from the area code) fails with outside_calling_hours (default off)")
-    up.add_argument("--do-not-call", metavar="FILE_OR_LIST",
-                    help="every org: numbers refused at dispatch (comma-separated, or a file of one "
-                         "number per line)")
+    up.add_argument(
+        "--strict-webhook-urls",
+        action="store_true",
+        default=None,
+        help="reject http:// and private webhook URLs, as production does",
+    )
+    up.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="load the state from PATH at start if it exists; save it there at exit and periodically",
+    )
+    up.add_argument(
+        "--state-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between saves of --state-file (default 30; 0 = only at exit)",
+    )
+    up.add_argument(
+        "--webhook-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds a webhook receiver has to answer before the attempt fails (default 10)",
+    )
+    up.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="also serve requests whose Host is NAME (repeatable; '*' = any; env "
+        "CALLINGBOX_EMULATOR_ALLOWED_HOSTS, comma-separated); by default only the bound "
+        "address and loopback names are served (DNS-rebinding protection)",
+    )
+    up.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require this X-Emulator-Token header on /_emulator (default: a random one when "
+        "--host is beyond loopback, none on loopback)",
+    )
+    up.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds a client has to send a request's headers before it is closed (default 10)",
+    )
+    up.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds a client has to send a request body before it gets 408 (default 30)",
+    )
+    up.add_argument(
+        "--retain-calls",
+        type=int,
+        metavar="N",
+        help="ended calls kept per org with their deliveries, oldest dropped first (default 10000; 0 = keep all)",
+    )
+    up.add_argument(
+        "--conformance",
+        choices=("off", "warn", "strict"),
+        help="check every answer and webhook body against the OpenAPI contracts: warn lists "
+        "violations at /_emulator/conformance, strict also answers 500 (default off)",
+    )
+    up.add_argument(
+        "--rate-limit",
+        metavar="N[/BURST]",
+        help="every org: API requests per second (bursts of BURST, default N) beyond which "
+        "requests answer 429 with Retry-After (default off)",
+    )
+    up.add_argument(
+        "--max-concurrent-calls",
+        type=int,
+        metavar="N",
+        help="every org: a dispatch beyond N calls in flight answers 429 (default off)",
+    )
+    up.add_argument(
+        "--calling-hours",
+        metavar="HH:MM-HH:MM",
+        help="every org: a call that would ring outside these hours (callee's local time, "
+        "from the area code) fails with outside_calling_hours (default off)",
+    )
+    up.add_argument(
+        "--do-not-call",
+        metavar="FILE_OR_LIST",
+        help="every org: numbers refused at dispatch (comma-separated, or a file of one number per line)",
+    )
     listen = commands.add_parser(
-        "listen", help="forward an org's webhooks to a local app and print each one",
+        "listen",
+        help="forward an org's webhooks to a local app and print each one",
         description="Register a webhook endpoint on a running emulator and forward every event to "
-                    "--forward-to, printing each (like `stripe listen`).",
+        "--forward-to, printing each (like `stripe listen`).",
     )
     listen.add_argument("--forward-to", required=True, metavar="URL", help="your app's webhook URL")
     listen.add_argument("--base-url", help="the emulator (default $CALLINGBOX_BASE_URL or http://127.0.0.1:8787)")
@@ -84,11 +142,13 @@ def _parser() -> argparse.ArgumentParser:
     scenarios = commands.add_parser("scenarios", help="check and list scenario files")
     actions = scenarios.add_subparsers(dest="action", required=True)
     validate = actions.add_parser("validate", help="check scenario files; exit 1 on the first error")
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or directories (default: the shipped library)")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: the shipped library)"
+    )
     listing = actions.add_parser("list", help="list the scenarios a server would load")
-    listing.add_argument("--scenarios", action="append", metavar="DIR", default=[],
-                         help="extra scenario files (repeatable), as for `up`")
+    listing.add_argument(
+        "--scenarios", action="append", metavar="DIR", default=[], help="extra scenario files (repeatable), as for `up`"
+    )
     actions.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
 
@@ -130,7 +190,7 @@ def listen(args: argparse.Namespace) -> int:
     from emulator import listen as forwarding
     from emulator.server import PortInUse
 
-    base_url = (args.base_url or os.environ.get("CALLINGBOX_BASE_URL") or f"http://127.0.0.1:{DEFAULT_PORT}")
+    base_url = args.base_url or os.environ.get("CALLINGBOX_BASE_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
     api_key = args.api_key or os.environ.get("CALLINGBOX_API_KEY") or DEFAULT_API_KEY
     events = [e.strip() for e in args.events.split(",") if e.strip()]
     try:
@@ -194,8 +254,12 @@ def up(args: argparse.Namespace) -> int:
         # From the org itself: a loaded state file may have brought its own key and secret.
         # Its config: the dialect fills what was left to it (its key, its webhook timeout).
         org = emulator.default_org
-        print(banner.text(emulator.config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)),
-              flush=True)
+        print(
+            banner.text(
+                emulator.config, base_url, org.api_key, org.default_signing_secret, hosts, not is_loopback(config.host)
+            ),
+            flush=True,
+        )
 
     server.serve(emulator, sock, on_ready=ready, host=config.host)
     return 0

@@ -18,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from datetime import datetime, UTC
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 MODES = ("manual", "realtime")
 MIN_TIME = 0.0  # 1970-01-01T00:00:00Z
@@ -35,8 +35,10 @@ def iso(when: float) -> str:
 def check_time(when: float, what: str = "time") -> float:
     """``when`` if the clock may be put there; else ValueError saying the range."""
     if not (math.isfinite(when) and MIN_TIME <= when <= LATEST):
-        raise ValueError(f"{what} must be between {iso(MIN_TIME)} and {iso(LATEST)} (unix {MIN_TIME:.0f} to "
-                         f"{LATEST:.0f}); got {when!r}")
+        raise ValueError(
+            f"{what} must be between {iso(MIN_TIME)} and {iso(LATEST)} (unix {MIN_TIME:.0f} to "
+            f"{LATEST:.0f}); got {when!r}"
+        )
     return when
 
 

@@ -15,8 +15,9 @@ import json
 import logging
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -172,8 +173,9 @@ class Conformance:
     def strict(self) -> bool:
         return self.mode == "strict"
 
-    def check_response(self, method: str, path: str, status: int, media: str, body: bytes | None,
-                       now: float) -> Violation | None:
+    def check_response(
+        self, method: str, path: str, status: int, media: str, body: bytes | None, now: float
+    ) -> Violation | None:
         """``body`` None: check the status and content type only (a stream, a page)."""
         for contract in self.contracts:
             op = contract.operation(method, path)
@@ -193,12 +195,22 @@ class Conformance:
             if found is not None:
                 return self._check_json(contract, "webhook", found[0], None, found[1], body, now)
         if any("webhooks" in c.document for c in self.contracts):
-            return self._add(Violation("webhook", event_type, None, "", "",
-                                       f"webhook event type {event_type!r} is not in the contract", now))
+            return self._add(
+                Violation(
+                    "webhook",
+                    event_type,
+                    None,
+                    "",
+                    "",
+                    f"webhook event type {event_type!r} is not in the contract",
+                    now,
+                )
+            )
         return None
 
-    def _check_json(self, contract: Contract, kind: str, name: str, status: int | None, schema: str,
-                    body: bytes, now: float) -> Violation | None:
+    def _check_json(
+        self, contract: Contract, kind: str, name: str, status: int | None, schema: str, body: bytes, now: float
+    ) -> Violation | None:
         try:
             instance = json.loads(body)
         except ValueError as exc:

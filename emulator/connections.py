@@ -19,8 +19,10 @@ RESERVED_FILES = 128  # descriptors kept free of client connections: webhook soc
 
 def _answer(status: bytes, error: str) -> bytes:
     body = b'{"error": "' + error.encode() + b'"}'
-    return (b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\nconnection: close\r\n"
-            b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return (
+        b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
 
 
 TIMEOUT_ANSWER = _answer(b"408 Request Timeout", "request headers not received in time; closing")
@@ -95,8 +97,11 @@ class HeaderDeadline(_Protocol):
 
 def protocol_class(base: type, header_timeout: float) -> type:
     """``base`` (uvicorn's protocol) with these limits, and a waiting list of its own."""
-    return type("HTTPProtocol", (HeaderDeadline, base), {
-        "header_timeout": header_timeout, "max_connections": connection_cap(), "waiting": {}})
+    return type(
+        "HTTPProtocol",
+        (HeaderDeadline, base),
+        {"header_timeout": header_timeout, "max_connections": connection_cap(), "waiting": {}},
+    )
 
 
 def connection_cap() -> int:

@@ -10,13 +10,13 @@ named events and says what its keys, secrets, webhook formats and API prefix are
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from emulator.config import DEFAULT_API_KEY
 
-STATUSES = ("queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled",
-            "failed")
+STATUSES = ("queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled", "failed")
 TERMINAL = frozenset({"completed", "no_answer", "busy", "canceled", "failed"})
 # An attempt that ends so is redialled while the call has attempts left (``max_attempts``);
 # a canceled call was stopped on purpose, an answered one reached its person.
@@ -84,8 +84,14 @@ class Profile:
 NEUTRAL = Profile(
     # The product's documented default key, so Emulator(Config()).config.api_key reads the same before
     # and after a dialect arrives (the default dialect's default key is that one).
-    name="neutral", default_api_key=DEFAULT_API_KEY, api_key_prefix="key_", secret_prefix="secret_",
-    api_prefix="/api", api_key_pattern=r"[A-Za-z0-9_]{4,120}",
-    api_key_hint="must be 4-120 letters, digits or underscores", default_prompt="Hello from the emulator.",
-    event_types=tuple(f"status.{s}" for s in STATUSES), events=_neutral_events,
+    name="neutral",
+    default_api_key=DEFAULT_API_KEY,
+    api_key_prefix="key_",
+    secret_prefix="secret_",
+    api_prefix="/api",
+    api_key_pattern=r"[A-Za-z0-9_]{4,120}",
+    api_key_hint="must be 4-120 letters, digits or underscores",
+    default_prompt="Hello from the emulator.",
+    event_types=tuple(f"status.{s}" for s in STATUSES),
+    events=_neutral_events,
 )

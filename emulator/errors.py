@@ -9,8 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-KINDS = ("validation", "auth", "quota", "not_found", "conflict", "timeout", "too_large", "media_type", "provider",
-         "rate_limited")
+KINDS = (
+    "validation",
+    "auth",
+    "quota",
+    "not_found",
+    "conflict",
+    "timeout",
+    "too_large",
+    "media_type",
+    "provider",
+    "rate_limited",
+)
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_.\[\]]*): ")
 
 

@@ -15,8 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal, get_args
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from emulator.errors import InvalidRequest, NotFound
 from emulator.ids import Ids
@@ -51,8 +50,9 @@ class FaultSpec(BaseModel):
     def _api_only(cls, path: str, info: ValidationInfo) -> str:
         p = (info.context or {}).get("api_prefix", "/api")  # the dialect's, given by the HTTP layer
         if not (path.startswith(p + "/") or path in (p, p + "*")):
-            raise ValueError(f"only {p} routes can be faulted (got {path!r}); e.g. {p}/calls, {p}/calls/* "
-                             f"or {p}/calls/{{call_id}}")
+            raise ValueError(
+                f"only {p} routes can be faulted (got {path!r}); e.g. {p}/calls, {p}/calls/* or {p}/calls/{{call_id}}"
+            )
         if "*" in path[:-1]:
             raise ValueError("'*' may only end the path (a prefix)")
         return path  # its {templates} are starlette's, compiled (and checked) by emulator/api/faults.py

@@ -7,7 +7,7 @@ log) says in its annotations how its instants are written, as the wire models do
 from __future__ import annotations
 
 import functools
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import PlainSerializer

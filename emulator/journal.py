@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 BODY_LIMIT = 4096  # bytes of each request and response body kept
 DEFAULT_SIZE = 1000  # entries kept
@@ -83,14 +83,17 @@ class Journal:
         entry.request_body, entry.response_body = redact(entry.request_body), redact(entry.response_body)
         self._entries.append(entry)
 
-    def find(self, limit: int, method: str | None = None, path_prefix: str | None = None,
-             status: int | None = None) -> list[Entry]:
+    def find(
+        self, limit: int, method: str | None = None, path_prefix: str | None = None, status: int | None = None
+    ) -> list[Entry]:
         """Newest first, at most ``limit``, filtered."""
         found: list[Entry] = []
         for entry in self._newest_first():
-            if ((method is None or entry.method == method)
-                    and (path_prefix is None or entry.path.startswith(path_prefix))
-                    and (status is None or entry.status == status)):
+            if (
+                (method is None or entry.method == method)
+                and (path_prefix is None or entry.path.startswith(path_prefix))
+                and (status is None or entry.status == status)
+            ):
                 found.append(entry)
                 if len(found) == limit:
                     break

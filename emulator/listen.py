@@ -22,8 +22,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-FORWARDED = ("content-type", "callingbox-signature", "callingbox-event-id", "callingbox-event-type",
-             "x-callingbox-event", "x-callingbox-call-id", "user-agent")
+FORWARDED = (
+    "content-type",
+    "callingbox-signature",
+    "callingbox-event-id",
+    "callingbox-event-type",
+    "x-callingbox-event",
+    "x-callingbox-call-id",
+    "user-agent",
+)
 
 
 class Forwarder:
@@ -38,8 +45,10 @@ class Forwarder:
     async def receive(self, request: Request) -> Response:
         body = await request.body()
         kind = request.headers.get("callingbox-event-type", "?")
-        self.say(f"--> {kind} [{request.headers.get('callingbox-event-id', '?')}] "
-                 f"call {request.headers.get('x-callingbox-call-id', '?')}")
+        self.say(
+            f"--> {kind} [{request.headers.get('callingbox-event-id', '?')}] "
+            f"call {request.headers.get('x-callingbox-call-id', '?')}"
+        )
         headers = {k: v for k, v in request.headers.items() if k in FORWARDED}
         try:
             answer = await self.client.post(self.forward_to, content=body, headers=headers)
@@ -47,22 +56,33 @@ class Forwarder:
             self.say(f"<-- [ERR] POST {self.forward_to}: {type(exc).__name__}: {exc}")
             return Response(f"forwarding failed: {exc}", status_code=502)
         self.say(f"<-- [{answer.status_code}] POST {self.forward_to}")
-        return Response(answer.content, status_code=answer.status_code,
-                        media_type=answer.headers.get("content-type"))
+        return Response(answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type"))
 
 
 async def _register(api: httpx.AsyncClient, url: str, events: list[str]) -> dict[str, Any]:
-    answer = await api.post("/v1/webhook_endpoints", json={
-        "url": url, "description": "callingbox-emulator listen", "enabled_events": events,
-    })
+    answer = await api.post(
+        "/v1/webhook_endpoints",
+        json={
+            "url": url,
+            "description": "callingbox-emulator listen",
+            "enabled_events": events,
+        },
+    )
     if answer.status_code != 201:
         raise RuntimeError(f"could not register the endpoint: HTTP {answer.status_code} {answer.text}")
     endpoint: dict[str, Any] = answer.json()
     return endpoint
 
 
-async def run(base_url: str, api_key: str, forward_to: str, events: list[str], host: str = "127.0.0.1",
-              port: int = 0, out: TextIO = sys.stdout) -> None:
+async def run(
+    base_url: str,
+    api_key: str,
+    forward_to: str,
+    events: list[str],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    out: TextIO = sys.stdout,
+) -> None:
     from emulator.server import _Server, base_url_of, bind
 
     forwarder = Forwarder(forward_to, out)

@@ -13,9 +13,10 @@ real time, and a bucket on a manual virtual clock would never refill.
 from __future__ import annotations
 
 import re
-from datetime import datetime, UTC
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
@@ -106,8 +107,9 @@ def view(realism: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- `up` flags ----------------------------------------------------------------------------
-def from_flags(rate_limit: str = "", max_concurrent_calls: int = 0, calling_hours: str = "",
-               do_not_call: str = "") -> dict[str, Any]:
+def from_flags(
+    rate_limit: str = "", max_concurrent_calls: int = 0, calling_hours: str = "", do_not_call: str = ""
+) -> dict[str, Any]:
     """The switches every new org starts with. ``rate_limit``: ``N`` or ``N/BURST`` (burst
     defaults to N, at least 1); ``calling_hours``: ``HH:MM-HH:MM``; ``do_not_call``: numbers
     separated by commas, or a file with one number per line (``#`` starts a comment).
@@ -164,8 +166,11 @@ class Buckets:
         if tokens < 1:
             self._state[org_id] = (tokens, now, shape)
             wait = max(1, int(-(-(1 - tokens) // rate)))  # whole seconds, rounded up
-            raise RateLimited(f"rate limit exceeded: {rate:g} requests per second with bursts of {burst} "
-                              f"for this organization; retry after {wait} s", retry_after=wait)
+            raise RateLimited(
+                f"rate limit exceeded: {rate:g} requests per second with bursts of {burst} "
+                f"for this organization; retry after {wait} s",
+                retry_after=wait,
+            )
         self._state[org_id] = (tokens - 1, now, shape)
 
     def forget(self, org_id: str) -> None:
@@ -178,8 +183,10 @@ def check_dispatch(realism: dict[str, Any], to_number: str, in_flight: int) -> N
         raise InvalidRequest(f"to: {to_number} is on this organization's do-not-call list", field="to")
     cap = realism.get("max_concurrent_calls")
     if cap is not None and in_flight >= cap:
-        raise RateLimited(f"max_concurrent_calls: this organization already has {in_flight} calls in flight "
-                          f"(limit {cap}); retry once one ends")
+        raise RateLimited(
+            f"max_concurrent_calls: this organization already has {in_flight} calls in flight "
+            f"(limit {cap}); retry once one ends"
+        )
 
 
 def ring_refusal(realism: dict[str, Any], to_number: str, now: float) -> tuple[str, str] | None:
@@ -191,18 +198,22 @@ def ring_refusal(realism: dict[str, Any], to_number: str, now: float) -> tuple[s
     local = datetime.fromtimestamp(now, UTC).astimezone(zone)
     if CallingHours(**hours).allows(local.hour * 60 + local.minute):
         return None
-    return OUTSIDE_HOURS, (f"The call would have rung at {local:%H:%M} in {zone.key}, outside the calling hours "
-                           f"{hours['start']}-{hours['end']} (callee's local time).")
+    return OUTSIDE_HOURS, (
+        f"The call would have rung at {local:%H:%M} in {zone.key}, outside the calling hours "
+        f"{hours['start']}-{hours['end']} (callee's local time)."
+    )
 
 
 def gated(plan: Callable[[Any, Any], Any], store: Callable[[], Any]) -> Callable[[Any, Any], Any]:
     """``plan`` (the engine's) behind the org's dispatch switches, for outbound calls."""
+
     def planner(call: Any, header: Any) -> Any:
         org = store().orgs.get(call.org_id)
         if org is not None and org.realism and call.direction == "outbound":
             in_flight = sum(1 for c in org.calls.oldest_first() if c.direction == "outbound" and c.status in IN_FLIGHT)
             check_dispatch(org.realism, call.to_number, in_flight)
         return plan(call, header)
+
     return planner
 
 
@@ -210,4 +221,5 @@ def ring_check(store: Callable[[], Any], now: Callable[[], float]) -> Callable[[
     def check(call: Any) -> tuple[str, str] | None:
         org = store().orgs.get(call.org_id)
         return ring_refusal(org.realism, call.to_number, now()) if org is not None and org.realism else None
+
     return check

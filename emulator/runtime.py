@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from emulator import realism
 from emulator.clock import LATEST, Clock, iso
 from emulator.config import DEFAULT_API_KEY, Config
 from emulator.dialect import NEUTRAL, Profile
@@ -21,19 +22,18 @@ from emulator.domain.events import Bus, Feed
 from emulator.domain.history import History
 from emulator.domain.numbers import Numbers
 from emulator.domain.orgs import Orgs
-from emulator.domain.retention import Retention
 from emulator.domain.records import Delivery
+from emulator.domain.retention import Retention
 from emulator.domain.store import Org, Store
 from emulator.errors import InvalidRequest
 from emulator.faults import Faults
 from emulator.ids import Ids
-from emulator import realism
 from emulator.journal import Journal
 from emulator.scheduler import Scheduler
 from emulator.simulation.engine import Engine
+from emulator.simulation.library import load_scenarios
 from emulator.simulation.registry import Registry
 from emulator.timeline import Transitions
-from emulator.simulation.library import load_scenarios
 from emulator.webhooks import format as webhook_format
 from emulator.webhooks.chaos import Chaos
 from emulator.webhooks.dispatcher import Dispatcher
@@ -82,8 +82,12 @@ class Emulator:
         self.ctx = Context(self.config, self.clock, self.ids, self.scheduler, self.store, self.bus, self.profile)
         endpoints = Endpoints(self.ctx)
         self.services = Services(
-            orgs=Orgs(self.ctx), numbers=Numbers(self.ctx), agents=Agents(self.ctx), calls=Calls(self.ctx),
-            endpoints=endpoints, deliveries=Deliveries(self.ctx, endpoints),
+            orgs=Orgs(self.ctx),
+            numbers=Numbers(self.ctx),
+            agents=Agents(self.ctx),
+            calls=Calls(self.ctx),
+            endpoints=endpoints,
+            deliveries=Deliveries(self.ctx, endpoints),
         )
         self.history = History(wall=self.clock.wall_now)
         self.bus.subscribe(self.history.record)
@@ -108,7 +112,8 @@ class Emulator:
         self.dispatcher.on_attempted.append(self.retention.on_attempted)
         self.retention.give_up = self.dispatcher.give_up  # past its bound of waiting calls
         self.dispatcher.log.on_add.append(
-            lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at, a.size()))
+            lambda a: self.feed.publish("delivery.attempt", a, a.org_id, a.call_id, a.sent_at, a.size())
+        )
         self.sinks = Sinks(self.ctx, lambda: self.dispatcher.formats[self.profile.webhook_format])
         self.journal = Journal()  # the product API's requests and answers (api/journal.py records them)
         self.faults = Faults(self.ids)  # injected by api/faults.py
@@ -147,7 +152,7 @@ class Emulator:
             org.api_key = key
             self.store.orgs_by_key[key] = org
         if org.default_signing_secret.startswith(old.secret_prefix):
-            org.default_signing_secret = profile.secret_prefix + org.default_signing_secret[len(old.secret_prefix):]
+            org.default_signing_secret = profile.secret_prefix + org.default_signing_secret[len(old.secret_prefix) :]
         if profile.on_org_created is not None and not len(org.agents):  # what its signup gives, drawn as at build
             profile.on_org_created(self.ctx, org)
         self.dispatcher.formats = self._formats()
@@ -195,9 +200,11 @@ class Emulator:
     def _target(self, seconds: float) -> float:
         target = self.clock.now() + seconds
         if not target <= LATEST:
-            raise InvalidRequest(f"seconds: advancing {seconds:.15g} s would pass {iso(LATEST)}, the latest time the "
-                                 f"clock can be moved to (it is {iso(self.clock.now())}: "
-                                 f"{max(0.0, LATEST - self.clock.now()):.15g} s at most)")
+            raise InvalidRequest(
+                f"seconds: advancing {seconds:.15g} s would pass {iso(LATEST)}, the latest time the "
+                f"clock can be moved to (it is {iso(self.clock.now())}: "
+                f"{max(0.0, LATEST - self.clock.now()):.15g} s at most)"
+            )
         return target
 
     def advance(self, seconds: float) -> int:

@@ -14,8 +14,9 @@ import itertools
 import logging
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from emulator.clock import MAX_TIME, iso
 from emulator.errors import InvalidRequest
@@ -26,7 +27,9 @@ log = logging.getLogger("callingbox_emulator.scheduler")
 class Job:
     __slots__ = ("due", "seq", "fn", "args", "cancelled", "step")
 
-    def __init__(self, due: float, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], step: str | None = None) -> None:
+    def __init__(
+        self, due: float, seq: int, fn: Callable[..., Any], args: tuple[Any, ...], step: str | None = None
+    ) -> None:
         self.due = due
         self.seq = seq
         self.fn = fn

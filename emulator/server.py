@@ -11,7 +11,8 @@ import signal
 import socket
 import sys
 import threading
-from typing import Any, AsyncIterator, Callable, Coroutine, Iterator, Self
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from typing import Any, Self
 
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -21,6 +22,7 @@ from emulator.api.app import create_app
 from emulator.api.faults import QUIET_DROPS
 from emulator.connections import more_files, protocol_class
 from emulator.runtime import Emulator
+
 
 class PortInUse(Exception):
     pass
@@ -36,7 +38,9 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(f"port {port} on {host} is already in use; pick another with --port (0 = any free port)") from None
+            raise PortInUse(
+                f"port {port} on {host} is already in use; pick another with --port (0 = any free port)"
+            ) from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(2048)
     sock.setblocking(False)
@@ -137,8 +141,9 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warning",
-                host: str | None = None) -> _Server:
+def make_server(
+    emulator: Emulator, sock: socket.socket, log_level: str = "warning", host: str | None = None
+) -> _Server:
     """``host``: the name the socket was bound for (served as a Host name besides its address).
     Bound beyond loopback with no control token set, one is generated: ``server.control_token``."""
     policy = guard.policy_for(emulator.config, (sock.getsockname()[0], *([host] if host else [])))
@@ -149,8 +154,9 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     emulator.transport.mount(base_url, app)
     if base_url.startswith("http://127.0.0.1:"):
         emulator.transport.mount(base_url.replace("127.0.0.1", "localhost"), app)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                            http=_protocol(emulator.config.header_timeout))
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on", http=_protocol(emulator.config.header_timeout)
+    )
     logging.getLogger("uvicorn.error").addFilter(QUIET_DROPS)  # an injected drop is not an error
     server = _Server(config)
     server.before_shutdown = [emulator.feed.close]
@@ -158,8 +164,9 @@ def make_server(emulator: Emulator, sock: socket.socket, log_level: str = "warni
     return server
 
 
-def serve(emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None,
-          host: str | None = None) -> None:
+def serve(
+    emulator: Emulator, sock: socket.socket, on_ready: Callable[[], None] | None = None, host: str | None = None
+) -> None:
     """Blocking. Ctrl-C and SIGTERM stop it cleanly (uvicorn handles both)."""
     more_files()  # first: the connection cap follows from the limit
     server = make_server(emulator, sock, host=host)

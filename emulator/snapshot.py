@@ -10,8 +10,9 @@ attempts). The journal, faults, attempt log, sinks and event history are observa
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -24,7 +25,9 @@ from emulator.scheduler import Job
 from emulator.simulation import lifecycle
 from emulator.simulation.scenario import Scenario
 from emulator.snapshot_codec import decode, encode
-from emulator.snapshot_versions import VERSION as VERSION, SnapshotError as SnapshotError, current
+from emulator.snapshot_versions import VERSION as VERSION
+from emulator.snapshot_versions import SnapshotError as SnapshotError
+from emulator.snapshot_versions import current
 
 KEYS = ("version", "seed", "clock", "random", "default_org_id", "orgs", "scenarios", "jobs")
 # A scheduled job by its registered step's stable name (see Scheduler.register): its arguments.
@@ -35,8 +38,13 @@ STEPS = {
     "deliver": ("delivery_id", "manual"),
 }
 # The call status each engine step starts from (``end`` is checked by the lifecycle table).
-STATUS_BEFORE = {"initiate": "queued", "connect": "initiated", "pickup": "ringing", "hangup": "in_progress",
-                 "extract": "in_progress"}  # extraction runs after hangup, before `completed`
+STATUS_BEFORE = {
+    "initiate": "queued",
+    "connect": "initiated",
+    "pickup": "ringing",
+    "hangup": "in_progress",
+    "extract": "in_progress",
+}  # extraction runs after hangup, before `completed`
 
 
 def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode, jobs_out: Any = None) -> dict[str, Any]:
@@ -48,8 +56,10 @@ def export(emulator: Emulator, org_out: Callable[[Org], Any] = encode, jobs_out:
         "version": VERSION,
         "seed": emulator.ids.seed,
         "clock": {"now": clock.now(), "mode": clock.mode, "speed": clock.speed},
-        "random": {"ids": encode(emulator.ids.random.getstate()),
-                   "webhook_jitter": encode(emulator.dispatcher.jitter.getstate())},
+        "random": {
+            "ids": encode(emulator.ids.random.getstate()),
+            "webhook_jitter": encode(emulator.dispatcher.jitter.getstate()),
+        },
         "default_org_id": emulator.default_org.id,
         "orgs": [org_out(org) for org in emulator.store.orgs.oldest_first()],
         "scenarios": [{"source": src, "scenario": s.model_dump(mode="json")} for s, src in loaded],
@@ -92,7 +102,7 @@ def parse(doc: Any) -> State:
         raise SnapshotError("default_org_id: must be the id of one of the orgs")
     clock = decode(dict[str, Any], doc["clock"], "clock")
     if sorted(clock) != ["mode", "now", "speed"] or clock["mode"] not in MODES:
-        raise SnapshotError(f"clock: must be {{\"now\", \"mode\" ({' or '.join(MODES)}), \"speed\"}}")
+        raise SnapshotError(f'clock: must be {{"now", "mode" ({" or ".join(MODES)}), "speed"}}')
     now, speed = decode(float, clock["now"], "clock.now"), decode(float, clock["speed"], "clock.speed")
     try:
         check_time(now, "clock.now"), check_speed(speed, "clock.speed")
@@ -102,9 +112,13 @@ def parse(doc: Any) -> State:
     if sorted(states) != ["ids", "webhook_jitter"]:
         raise SnapshotError("random: must hold exactly the generator states ids and webhook_jitter")
     return State(
-        seed=decode(int, doc["seed"], "seed"), clock=(now, clock["mode"], speed),
+        seed=decode(int, doc["seed"], "seed"),
+        clock=(now, clock["mode"], speed),
         rng={name: _rng_state(raw, f"random.{name}") for name, raw in states.items()},
-        store=store, default_org=default, scenarios=_scenarios(doc["scenarios"]), jobs=_jobs(doc["jobs"], store),
+        store=store,
+        default_org=default,
+        scenarios=_scenarios(doc["scenarios"]),
+        jobs=_jobs(doc["jobs"], store),
     )
 
 
@@ -144,7 +158,7 @@ def _scenarios(raw: Any) -> list[tuple[Scenario, str]]:
     items = decode(list[dict[str, Any]], raw, "scenarios")
     for i, item in enumerate(items):
         if sorted(item) != ["scenario", "source"] or not isinstance(item["source"], str):
-            raise SnapshotError(f"scenarios[{i}]: must be {{\"source\": string, \"scenario\": object}}")
+            raise SnapshotError(f'scenarios[{i}]: must be {{"source": string, "scenario": object}}')
     return [(_scenario(item["scenario"], f"scenarios[{i}].scenario"), item["source"]) for i, item in enumerate(items)]
 
 
@@ -206,4 +220,6 @@ def _check_step(step: str, args: tuple[Any, ...], where: str) -> None:
         except lifecycle.InvalidTransition as exc:
             raise SnapshotError(f"{where}: {exc}") from None
     if step in STATUS_BEFORE and target.status != STATUS_BEFORE[step]:
-        raise SnapshotError(f"{where}: a {step} step needs a {STATUS_BEFORE[step]} call; {target.id} is {target.status}")
+        raise SnapshotError(
+            f"{where}: a {step} step needs a {STATUS_BEFORE[step]} call; {target.id} is {target.status}"
+        )

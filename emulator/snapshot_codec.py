@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Callable
 from dataclasses import MISSING, fields, is_dataclass
-from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from emulator.domain.table import Table
 from emulator.snapshot_versions import SnapshotError
 
-SCALARS = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "an array",
-           dict: "an object"}
+SCALARS = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+}
 Decoder = Callable[[Any, str], Any]
 
 
@@ -27,11 +34,20 @@ def layout(cls: type) -> tuple[tuple[str, ...], list[tuple[str, Decoder, bool, b
     """The fields kept (not the ``dict[str, Table]`` indexes an import rebuilds), and for each:
     its decoder, whether it is a Table, whether it is required."""
     hints = get_type_hints(cls)
-    kept = [f for f in fields(cls) if not (get_origin(hints[f.name]) is dict
-                                           and get_origin(get_args(hints[f.name])[1]) is Table)]
+    kept = [
+        f
+        for f in fields(cls)
+        if not (get_origin(hints[f.name]) is dict and get_origin(get_args(hints[f.name])[1]) is Table)
+    ]
     return tuple(f.name for f in kept), [
-        (f.name, _decoder(hints[f.name]), get_origin(hints[f.name]) is Table,
-         f.default is MISSING and f.default_factory is MISSING) for f in kept]
+        (
+            f.name,
+            _decoder(hints[f.name]),
+            get_origin(hints[f.name]) is Table,
+            f.default is MISSING and f.default_factory is MISSING,
+        )
+        for f in kept
+    ]
 
 
 def encode(value: Any) -> Any:

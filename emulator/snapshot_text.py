@@ -14,9 +14,10 @@ thread gives up the interpreter between rows and the loop keeps serving.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from emulator import snapshot, snapshot_codec
 from emulator.domain.store import Org

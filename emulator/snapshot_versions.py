@@ -12,7 +12,8 @@ A field added with a default needs no new version: an older document without it 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.errors import InvalidRequest
 

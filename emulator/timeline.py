@@ -13,7 +13,8 @@ emulator/timeline_diff.py.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.clock import iso
 from emulator.dialect import STATUS, Change
@@ -22,8 +23,21 @@ from emulator.simulation.registry import matches
 FORMAT = "callingbox-emulator.timeline/1"
 TRANSITIONS_KEPT = 50_000  # status changes of all calls together (about 100 bytes each)
 BODY_KEEP = 4096  # characters of each request or webhook body in the document
-CALL_FIELDS = ("id", "org_id", "agent_id", "direction", "to_number", "from_number", "status", "scenario",
-               "result", "result_status", "result_error", "created_at", "ended_at")
+CALL_FIELDS = (
+    "id",
+    "org_id",
+    "agent_id",
+    "direction",
+    "to_number",
+    "from_number",
+    "status",
+    "scenario",
+    "result",
+    "result_status",
+    "result_error",
+    "created_at",
+    "ended_at",
+)
 
 
 class Transitions:
@@ -71,39 +85,73 @@ def _requests(emulator: Any, call: Any) -> list[dict[str, Any]]:
     for entry in reversed(journal.find(limit=max(1, len(journal)))):
         if entry.org_id != call.org_id:
             continue
-        created = entry.method == "POST" and entry.status in (200, 201) and call.id.encode() in entry.response_body \
+        created = (
+            entry.method == "POST"
+            and entry.status in (200, 201)
+            and call.id.encode() in entry.response_body
             and call.id not in entry.path
+        )
         if call.id in entry.path or created:
-            found.append({
-                "kind": "request", **_at(emulator, entry.received_at, call.created_at), "seq": entry.seq,
-                "method": entry.method, "path": entry.path, "query": entry.query, "status": entry.status,
-                "creates_call": created, "duration_ms": entry.duration_ms,
-                "request_body": entry.request_body.decode("utf-8", "replace")[:BODY_KEEP],
-                "request_body_truncated": entry.request_cut,
-                "response_body": entry.response_body.decode("utf-8", "replace")[:BODY_KEEP],
-            })
+            found.append(
+                {
+                    "kind": "request",
+                    **_at(emulator, entry.received_at, call.created_at),
+                    "seq": entry.seq,
+                    "method": entry.method,
+                    "path": entry.path,
+                    "query": entry.query,
+                    "status": entry.status,
+                    "creates_call": created,
+                    "duration_ms": entry.duration_ms,
+                    "request_body": entry.request_body.decode("utf-8", "replace")[:BODY_KEEP],
+                    "request_body_truncated": entry.request_cut,
+                    "response_body": entry.response_body.decode("utf-8", "replace")[:BODY_KEEP],
+                }
+            )
     return found
 
 
 def _events(emulator: Any, call: Any) -> list[dict[str, Any]]:
-    return [{"kind": "event", **_at(emulator, event.created, call.created_at), "wall": iso(wall), "type": event.type,
-             "status": event.call.status} for event, wall in emulator.history.entries(call.id)]
+    return [
+        {
+            "kind": "event",
+            **_at(emulator, event.created, call.created_at),
+            "wall": iso(wall),
+            "type": event.type,
+            "status": event.call.status,
+        }
+        for event, wall in emulator.history.entries(call.id)
+    ]
 
 
 def _transitions(emulator: Any, call: Any) -> list[dict[str, Any]]:
     kept = getattr(emulator, "transitions", None)
-    return [{"kind": "transition", **_at(emulator, at, call.created_at), "wall": iso(wall), "from": before,
-             "to": after} for before, after, at, wall in (kept.of(call.id) if kept is not None else ())]
+    return [
+        {"kind": "transition", **_at(emulator, at, call.created_at), "wall": iso(wall), "from": before, "to": after}
+        for before, after, at, wall in (kept.of(call.id) if kept is not None else ())
+    ]
 
 
 def _attempts(emulator: Any, call: Any) -> list[dict[str, Any]]:
-    return [{
-        "kind": "webhook_attempt", **_at(emulator, a.sent_at, call.created_at), "delivery_id": a.delivery_id,
-        "event_type": a.event_type, "url": a.url, "attempt": a.attempt, "manual": a.manual,
-        "request_headers": a.request_headers, "request_body": a.request_body[:BODY_KEEP],
-        "response_status": a.response_status, "response_body": a.response_body[:BODY_KEEP], "error": a.error,
-        "latency_ms": a.latency_ms,
-    } for a in emulator.dispatcher.log.items() if a.call_id == call.id]
+    return [
+        {
+            "kind": "webhook_attempt",
+            **_at(emulator, a.sent_at, call.created_at),
+            "delivery_id": a.delivery_id,
+            "event_type": a.event_type,
+            "url": a.url,
+            "attempt": a.attempt,
+            "manual": a.manual,
+            "request_headers": a.request_headers,
+            "request_body": a.request_body[:BODY_KEEP],
+            "response_status": a.response_status,
+            "response_body": a.response_body[:BODY_KEEP],
+            "error": a.error,
+            "latency_ms": a.latency_ms,
+        }
+        for a in emulator.dispatcher.log.items()
+        if a.call_id == call.id
+    ]
 
 
 def _agent(emulator: Any, call: Any) -> dict[str, Any] | None:
@@ -111,8 +159,22 @@ def _agent(emulator: Any, call: Any) -> dict[str, Any] | None:
     agent = org.agents.get(call.agent_id) if org is not None and call.agent_id else None
     if agent is None:
         return None
-    return {k: getattr(agent, k) for k in ("id", "name", "type", "persona", "instructions", "voice", "language",
-                                            "returns", "tools", "webhook_url", "voicemail_action")}
+    return {
+        k: getattr(agent, k)
+        for k in (
+            "id",
+            "name",
+            "type",
+            "persona",
+            "instructions",
+            "voice",
+            "language",
+            "returns",
+            "tools",
+            "webhook_url",
+            "voicemail_action",
+        )
+    }
 
 
 def _generated(emulator: Any, call: Any) -> dict[str, Any]:

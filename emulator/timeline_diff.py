@@ -23,8 +23,16 @@ def _mask(value: Any, generated: set[str], key: str | None = None) -> Any:
     """Ids masked; result fields drawn from the seed by type; in webhook bodies (``timed``), times
     and the delivery state, which under the realtime clock depend on when tasks ran."""
     if isinstance(value, dict):
-        return {k: (f"<generated {type(v).__name__}>" if key == "result" and k in generated
-                    else "<varies>" if k in REAL_TIME_FIELDS else _mask(v, generated, k)) for k, v in value.items()}
+        return {
+            k: (
+                f"<generated {type(v).__name__}>"
+                if key == "result" and k in generated
+                else "<varies>"
+                if k in REAL_TIME_FIELDS
+                else _mask(v, generated, k)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_mask(v, generated) for v in value]
     if isinstance(value, str):
@@ -60,14 +68,21 @@ def story(doc: dict[str, Any]) -> dict[str, Any]:
         "scenario": _dict(doc.get("scenario")).get("name"),
         "transitions": [[a, b, _offset(t)] for a, b, t in of("transition", "from", "to", "offset")],
         "events": [[kind, _offset(t)] for kind, t in of("event", "type", "offset")],
-        "requests": [[m, UUID.sub("<id>", p) if isinstance(p, str) else p, st]
-                     for m, p, st in of("request", "method", "path", "status")],
-        "result": {"status": call.get("status"), "result_status": call.get("result_status"),
-                   "result_error": call.get("result_error"),
-                   "result": _mask({"result": call.get("result")}, generated)["result"]},
+        "requests": [
+            [m, UUID.sub("<id>", p) if isinstance(p, str) else p, st]
+            for m, p, st in of("request", "method", "path", "status")
+        ],
+        "result": {
+            "status": call.get("status"),
+            "result_status": call.get("result_status"),
+            "result_error": call.get("result_error"),
+            "result": _mask({"result": call.get("result")}, generated)["result"],
+        },
         # Not when each attempt went: under the realtime clock that is the moment a task ran, not a due time.
-        "webhooks": [{"event_type": t, "response_status": st, "body": _body(body, generated)}
-                     for t, st, body in of("webhook_attempt", "event_type", "response_status", "request_body")],
+        "webhooks": [
+            {"event_type": t, "response_status": st, "body": _body(body, generated)}
+            for t, st, body in of("webhook_attempt", "event_type", "response_status", "request_body")
+        ],
     }
 
 
@@ -94,8 +109,13 @@ def compare(recorded: Any, replayed: Any, pointer: str = "") -> list[dict[str, A
         found = []
         for i in range(max(len(recorded), len(replayed))):
             if i >= len(recorded) or i >= len(replayed):
-                found.append({"pointer": f"{pointer}/{i}", "recorded": recorded[i] if i < len(recorded) else None,
-                              "replayed": replayed[i] if i < len(replayed) else None})
+                found.append(
+                    {
+                        "pointer": f"{pointer}/{i}",
+                        "recorded": recorded[i] if i < len(recorded) else None,
+                        "replayed": replayed[i] if i < len(replayed) else None,
+                    }
+                )
             else:
                 found.extend(compare(recorded[i], replayed[i], f"{pointer}/{i}"))
         return found

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 # httpx imports httpcore lazily, on its first real request, and keeps httpcore's exception classes
 # in a table from then on. An in-process pytester session drops every module it imported when it
@@ -15,11 +16,11 @@ from typing import Any, AsyncIterator, Iterator
 import httpcore  # noqa: F401
 import httpx
 import pytest
+from up_process import Ups
 
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
-from up_process import Ups
 
 API_KEY = "sk_test_emulator"
 

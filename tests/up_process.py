@@ -19,9 +19,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -124,8 +125,9 @@ class Up:
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:
         """A request with the default key that must succeed; its JSON."""
-        r = httpx.request(method, self.base_url + path, headers={"Authorization": f"Bearer {KEY}"}, timeout=10,
-                          **kwargs)
+        r = httpx.request(
+            method, self.base_url + path, headers={"Authorization": f"Bearer {KEY}"}, timeout=10, **kwargs
+        )
         assert r.status_code < 300, f"{method} {path} -> {r.status_code} {r.text}"
         return r.json()
 
@@ -160,15 +162,26 @@ class Ups:
         self.folder = folder
         self.running: list[Up] = []
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, argv0: list[str] = MODULE,
-                 stderr_to_stdout: bool = False, preexec_fn: Callable[[], None] | None = None) -> Up:
+    def __call__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        argv0: list[str] = MODULE,
+        stderr_to_stdout: bool = False,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> Up:
         """``<argv0> up <args>`` in ``env`` (default: ``clean_env()``), stdin /dev/null."""
         stderr_path = None if stderr_to_stdout else self.folder / f"stderr-{len(self.running)}.txt"
         with contextlib.ExitStack() as files:
             sink = subprocess.STDOUT if stderr_path is None else files.enter_context(stderr_path.open("w"))
             proc = subprocess.Popen(
-                [*argv0, "up", *args], stdout=subprocess.PIPE, stderr=sink, stdin=subprocess.DEVNULL, text=True,
-                env=clean_env() if env is None else env, preexec_fn=preexec_fn,
+                [*argv0, "up", *args],
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                env=clean_env() if env is None else env,
+                preexec_fn=preexec_fn,
             )
         self.running.append(Up(proc, stderr_path))
         return self.running[-1]

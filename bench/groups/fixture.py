@@ -10,14 +10,14 @@ from typing import Any
 
 from common import RESULTS, log, mmm, summary
 
-WITH = '''
+WITH = """
 def test_{i}(callingbox):
     assert callingbox.api_key.startswith("sk_")
-'''
-WITHOUT = '''
+"""
+WITHOUT = """
 def test_{i}():
     assert "sk_test".startswith("sk_")
-'''
+"""
 
 
 def _suite(name: str, template: str, n: int) -> str:
@@ -31,8 +31,13 @@ def _suite(name: str, template: str, n: int) -> str:
 
 def _run(folder: str, n: int) -> dict[str, float]:
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", folder], cwd=folder,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", folder],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     wall = time.perf_counter() - t0
     m = re.search(r"(\d+) passed in ([\d.]+)s", out.stdout)
     if out.returncode != 0 or not m or int(m.group(1)) != n:
@@ -43,8 +48,9 @@ def _run(folder: str, n: int) -> dict[str, float]:
 def run(opts: dict[str, Any]) -> dict[str, Any]:
     n, rounds = opts["fixture_tests"], opts["rounds"]
     sizes = (n,) if opts.get("quick") else (n, 2 * n)  # quick: no marginal figure, no warm-up
-    suites = {(kind, k): _suite(kind, WITH if kind == "with" else WITHOUT, k)
-              for kind in ("with", "without") for k in sizes}
+    suites = {
+        (kind, k): _suite(kind, WITH if kind == "with" else WITHOUT, k) for kind in ("with", "without") for k in sizes
+    }
     raw: dict[str, list[dict[str, float]]] = {f"{kind}/{k}": [] for kind, k in suites}
     if not opts.get("quick"):
         _run(suites[("with", n)], n)  # warm-up (.pyc, page cache)
@@ -52,8 +58,10 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         for (kind, k), folder in suites.items():
             raw[f"{kind}/{k}"].append(_run(folder, k))
         amort = (raw[f"with/{n}"][-1]["pytest"] - raw[f"without/{n}"][-1]["pytest"]) / n * 1000
-        log(f"fixture round {r + 1}/{rounds}: {n} tests with {raw[f'with/{n}'][-1]['pytest']:.2f} s, "
-            f"without {raw[f'without/{n}'][-1]['pytest']:.2f} s -> {amort:.2f} ms/test")
+        log(
+            f"fixture round {r + 1}/{rounds}: {n} tests with {raw[f'with/{n}'][-1]['pytest']:.2f} s, "
+            f"without {raw[f'without/{n}'][-1]['pytest']:.2f} s -> {amort:.2f} ms/test"
+        )
     amortized, marginal = [], []
     for i in range(rounds):
         w1, o1 = raw[f"with/{n}"][i]["pytest"], raw[f"without/{n}"][i]["pytest"]
@@ -64,13 +72,24 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
             marginal.append(((w2 - w1) - (o2 - o1)) / n * 1000)
     am, ma = summary(amortized), summary(marginal)
     return {
-        "tests": n, "rounds": rounds, "amortized_ms": am, "marginal_ms": ma,
-        "runs": {k: {"pytest_s": summary(x["pytest"] for x in v), "wall_s": summary(x["wall"] for x in v)}
-                 for k, v in raw.items()},
-        "targets": [{"target": "`callingbox` fixture overhead per test < 5 ms (in-process)", "value": am["median"],
-                     "goal": 5, "pass": am["median"] < 5,
-                     "detail": f"ms, amortized over {n} tests incl. the one-time emulator start; marginal "
-                               f"{ma['median']:.2f} ms"}],
+        "tests": n,
+        "rounds": rounds,
+        "amortized_ms": am,
+        "marginal_ms": ma,
+        "runs": {
+            k: {"pytest_s": summary(x["pytest"] for x in v), "wall_s": summary(x["wall"] for x in v)}
+            for k, v in raw.items()
+        },
+        "targets": [
+            {
+                "target": "`callingbox` fixture overhead per test < 5 ms (in-process)",
+                "value": am["median"],
+                "goal": 5,
+                "pass": am["median"] < 5,
+                "detail": f"ms, amortized over {n} tests incl. the one-time emulator start; marginal "
+                f"{ma['median']:.2f} ms",
+            }
+        ],
     }
 
 
@@ -93,7 +112,11 @@ def report(res: dict[str, Any]) -> list[str]:
     ]
     for key, v in res["runs"].items():
         lines.append(f"| {key} tests | {mmm(v['pytest_s'], 2)} | {mmm(v['wall_s'], 2)} |")
-    lines += ["", "| per-test overhead | ms |", "| --- | --- |",
-              f"| amortized over {n} tests | {mmm(res['amortized_ms'], 2)} |",
-              f"| marginal | {mmm(res['marginal_ms'], 2)} |"]
+    lines += [
+        "",
+        "| per-test overhead | ms |",
+        "| --- | --- |",
+        f"| amortized over {n} tests | {mmm(res['amortized_ms'], 2)} |",
+        f"| marginal | {mmm(res['marginal_ms'], 2)} |",
+    ]
     return lines

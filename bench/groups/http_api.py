@@ -5,8 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common import (AUTH, BENCH, RESULTS, HOST, log, mmm, ok, start_emulator, start_prism, start_uvicorn,
-                    summary, wait_http, wrk)
+from common import (
+    AUTH,
+    BENCH,
+    HOST,
+    RESULTS,
+    log,
+    mmm,
+    ok,
+    start_emulator,
+    start_prism,
+    start_uvicorn,
+    summary,
+    wait_http,
+    wrk,
+)
 
 ENDPOINTS = ("get_call", "list_calls", "post_call")
 CONTENDERS = ("emulator", "bare", "prism")
@@ -22,8 +35,9 @@ def setup_emulator(base: str, calls: int = 30) -> dict[str, str]:
     ok("PATCH", f"{base}/_emulator/orgs/{org_id}", {"balance_milli_cents": 10**15})
     found = ok("GET", f"{base}/v1/numbers/available?area_code=415&limit=1", headers=AUTH)[0]
     number = ok("POST", f"{base}/v1/numbers/purchase", {"phone_number": found["phone_number"]}, headers=AUTH)
-    agent = ok("POST", f"{base}/v1/agents",
-               {"name": "Bench", "type": "outbound", "number_ids": [number["id"]]}, headers=AUTH)
+    agent = ok(
+        "POST", f"{base}/v1/agents", {"name": "Bench", "type": "outbound", "number_ids": [number["id"]]}, headers=AUTH
+    )
     call = None
     for _ in range(calls):
         call = ok("POST", f"{base}/v1/calls", {"agent_id": agent["id"], "to": "+15005550006"}, headers=AUTH)
@@ -77,31 +91,41 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
             # Fresh emulator state each round, so POSTed calls do not pile up across rounds.
             ok("POST", f"{emu.base_url}/_emulator/reset", {})
             ids["emulator"] = setup_emulator(emu.base_url)
-            order = CONTENDERS[r % 3:] + CONTENDERS[:r % 3]
+            order = CONTENDERS[r % 3 :] + CONTENDERS[: r % 3]
             for ep in ENDPOINTS:
                 for c in order:
-                    res = wrk(**_target(c, ep, bases[c], ids[c]), seconds=seconds, connections=conns,
-                              cpu_pid=pids[c])
+                    res = wrk(**_target(c, ep, bases[c], ids[c]), seconds=seconds, connections=conns, cpu_pid=pids[c])
                     raw[ep][c].append(res)
-                    log(f"http round {r + 1}/{rounds} {ep:10} {c:8} {res['rps']:>9,.0f} req/s "
+                    log(
+                        f"http round {r + 1}/{rounds} {ep:10} {c:8} {res['rps']:>9,.0f} req/s "
                         f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms non2xx {res['non2xx']} "
-                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req load {res['loadavg_1m_before']:.1f}")
+                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req load {res['loadavg_1m_before']:.1f}"
+                    )
     finally:
         for p in procs:
             p.stop()
 
-    out: dict[str, Any] = {"seconds": seconds, "rounds": rounds, "connections": conns, "body_bytes": sizes,
-                           "commands": {}, "endpoints": {}}
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "rounds": rounds,
+        "connections": conns,
+        "body_bytes": sizes,
+        "commands": {},
+        "endpoints": {},
+    }
     for ep in ENDPOINTS:
         out["endpoints"][ep] = {}
         for c in CONTENDERS:
             runs = raw[ep][c]
             out["endpoints"][ep][c] = {
-                "rps": summary(x["rps"] for x in runs), "p50_ms": summary(x["p50_ms"] for x in runs),
-                "p99_ms": summary(x["p99_ms"] for x in runs), "non2xx": sum(x["non2xx"] for x in runs),
+                "rps": summary(x["rps"] for x in runs),
+                "p50_ms": summary(x["p50_ms"] for x in runs),
+                "p99_ms": summary(x["p99_ms"] for x in runs),
+                "non2xx": sum(x["non2xx"] for x in runs),
                 "cpu_us": summary(x["server_cpu_us_per_request"] for x in runs),
                 "loadavg": summary(x["loadavg_1m_before"] for x in runs),
-                "socket_errors": sum(x["socket_errors"] for x in runs), "requests": sum(x["requests"] for x in runs),
+                "socket_errors": sum(x["socket_errors"] for x in runs),
+                "requests": sum(x["requests"] for x in runs),
                 "runs": runs,
             }
             out["commands"][f"{ep}/{c}"] = runs[0]["command"].replace(f"{HOST}:", "127.0.0.1:")
@@ -118,9 +142,14 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _target_row(name: str, ratio: dict[str, float], goal: float) -> dict[str, Any]:
-    return {"target": name, "value": ratio["median"], "goal": goal, "pass": ratio["median"] >= goal,
-            "detail": f"ratio of req/s per round, min/median/max {ratio['min']:.2f} / {ratio['median']:.2f} / "
-                      f"{ratio['max']:.2f}"}
+    return {
+        "target": name,
+        "value": ratio["median"],
+        "goal": goal,
+        "pass": ratio["median"] >= goal,
+        "detail": f"ratio of req/s per round, min/median/max {ratio['min']:.2f} / {ratio['median']:.2f} / "
+        f"{ratio['max']:.2f}",
+    }
 
 
 def report(res: dict[str, Any]) -> list[str]:
@@ -140,17 +169,25 @@ def report(res: dict[str, Any]) -> list[str]:
     for ep in ENDPOINTS:
         for c in CONTENDERS:
             d = res["endpoints"][ep][c]
-            lines.append(f"| `{LABEL[ep]}` | {c} | {mmm(d['rps'])} | {mmm(d['p50_ms'], 2)} | {mmm(d['p99_ms'], 2)} "
-                         f"| {d['non2xx']:,} of {d['requests']:,} | {d['socket_errors']} | {mmm(d['cpu_us'])} |")
+            lines.append(
+                f"| `{LABEL[ep]}` | {c} | {mmm(d['rps'])} | {mmm(d['p50_ms'], 2)} | {mmm(d['p99_ms'], 2)} "
+                f"| {d['non2xx']:,} of {d['requests']:,} | {d['socket_errors']} | {mmm(d['cpu_us'])} |"
+            )
     lines += ["", "| endpoint | emulator / bare (req/s) | emulator / Prism (req/s) |", "| --- | --- | --- |"]
     for ep in ENDPOINTS:
         d = res["endpoints"][ep]
         lines.append(f"| `{LABEL[ep]}` | {mmm(d['ratio_vs_bare'], 2, 'x')} | {mmm(d['ratio_vs_prism'], 2, 'x')} |")
     load = summary(x for ep in ENDPOINTS for c in CONTENDERS for x in [res["endpoints"][ep][c]["loadavg"]["median"]])
-    lines += ["", "Server CPU µs/req is the server process' user+system CPU time over the run divided by the "
-              "requests wrk completed: it does not depend on what else ran on the machine, unlike req/s. "
-              f"1-minute load average before the runs: {mmm(load, 1)} (2 cores; wrk + server alone make ~2).",
-              "", "Commands (ports vary per run):", "", "```"]
+    lines += [
+        "",
+        "Server CPU µs/req is the server process' user+system CPU time over the run divided by the "
+        "requests wrk completed: it does not depend on what else ran on the machine, unlike req/s. "
+        f"1-minute load average before the runs: {mmm(load, 1)} (2 cores; wrk + server alone make ~2).",
+        "",
+        "Commands (ports vary per run):",
+        "",
+        "```",
+    ]
     lines += [f"{k}: {v}" for k, v in res["commands"].items()]
     lines += ["```"]
     return lines

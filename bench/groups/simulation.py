@@ -17,26 +17,42 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
     n, rounds = opts["sim_calls"], opts["rounds"]
     runs = []
     for r in range(rounds):
-        out = subprocess.run([sys.executable, str(WORKER), "--calls", str(n)], capture_output=True, text=True,
-                             timeout=900, env={**os.environ, "BENCH_EMULATOR_TREE": TREE})
+        out = subprocess.run(
+            [sys.executable, str(WORKER), "--calls", str(n)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "BENCH_EMULATOR_TREE": TREE},
+        )
         if out.returncode != 0:
             raise RuntimeError(f"simulation worker failed: {out.stderr[-2000:]}")
         res = json.loads(out.stdout.strip().splitlines()[-1])
         runs.append(res)
-        log(f"simulation round {r + 1}/{rounds}: {n:,} calls in {res['wall_seconds']:.2f} s "
+        log(
+            f"simulation round {r + 1}/{rounds}: {n:,} calls in {res['wall_seconds']:.2f} s "
             f"(dispatch {res['dispatch_seconds']:.2f} s, drive {res['drive_seconds']:.2f} s), "
-            f"{res['statuses']}, peak RSS {res['rss_peak_kib'] / 1024:.0f} MiB")
+            f"{res['statuses']}, peak RSS {res['rss_peak_kib'] / 1024:.0f} MiB"
+        )
     wall = summary(x["wall_seconds"] for x in runs)
     return {
-        "calls": n, "rounds": rounds, "runs": runs, "wall_seconds": wall,
+        "calls": n,
+        "rounds": rounds,
+        "runs": runs,
+        "wall_seconds": wall,
         "dispatch_seconds": summary(x["dispatch_seconds"] for x in runs),
         "drive_seconds": summary(x["drive_seconds"] for x in runs),
         "calls_per_second": summary(x["calls_per_second"] for x in runs),
         "rss_peak_mib": summary(x["rss_peak_kib"] / 1024 for x in runs),
         "rss_growth_mib": summary((x["rss_peak_kib"] - x["rss_before_kib"]) / 1024 for x in runs),
-        "targets": [{"target": f"{n:,} calls all terminal in < 10 s wall", "value": wall["median"], "goal": 10,
-                     "pass": wall["median"] < 10 and all(x["all_terminal"] for x in runs),
-                     "detail": f"seconds, min/median/max {wall['min']:.2f} / {wall['median']:.2f} / {wall['max']:.2f}"}],
+        "targets": [
+            {
+                "target": f"{n:,} calls all terminal in < 10 s wall",
+                "value": wall["median"],
+                "goal": 10,
+                "pass": wall["median"] < 10 and all(x["all_terminal"] for x in runs),
+                "detail": f"seconds, min/median/max {wall['min']:.2f} / {wall['median']:.2f} / {wall['max']:.2f}",
+            }
+        ],
     }
 
 
@@ -44,7 +60,7 @@ def report(res: dict[str, Any]) -> list[str]:
     first = res["runs"][0]
     return [
         f"`bench/workers/simulation.py --calls {res['calls']:,}`, {res['rounds']} rounds, each a fresh process: an "
-        "`Emulator(Config(clock=\"manual\"))` and `create_app`, reached by `httpx.AsyncClient` over "
+        '`Emulator(Config(clock="manual"))` and `create_app`, reached by `httpx.AsyncClient` over '
         "`httpx.ASGITransport` (in-process, no socket). Setup (org balance, number, agent with `returns`) over "
         f"HTTP, then {res['calls']:,} `POST /v1/calls` (50 in flight) cycling the magic numbers +15005550006 "
         "(completed), 0001 (busy), 0002 (no_answer), 0004 (voicemail, ends no_answer), then one "

@@ -7,16 +7,31 @@ import sys
 import time
 from typing import Any
 
-from common import (AUTH, BENCH, EMULATOR_CMD, HOST, PRISM, ROOT, free_port, log, mmm, ok, spawn, stop, summary,
-                    wait_http)
+from common import (
+    AUTH,
+    BENCH,
+    EMULATOR_CMD,
+    HOST,
+    PRISM,
+    ROOT,
+    free_port,
+    log,
+    mmm,
+    ok,
+    spawn,
+    stop,
+    summary,
+    wait_http,
+)
 
 SCALE = BENCH / "workers" / "scale_server.py"
 
 
 def _start_once(cmd: list[str], url: str, headers: dict[str, str] | None = None) -> float:
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                         cwd=str(ROOT))
+    p = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=str(ROOT)
+    )
     try:
         wait_http(url, timeout=60, headers=headers, popen=p, interval=0.005)
         return time.perf_counter() - t0
@@ -31,15 +46,17 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
     for i in range(n):  # alternate
         port = free_port()
         cmd = [*EMULATOR_CMD, "up", "--host", HOST, "--port", str(port)]
-        emu_cmd = " ".join(["callingbox-emulator", *cmd[len(EMULATOR_CMD):]])
+        emu_cmd = " ".join(["callingbox-emulator", *cmd[len(EMULATOR_CMD) :]])
         emu_times.append(_start_once(cmd, f"http://{HOST}:{port}/_emulator/health"))
         if PRISM.exists():
             port = free_port()
             pcmd = [str(PRISM), "mock", str(ROOT / "openapi.yaml"), "-h", HOST, "-p", str(port), "-v", "silent"]
             prism_cmd = f"prism mock openapi.yaml -h {HOST} -p {port} -v silent"
             prism_times.append(_start_once(pcmd, f"http://{HOST}:{port}/v1/calls?limit=1", headers=AUTH))
-        log(f"start {i + 1}/{n}: emulator {emu_times[-1]:.3f} s" +
-            (f", prism {prism_times[-1]:.3f} s" if prism_times else ""))
+        log(
+            f"start {i + 1}/{n}: emulator {emu_times[-1]:.3f} s"
+            + (f", prism {prism_times[-1]:.3f} s" if prism_times else "")
+        )
 
     calls = opts["reset_calls"]
     resets, gcs, freed = [], [], []
@@ -59,21 +76,35 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
             collected = ok("GET", f"{proc.base_url}/_bench/rss")
             gcs.append(collected["gc_seconds"])
             freed.append(collected["gc_freed"])
-            log(f"reset {r + 1}: {calls:,} {'terminal' if r % 2 else 'queued'} calls, {resets[-1] * 1000:.1f} ms; "
-                f"then gc.collect() {gcs[-1] * 1000:.1f} ms freeing {freed[-1]:,} objects")
+            log(
+                f"reset {r + 1}: {calls:,} {'terminal' if r % 2 else 'queued'} calls, {resets[-1] * 1000:.1f} ms; "
+                f"then gc.collect() {gcs[-1] * 1000:.1f} ms freeing {freed[-1]:,} objects"
+            )
     finally:
         proc.stop()
     start = summary(emu_times)
     reset = summary(t * 1000 for t in resets)
     return {
-        "runs": n, "emulator_seconds": emu_times, "prism_seconds": prism_times, "emulator": start,
-        "prism": summary(prism_times), "emulator_command": emu_cmd, "prism_command": prism_cmd,
-        "reset_calls": calls, "reset_ms": reset, "reset_runs_ms": [t * 1000 for t in resets],
-        "gc_after_reset_ms": summary(t * 1000 for t in gcs), "gc_freed_objects": freed,
+        "runs": n,
+        "emulator_seconds": emu_times,
+        "prism_seconds": prism_times,
+        "emulator": start,
+        "prism": summary(prism_times),
+        "emulator_command": emu_cmd,
+        "prism_command": prism_cmd,
+        "reset_calls": calls,
+        "reset_ms": reset,
+        "reset_runs_ms": [t * 1000 for t in resets],
+        "gc_after_reset_ms": summary(t * 1000 for t in gcs),
+        "gc_freed_objects": freed,
         "targets": [
-            {"target": "`up` to first healthy /_emulator/health, median < 0.8 s", "value": start["median"], "goal": 0.8,
-             "pass": start["median"] < 0.8,
-             "detail": f"seconds over {n} runs, min/median/max {start['min']:.3f} / {start['median']:.3f} / {start['max']:.3f}"},
+            {
+                "target": "`up` to first healthy /_emulator/health, median < 0.8 s",
+                "value": start["median"],
+                "goal": 0.8,
+                "pass": start["median"] < 0.8,
+                "detail": f"seconds over {n} runs, min/median/max {start['min']:.3f} / {start['median']:.3f} / {start['max']:.3f}",
+            },
         ],
     }
 
@@ -94,7 +125,9 @@ def report(res: dict[str, Any]) -> list[str]:
         f"| emulator | {mmm(res['emulator'], 3)} | {', '.join(f'{t:.3f}' for t in res['emulator_seconds'])} |",
     ]
     if res["prism_seconds"]:
-        lines.append(f"| Prism 5.14.2 | {mmm(res['prism'], 3)} | {', '.join(f'{t:.3f}' for t in res['prism_seconds'])} |")
+        lines.append(
+            f"| Prism 5.14.2 | {mmm(res['prism'], 3)} | {', '.join(f'{t:.3f}' for t in res['prism_seconds'])} |"
+        )
     lines += [
         "",
         f"Reset: a server (`bench/workers/scale_server.py`, same stack as `up`) filled in-process with "
@@ -107,10 +140,13 @@ def report(res: dict[str, Any]) -> list[str]:
         f"| {res['reset_calls']:,} | {mmm(res['reset_ms'], 1)} | {', '.join(f'{t:.1f}' for t in res['reset_runs_ms'])} |",
     ]
     if "gc_after_reset_ms" in res:
-        lines += ["", "The old state is not freed inside the reset: the discarded objects hold a reference cycle "
-                  "(the old context's event bus subscribes bound methods of services that point back to that "
-                  "context), so they wait for Python's cyclic garbage collector. A `gc.collect()` right after "
-                  f"each reset took {mmm(res['gc_after_reset_ms'], 1)} ms and freed "
-                  f"{', '.join(f'{n:,}' for n in res['gc_freed_objects'])} objects; in `up` that work happens "
-                  "at the next full collection."]
+        lines += [
+            "",
+            "The old state is not freed inside the reset: the discarded objects hold a reference cycle "
+            "(the old context's event bus subscribes bound methods of services that point back to that "
+            "context), so they wait for Python's cyclic garbage collector. A `gc.collect()` right after "
+            f"each reset took {mmm(res['gc_after_reset_ms'], 1)} ms and freed "
+            f"{', '.join(f'{n:,}' for n in res['gc_freed_objects'])} objects; in `up` that work happens "
+            "at the next full collection.",
+        ]
     return lines

@@ -24,18 +24,24 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         for r in range(rounds):
             for mode, fail in VARIANTS:
                 ok("POST", f"{recv.base_url}/_config", {"fail_rate": fail, "slow_rate": 0})
-                out = subprocess.run([sys.executable, str(WORKER), "--receiver", recv.base_url, "--events", str(events),
-                                      "--mode", mode], capture_output=True, text=True, timeout=600,
-                                     env={**os.environ, "BENCH_EMULATOR_TREE": TREE})
+                out = subprocess.run(
+                    [sys.executable, str(WORKER), "--receiver", recv.base_url, "--events", str(events), "--mode", mode],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    env={**os.environ, "BENCH_EMULATOR_TREE": TREE},
+                )
                 if out.returncode != 0:
                     raise RuntimeError(f"webhook worker failed: {out.stderr[-2000:]}")
                 res = json.loads(out.stdout.strip().splitlines()[-1])
                 key = f"{mode}/{int(fail * 100)}%"
                 raw[key].append(res)
                 lat = res["latency_first_attempt_ms"]
-                log(f"webhooks round {r + 1}/{rounds} {key:10} {res['deliveries_per_second']:>7,.0f} deliveries/s "
+                log(
+                    f"webhooks round {r + 1}/{rounds} {key:10} {res['deliveries_per_second']:>7,.0f} deliveries/s "
                     f"({res['delivered']:,}/{res['deliveries']:,} delivered, {res['attempts']:,} attempts) "
-                    f"latency p50 {lat['p50']:.1f} ms p99 {lat['p99']:.1f} ms")
+                    f"latency p50 {lat['p50']:.1f} ms p99 {lat['p99']:.1f} ms"
+                )
                 assert res["delivered"] == res["deliveries"] == events, "not every event was delivered"
                 assert res["distinct_delivered_at_receiver"] == events, "receiver did not get every delivery"
     finally:
@@ -56,10 +62,13 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         }
     v = out_res["variants"]
     out_res["targets"] = [
-        {"target": f"webhooks >= 1,000 deliveries/s ({key}, {events:,} events)",
-         "value": v[key]["deliveries_per_second"]["median"], "goal": 1000,
-         "pass": v[key]["deliveries_per_second"]["median"] >= 1000,
-         "detail": f"deliveries/s, min/median/max {mmm(v[key]['deliveries_per_second']).replace('*', '')}"}
+        {
+            "target": f"webhooks >= 1,000 deliveries/s ({key}, {events:,} events)",
+            "value": v[key]["deliveries_per_second"]["median"],
+            "goal": 1000,
+            "pass": v[key]["deliveries_per_second"]["median"] >= 1000,
+            "detail": f"deliveries/s, min/median/max {mmm(v[key]['deliveries_per_second']).replace('*', '')}",
+        }
         for key in raw
     ]
     return out_res
@@ -88,8 +97,10 @@ def report(res: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for key, v in res["variants"].items():
-        lines.append(f"| {key} failing | {mmm(v['deliveries_per_second'])} | {mmm(v['attempts_per_second'])} | "
-                     f"{mmm(v['wall_seconds'], 2)} | {mmm(v['cpu_seconds'], 2)} | {mmm(v['p50_ms'], 1)} | "
-                     f"{mmm(v['p99_ms'], 1)} | {v['attempts']['median']:,.0f} | {v['received_500']['median']:,.0f} | "
-                     f"{v['retried']['median']:,.0f} |")
+        lines.append(
+            f"| {key} failing | {mmm(v['deliveries_per_second'])} | {mmm(v['attempts_per_second'])} | "
+            f"{mmm(v['wall_seconds'], 2)} | {mmm(v['cpu_seconds'], 2)} | {mmm(v['p50_ms'], 1)} | "
+            f"{mmm(v['p99_ms'], 1)} | {v['attempts']['median']:,.0f} | {v['received_500']['median']:,.0f} | "
+            f"{v['retried']['median']:,.0f} |"
+        )
     return lines

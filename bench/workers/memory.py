@@ -22,9 +22,10 @@ from pathlib import Path
 sys.path.insert(0, os.environ.get("BENCH_EMULATOR_TREE") or str(Path(__file__).resolve().parents[2]))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+from scale_server import populate, rss_kib, setup  # noqa: E402
+
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
-from scale_server import populate, rss_kib, setup  # noqa: E402
 
 
 def measure(base: int, calls: int, terminal: bool, traced: bool) -> tuple[int, int]:
@@ -54,17 +55,39 @@ def main() -> None:
         print(json.dumps(measure(args.base, args.calls, terminal, True)))
         return
     small, large = measure(args.base, args.calls, terminal, False)
-    child = subprocess.run([sys.executable, __file__, "--base", str(args.base), "--calls", str(args.calls),
-                            "--variant", args.variant, "--traced"], capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--base",
+            str(args.base),
+            "--calls",
+            str(args.calls),
+            "--variant",
+            args.variant,
+            "--traced",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     t_small, t_large = json.loads(child.stdout.strip().splitlines()[-1])
     added = args.calls - args.base
-    print(json.dumps({
-        "variant": args.variant, "base": args.base, "calls": args.calls,
-        "rss_small_kib": small // 1024, "rss_large_kib": large // 1024,
-        "rss_bytes_per_call": (large - small) / added,
-        "traced_small_bytes": t_small, "traced_large_bytes": t_large,
-        "traced_bytes_per_call": (t_large - t_small) / added,
-    }))
+    print(
+        json.dumps(
+            {
+                "variant": args.variant,
+                "base": args.base,
+                "calls": args.calls,
+                "rss_small_kib": small // 1024,
+                "rss_large_kib": large // 1024,
+                "rss_bytes_per_call": (large - small) / added,
+                "traced_small_bytes": t_small,
+                "traced_large_bytes": t_large,
+                "traced_bytes_per_call": (t_large - t_small) / added,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

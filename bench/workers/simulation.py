@@ -29,8 +29,7 @@ from emulator.api.app import create_app  # noqa: E402
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
 
-MAGIC = {"+15005550006": "completed", "+15005550001": "busy", "+15005550002": "no_answer",
-         "+15005550004": "no_answer"}
+MAGIC = {"+15005550006": "completed", "+15005550001": "busy", "+15005550002": "no_answer", "+15005550004": "no_answer"}
 TERMINAL = {"completed", "no_answer", "busy", "canceled", "failed"}
 AUTH = {"Authorization": "Bearer sk_test_emulator"}
 
@@ -45,8 +44,10 @@ def rss_kib() -> int:
 async def main(n: int, concurrency: int) -> dict:
     emulator = Emulator(Config(clock="manual"))
     app = create_app(emulator)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator.test",
-                                 headers=AUTH) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://emulator.test", headers=AUTH
+    ) as client:
+
         async def ok(method: str, path: str, **kw):
             r = await client.request(method, path, **kw)
             assert r.status_code in (200, 201), f"{method} {path} -> {r.status_code} {r.text}"
@@ -56,9 +57,16 @@ async def main(n: int, concurrency: int) -> dict:
         await ok("PATCH", f"/_emulator/orgs/{org['id']}", json={"balance_milli_cents": 10**15})
         found = (await ok("GET", "/v1/numbers/available", params={"area_code": "415", "limit": 1}))[0]
         number = await ok("POST", "/v1/numbers/purchase", json={"phone_number": found["phone_number"]})
-        agent = await ok("POST", "/v1/agents", json={"name": "Sim", "type": "outbound",
-                                                     "number_ids": [number["id"]],
-                                                     "returns": {"confirmed": "boolean", "note": "string"}})
+        agent = await ok(
+            "POST",
+            "/v1/agents",
+            json={
+                "name": "Sim",
+                "type": "outbound",
+                "number_ids": [number["id"]],
+                "returns": {"confirmed": "boolean", "note": "string"},
+            },
+        )
         gc.collect()
         rss0 = rss_kib()
         targets = list(MAGIC)
@@ -99,10 +107,19 @@ async def main(n: int, concurrency: int) -> dict:
         assert wrong == 0, f"{wrong} calls not in their expected terminal state"
         assert len(emulator.scheduler) == 0, "jobs left in the scheduler"
         return {
-            "calls": n, "dispatch_seconds": t1 - t0, "drive_seconds": t2 - t1, "wall_seconds": t2 - t0,
-            "calls_per_second": n / (t2 - t0), "dispatch_per_second": n / (t1 - t0), "jobs_run": jobs,
-            "events": len(emulator.history.events()), "statuses": dict(statuses), "all_terminal": True,
-            "rss_before_kib": rss0, "rss_peak_kib": rss_peak, "rss_after_kib": rss_kib(),
+            "calls": n,
+            "dispatch_seconds": t1 - t0,
+            "drive_seconds": t2 - t1,
+            "wall_seconds": t2 - t0,
+            "calls_per_second": n / (t2 - t0),
+            "dispatch_per_second": n / (t1 - t0),
+            "jobs_run": jobs,
+            "events": len(emulator.history.events()),
+            "statuses": dict(statuses),
+            "all_terminal": True,
+            "rss_before_kib": rss0,
+            "rss_peak_kib": rss_peak,
+            "rss_after_kib": rss_kib(),
             "concurrency": concurrency,
         }
 

@@ -33,6 +33,7 @@ sys.path.insert(0, os.environ.get("BENCH_EMULATOR_TREE") or str(Path(__file__).r
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bench/, after the emulator tree
 
 from common import percentile  # noqa: E402
+
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
 
@@ -51,8 +52,9 @@ async def main(args: argparse.Namespace) -> dict:
     org = emulator.default_org
     org.balance_milli_cents = 10**15
     number = s.numbers.purchase(org, s.numbers.available(area_code="415", limit=1)[0].phone_number)
-    agent = s.agents.create(org, {"name": "Hooks", "type": "outbound", "number_ids": [number.id],
-                                  "webhook_url": f"{args.receiver}/hook"})
+    agent = s.agents.create(
+        org, {"name": "Hooks", "type": "outbound", "number_ids": [number.id], "webhook_url": f"{args.receiver}/hook"}
+    )
     published: dict[tuple[str, str], float] = {}
     emulator.bus.subscribe(lambda e: published.setdefault((e.call.id, e.type), time.time()))
     receiver("DELETE", f"{args.receiver}/_records")
@@ -84,20 +86,35 @@ async def main(args: argparse.Namespace) -> dict:
     for rec in records:  # [arrival, delivery_id, type, call_id, status]
         if rec[1] not in first or rec[0] < first[rec[1]][0]:
             first[rec[1]] = rec
-    latencies = [(rec[0] - published[(rec[3], rec[2])]) * 1000 for rec in first.values()
-                 if rec[4] == 200 and (rec[3], rec[2]) in published]
+    latencies = [
+        (rec[0] - published[(rec[3], rec[2])]) * 1000
+        for rec in first.values()
+        if rec[4] == 200 and (rec[3], rec[2]) in published
+    ]
     ok_ids = {rec[1] for rec in records if rec[4] == 200}
     attempts = emulator.dispatcher.log.total
     return {
-        "mode": args.mode, "events": len(published), "calls": calls, "deliveries": len(rows),
-        "delivered": delivered, "exhausted": sum(1 for d in rows if d.status == "exhausted"),
+        "mode": args.mode,
+        "events": len(published),
+        "calls": calls,
+        "deliveries": len(rows),
+        "delivered": delivered,
+        "exhausted": sum(1 for d in rows if d.status == "exhausted"),
         "pending": sum(1 for d in rows if d.status == "pending"),
-        "attempts": attempts, "received_requests": len(records),
-        "received_500": sum(1 for r in records if r[4] == 500), "distinct_delivered_at_receiver": len(ok_ids),
-        "wall_seconds": wall, "emulator_cpu_seconds": cpu,
-        "deliveries_per_second": delivered / wall, "attempts_per_second": attempts / wall,
-        "latency_first_attempt_ms": {"n": len(latencies), "p50": percentile(latencies, 50),
-                                     "p99": percentile(latencies, 99), "max": max(latencies, default=float("nan"))},
+        "attempts": attempts,
+        "received_requests": len(records),
+        "received_500": sum(1 for r in records if r[4] == 500),
+        "distinct_delivered_at_receiver": len(ok_ids),
+        "wall_seconds": wall,
+        "emulator_cpu_seconds": cpu,
+        "deliveries_per_second": delivered / wall,
+        "attempts_per_second": attempts / wall,
+        "latency_first_attempt_ms": {
+            "n": len(latencies),
+            "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies, default=float("nan")),
+        },
         "retried_deliveries": sum(1 for d in rows if d.attempt_count > 1),
         "rss_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }

@@ -8,16 +8,34 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from emulator import resources
-from emulator.api import (chaos, conformance, control, dialects, faults, journal, observe, simulation, spec, state, stream,
-                          timeline, ui, waits)
+from emulator.api import (
+    chaos,
+    conformance,
+    control,
+    dialects,
+    faults,
+    journal,
+    observe,
+    simulation,
+    spec,
+    state,
+    stream,
+    timeline,
+    ui,
+    waits,
+)
 from emulator.api.errors import HANDLERS
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.api.realism import RateLimitMiddleware
 from emulator.runtime import Emulator
 
 
-def create_app(emulator: Emulator, dialect: str | dialects.Dialect | None = None, lifespan: Any = None,
-               policy: Policy | None = None) -> Starlette:
+def create_app(
+    emulator: Emulator,
+    dialect: str | dialects.Dialect | None = None,
+    lifespan: Any = None,
+    policy: Policy | None = None,
+) -> Starlette:
     """The app over ``emulator``, serving ``dialect`` (a name or a Dialect; the default
     one when None) beside the shared control plane. ``lifespan`` (the server's) drives
     realtime jobs; in-process use needs none, since tests move the clock themselves.
@@ -30,20 +48,36 @@ def create_app(emulator: Emulator, dialect: str | dialects.Dialect | None = None
         lifespan=lifespan,
         routes=[
             *speaks.routes,  # the product's routes first: the most polled
-            *control.routes, *simulation.routes, *observe.routes, *spec.routes,
-            *journal.routes, *faults.routes, *state.routes, *stream.routes,
-            *waits.routes, *ui.routes, *conformance.routes, *timeline.routes, *chaos.routes,
+            *control.routes,
+            *simulation.routes,
+            *observe.routes,
+            *spec.routes,
+            *journal.routes,
+            *faults.routes,
+            *state.routes,
+            *stream.routes,
+            *waits.routes,
+            *ui.routes,
+            *conformance.routes,
+            *timeline.routes,
+            *chaos.routes,
         ],
         # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.
-        middleware=[Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
-                    Middleware(journal.JournalMiddleware, emulator=emulator),
-                    # Before the faults: a request over its org's rate limit is refused as it comes.
-                    Middleware(RateLimitMiddleware, emulator=emulator, dialect=speaks),
-                    Middleware(faults.FaultMiddleware, emulator=emulator),
-                    # Innermost: what is checked is the code's own answer, never an injected fault.
-                    Middleware(conformance.ConformanceMiddleware, emulator=emulator,
-                               render_error=speaks.render_error, is_api=speaks.profile.is_api)],
+        middleware=[
+            Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
+            Middleware(journal.JournalMiddleware, emulator=emulator),
+            # Before the faults: a request over its org's rate limit is refused as it comes.
+            Middleware(RateLimitMiddleware, emulator=emulator, dialect=speaks),
+            Middleware(faults.FaultMiddleware, emulator=emulator),
+            # Innermost: what is checked is the code's own answer, never an injected fault.
+            Middleware(
+                conformance.ConformanceMiddleware,
+                emulator=emulator,
+                render_error=speaks.render_error,
+                is_api=speaks.profile.is_api,
+            ),
+        ],
         exception_handlers=HANDLERS,
     )
     # No 307 to the slash-less path (with a plain-text body): `/v1/calls/` is a 404 in the error shape.

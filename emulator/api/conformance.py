@@ -137,15 +137,26 @@ class ConformanceMiddleware:
             return False
         media = _media(start.get("headers", []))
         # Only a JSON body is read; of anything else (a stream, a page), its status and content type.
-        found = checks.check_response(scope["method"], scope["path"], start["status"], media,
-                                      body if media == JSON else None, self.emulator.clock.now())
+        found = checks.check_response(
+            scope["method"],
+            scope["path"],
+            start["status"],
+            media,
+            body if media == JSON else None,
+            self.emulator.clock.now(),
+        )
         if found is None or not checks.strict:
             return False
         reply = json.dumps({"error": found.describe()}).encode()
         if self.render_error is not None and self.is_api is not None and self.is_api(scope["path"]):
             reply = bytes(self.render_error(InvalidRequest(found.describe())).body)  # its shape, status 500
-        await send({"type": "http.response.start", "status": 500,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": reply})
         return True
 

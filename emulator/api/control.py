@@ -8,8 +8,8 @@ from starlette.responses import Response
 from emulator import __version__
 from emulator.api import http, stream
 from emulator.api.wire import control as wire
-from emulator.realism import apply
 from emulator.domain.store import Org
+from emulator.realism import apply
 
 
 def org_out(org: Org) -> wire.Org:
@@ -19,11 +19,17 @@ def org_out(org: Org) -> wire.Org:
 async def get_health(request: Request) -> Response:
     emulator = http.emulator(request)
     failures = emulator.scheduler.failures
-    return http.respond(wire.Health(
-        status="degraded" if failures.count else "ok", version=__version__, clock=wire.clock_out(emulator.clock),
-        job_failures=wire.JobFailures(count=failures.count, recent=[
-            wire.JobFailure.model_validate(f, from_attributes=True) for f in failures.recent]),
-    ))
+    return http.respond(
+        wire.Health(
+            status="degraded" if failures.count else "ok",
+            version=__version__,
+            clock=wire.clock_out(emulator.clock),
+            job_failures=wire.JobFailures(
+                count=failures.count,
+                recent=[wire.JobFailure.model_validate(f, from_attributes=True) for f in failures.recent],
+            ),
+        )
+    )
 
 
 async def reset(request: Request) -> Response:
@@ -40,8 +46,9 @@ async def list_orgs(request: Request) -> Response:
 
 
 async def create_org(request: Request) -> Response:
-    body = http.parse(wire.CreateOrg, await http.json_object(request, required=False),
-                      {"profile": http.emulator(request).profile})
+    body = http.parse(
+        wire.CreateOrg, await http.json_object(request, required=False), {"profile": http.emulator(request).profile}
+    )
     org = http.emulator(request).services.orgs.create(body.name, body.api_key, body.balance_milli_cents)
     return http.respond(org_out(org), 201)
 

@@ -7,8 +7,9 @@ A dialect is a package under ``emulator/api/<name>/`` whose ``dialect`` module h
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute

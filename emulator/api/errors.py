@@ -16,8 +16,18 @@ if TYPE_CHECKING:
     from emulator.api.dialects import Dialect
 
 # The control plane's status per error kind.
-STATUS = {"validation": 400, "conflict": 400, "auth": 401, "quota": 402, "not_found": 404, "timeout": 408,
-          "too_large": 413, "media_type": 415, "provider": 502, "rate_limited": 429}
+STATUS = {
+    "validation": 400,
+    "conflict": 400,
+    "auth": 401,
+    "quota": 402,
+    "not_found": 404,
+    "timeout": 408,
+    "too_large": 413,
+    "media_type": 415,
+    "provider": 502,
+    "rate_limited": 429,
+}
 
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:

@@ -68,8 +68,13 @@ class FaultMiddleware:
             await asyncio.sleep(spec.latency_ms / 1000)
         if spec.drop:
             await self._drain(receive)
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")],
+                }
+            )
             raise ConnectionDropped(f"connection dropped by injected fault {fault.id}")
         if spec.status is None:  # latency only: then the request goes on as usual
             return await self.app(scope, receive, send)
@@ -120,9 +125,19 @@ class FaultList(BaseModel):
 def fault_out(fault: Fault) -> FaultOut:
     spec = fault.spec
     count = None if spec.rate is not None else (spec.count or 1)
-    return FaultOut(id=fault.id, path=spec.path, method=spec.method, status=spec.status,
-                    retry_after=spec.retry_after, latency_ms=spec.latency_ms, drop=spec.drop, count=count,
-                    rate=spec.rate, remaining=fault.remaining, fired=fault.fired)
+    return FaultOut(
+        id=fault.id,
+        path=spec.path,
+        method=spec.method,
+        status=spec.status,
+        retry_after=spec.retry_after,
+        latency_ms=spec.latency_ms,
+        drop=spec.drop,
+        count=count,
+        rate=spec.rate,
+        remaining=fault.remaining,
+        fired=fault.fired,
+    )
 
 
 CONVERTORS = {"str", "int", "uuid", "path"}  # the ones the control contract names

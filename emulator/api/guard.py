@@ -22,8 +22,8 @@ import hmac
 import ipaddress
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.requests import ClientDisconnect
@@ -39,9 +39,14 @@ IN_PROCESS_NAMES = frozenset({"testserver", "test"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 FOREIGN_FETCH = (b"cross-site", b"same-site")  # same-site: another port or subdomain of this host
-OPEN_ROUTES = (("GET", "/_emulator/health"), ("HEAD", "/_emulator/health"),  # liveness probes
-               # The dashboard's page and assets: no data in them; the page asks for the token.
-               ("GET", "/_emulator/ui"), ("GET", "/_emulator/ui/app.js"), ("GET", "/_emulator/ui/app.css"))
+OPEN_ROUTES = (
+    ("GET", "/_emulator/health"),
+    ("HEAD", "/_emulator/health"),  # liveness probes
+    # The dashboard's page and assets: no data in them; the page asks for the token.
+    ("GET", "/_emulator/ui"),
+    ("GET", "/_emulator/ui/app.js"),
+    ("GET", "/_emulator/ui/app.css"),
+)
 STREAM = "/_emulator/events/stream"  # an EventSource cannot send headers: the token may come as ?token=
 HOST_NAME = re.compile(r"^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")  # as in a Host header
 TOKEN = re.compile(r"^[!-~]{1,256}$")  # visible ASCII: what a header carries unchanged
@@ -67,8 +72,10 @@ def checked(config: Config) -> Config:
     """``config``, its exposure settings refused (ValueError, naming the problem) when unusable."""
     for raw in config.allowed_hosts:
         if raw != "*" and not HOST_NAME.fullmatch(raw):
-            raise ValueError(f"allowed host {raw!r}: give a name or address as a Host header carries it "
-                             "(like emulator.internal or 10.0.0.5:8787), with no scheme or path")
+            raise ValueError(
+                f"allowed host {raw!r}: give a name or address as a Host header carries it "
+                "(like emulator.internal or 10.0.0.5:8787), with no scheme or path"
+            )
     if config.control_token is not None and not TOKEN.fullmatch(config.control_token):
         raise ValueError("control token: use 1 to 256 visible ASCII characters (no spaces)")
     return config
@@ -116,8 +123,13 @@ def policy_for(config: Config, bound: Iterable[str] | None = None) -> Policy:
     token = config.control_token or None
     if token is None and not all(is_loopback(b) for b in own):
         token = secrets.token_urlsafe(24)
-    return Policy(names=frozenset(LOOPBACK_NAMES | extra | own) - {"*"}, any_host="*" in extra, any_ip=wildcard,
-                  in_process=bound is None, token=token)
+    return Policy(
+        names=frozenset(LOOPBACK_NAMES | extra | own) - {"*"},
+        any_host="*" in extra,
+        any_ip=wildcard,
+        in_process=bound is None,
+        token=token,
+    )
 
 
 def _is_ip(name: str) -> bool:
@@ -160,8 +172,11 @@ def check(policy: Policy, scope: Scope) -> None:
     """Raise Refused for a request the policy does not serve."""
     raw = next((value for name, value in scope["headers"] if name == b"host"), b"")  # the first one counts
     if raw and not policy.allows(raw):
-        raise Refused(403, f"Host {raw.decode('latin-1')!r} is not served here (DNS rebinding protection); "
-                           "allow a name with --allowed-host (env CALLINGBOX_EMULATOR_ALLOWED_HOSTS)")
+        raise Refused(
+            403,
+            f"Host {raw.decode('latin-1')!r} is not served here (DNS rebinding protection); "
+            "allow a name with --allowed-host (env CALLINGBOX_EMULATOR_ALLOWED_HOSTS)",
+        )
     path, method = scope["path"], scope["method"]
     if not (path == "/_emulator" or path.startswith("/_emulator/")):
         return
@@ -172,14 +187,20 @@ def check(policy: Policy, scope: Scope) -> None:
         if not given and path == STREAM and method == "GET":
             given = _query_token(scope)
         if not hmac.compare_digest(given, policy.token.encode()):
-            raise Refused(401, f"the control plane needs the {TOKEN_HEADER} header "
-                               f"({'wrong token' if given else 'missing'}); `up` prints the token in its banner")
+            raise Refused(
+                401,
+                f"the control plane needs the {TOKEN_HEADER} header "
+                f"({'wrong token' if given else 'missing'}); `up` prints the token in its banner",
+            )
     if method in SAFE_METHODS:
         return
     fetch = headers.get(b"sec-fetch-site", b"").lower()
     if fetch in FOREIGN_FETCH:
-        raise Refused(403, f"cross-site request refused: Sec-Fetch-Site is {fetch.decode('latin-1')}; "
-                           "the control plane only takes state changes from its own origin or a non-browser client")
+        raise Refused(
+            403,
+            f"cross-site request refused: Sec-Fetch-Site is {fetch.decode('latin-1')}; "
+            "the control plane only takes state changes from its own origin or a non-browser client",
+        )
     origin = headers.get(b"origin", b"").decode("latin-1")
     if origin and not _origin_matches(origin, host):
         raise Refused(403, f"cross-site request refused: Origin {origin!r} is not this server's origin")
@@ -193,8 +214,11 @@ def _check_body_type(headers: dict[bytes, bytes]) -> None:
         return  # nothing to read, nothing a page could forge
     media = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
     if media not in BODY_TYPES and not media.endswith("+json"):
-        raise Refused(415, f"Content-Type must be application/json (application/yaml for scenarios), "
-                           f"got {media or 'none'}; the control plane refuses types a web page can send cross-site")
+        raise Refused(
+            415,
+            f"Content-Type must be application/json (application/yaml for scenarios), "
+            f"got {media or 'none'}; the control plane refuses types a web page can send cross-site",
+        )
 
 
 def _query_token(scope: Scope) -> bytes:

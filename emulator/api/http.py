@@ -157,7 +157,8 @@ def describe(exc: ValidationError) -> str:
         "dict_type": "must be a JSON object",
         "list_type": "must be an array",
         "literal_error": msg.replace("Input should be", "must be"),
-        "string_pattern_mismatch": "is not a valid id (expected a UUID)" if pattern == UUID_PATTERN
+        "string_pattern_mismatch": "is not a valid id (expected a UUID)"
+        if pattern == UUID_PATTERN
         else f"must match the pattern {pattern}",
     }.get(kind)
     if plain is None:

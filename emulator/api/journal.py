@@ -52,8 +52,13 @@ class JournalMiddleware:
             return await self.app(scope, receive, send)
         emulator = self.emulator
         journal = emulator.journal  # looked up per request: reset makes a new one
-        entry = journal.open(scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                             emulator.clock.now(), _org_id(emulator, scope["headers"]))
+        entry = journal.open(
+            scope["method"],
+            scope["path"],
+            scope["query_string"].decode("latin-1"),
+            emulator.clock.now(),
+            _org_id(emulator, scope["headers"]),
+        )
         started = time.perf_counter()
         complete = False
 
@@ -123,8 +128,18 @@ def entry_out(entry: Entry) -> EntryOut:
         "response_body": entry.response_body.decode("utf-8", "replace"),
         "response_body_truncated": entry.response_cut,
     }
-    for name in ("seq", "method", "path", "query", "status", "received_at", "duration_ms", "org_id", "fault_id",
-                 "error"):
+    for name in (
+        "seq",
+        "method",
+        "path",
+        "query",
+        "status",
+        "received_at",
+        "duration_ms",
+        "org_id",
+        "fault_id",
+        "error",
+    ):
         fields[name] = getattr(entry, name)
     return EntryOut(**fields)
 

@@ -19,12 +19,17 @@ async def list_attempts(request: Request) -> Response:
     call_id = http.query_id(request, "call_id")
     delivery_id = http.query_id(request, "delivery_id")
     limit = http.query_int(request, "limit", 100, 1, 10_000)
-    items = [a for a in reversed(log.items())
-             if (call_id is None or a.call_id == call_id) and (delivery_id is None or a.delivery_id == delivery_id)]
-    return http.respond(wire.AttemptList(
-        data=items[:limit],
-        total_attempts=log.total,
-    ))
+    items = [
+        a
+        for a in reversed(log.items())
+        if (call_id is None or a.call_id == call_id) and (delivery_id is None or a.delivery_id == delivery_id)
+    ]
+    return http.respond(
+        wire.AttemptList(
+            data=items[:limit],
+            total_attempts=log.total,
+        )
+    )
 
 
 async def clear_attempts(request: Request) -> Response:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator.realism import RateLimited
 from emulator.domain.store import Org
+from emulator.realism import RateLimited
 from emulator.runtime import Emulator
 
 if TYPE_CHECKING:

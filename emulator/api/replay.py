@@ -74,8 +74,12 @@ class Answers:
             return Outcome(200, None, 0.0, "")
         recorded = queue.popleft()
         status = recorded.get("response_status")
-        return Outcome(status if isinstance(status, int) else None, recorded.get("error"), 0.0,
-                       str(recorded.get("response_body") or ""))
+        return Outcome(
+            status if isinstance(status, int) else None,
+            recorded.get("error"),
+            0.0,
+            str(recorded.get("response_body") or ""),
+        )
 
     def mount(self, base_url: str, app: Any) -> None:
         """Nothing: a clone's every attempt gets its recorded answer, none reaches an app."""
@@ -101,8 +105,10 @@ def parse(document: dict[str, Any]) -> tuple[Replayable, list[RequestEntry], lis
             attempts.append(entry)
     creation = next((r for r in requests if r.creates_call), None)
     if creation is None:
-        raise InvalidRequest("entries: no request created the call (it left the bounded journal, or the call "
-                             "was not made through the API): nothing to replay")
+        raise InvalidRequest(
+            "entries: no request created the call (it left the bounded journal, or the call "
+            "was not made through the API): nothing to replay"
+        )
     if any(r.request_body_truncated for r in requests):
         raise InvalidRequest("entries: a request body was cut at the journal's limit: it cannot be sent again")
     return doc, requests, attempts
@@ -122,8 +128,9 @@ async def run(emulator: Emulator, document: dict[str, Any], dialect: Any = None)
     doc, requests, attempts = parse(document)
     start = _number(doc.call.get("created_at"), "call.created_at", MIN_TIME, LATEST - MAX_SECONDS)
     captured = _number(doc.captured_at.get("offset"), "captured_at.offset")
-    config = replace(emulator.config, clock="manual", state_file=None, control_token=None, host="127.0.0.1",
-                     conformance="off")
+    config = replace(
+        emulator.config, clock="manual", state_file=None, control_token=None, host="127.0.0.1", conformance="off"
+    )
     # Its clock starts where the recorded call began: every time in the two stories lines up.
     clone = Emulator(config, clock=Clock(start=start, mode="manual"))
     clone.scenarios.add(emulator.scenarios.entries(), replace=True)
@@ -137,8 +144,11 @@ async def run(emulator: Emulator, document: dict[str, Any], dialect: Any = None)
     for entry in requests:
         await _until(clone, start + entry.offset)
         path, body = _map(entry.path, ids), _map(entry.request_body, ids)
-        headers = {"CallingBox-Emulator-Scenario": str(doc.scenario.get("name"))} \
-            if entry.creates_call and doc.scenario.get("reason") == "header" else {}
+        headers = (
+            {"CallingBox-Emulator-Scenario": str(doc.scenario.get("name"))}
+            if entry.creates_call and doc.scenario.get("reason") == "header"
+            else {}
+        )
         status, answer = await client.send(entry.method, path, entry.query, body, ids["key"], headers)
         if entry.creates_call and status in (200, 201):
             new_call = json.loads(answer).get("id")
@@ -187,8 +197,9 @@ async def _setup(client: Client, doc: Replayable, requests: list[RequestEntry]) 
     if agent is None or str(agent.get("id")) not in named:
         return ids  # no request names the agent (a dialect whose org has a default agent): the org is enough
     number = doc.call.get("from_number")
-    status, body = await client.send("POST", "/v1/numbers/purchase", "", json.dumps({"phone_number": number}),
-                                     ids["key"], {})
+    status, body = await client.send(
+        "POST", "/v1/numbers/purchase", "", json.dumps({"phone_number": number}), ids["key"], {}
+    )
     if status != 201:
         raise InvalidRequest(f"call.from_number: could not be bought again in the replay: {body.decode()[:300]}")
     fields = {k: v for k, v in agent.items() if k != "id" and v is not None}
@@ -206,8 +217,9 @@ class Client:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def send(self, method: str, path: str, query: str, body: str, key: str | None,
-                   extra: dict[str, str]) -> tuple[int, bytes]:
+    async def send(
+        self, method: str, path: str, query: str, body: str, key: str | None, extra: dict[str, str]
+    ) -> tuple[int, bytes]:
         raw = body.encode()
         headers = [(b"host", b"127.0.0.1"), (b"content-length", str(len(raw)).encode())]
         if raw:
@@ -215,9 +227,20 @@ class Client:
         if key:
             headers.append((b"authorization", f"Bearer {key}".encode()))
         headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-                 "headers": headers, "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 80), "root_path": ""}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "headers": headers,
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 80),
+            "root_path": "",
+        }
         sent = False
         status, chunks = 0, []
 

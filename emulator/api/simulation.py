@@ -34,7 +34,9 @@ async def advance_clock(request: Request) -> Response:
     emulator = http.emulator(request)
     ran = await emulator.advance_async(body.seconds)
     stream.clock_changed(emulator, "advance")
-    return http.respond(wire.Advanced(advanced_seconds=body.seconds, jobs_run=ran, clock=wire.clock_out(emulator.clock)))
+    return http.respond(
+        wire.Advanced(advanced_seconds=body.seconds, jobs_run=ran, clock=wire.clock_out(emulator.clock))
+    )
 
 
 async def step_clock(request: Request) -> Response:
@@ -42,8 +44,9 @@ async def step_clock(request: Request) -> Response:
     emulator = http.emulator(request)
     due = await emulator.step_async()
     stream.clock_changed(emulator, "step")
-    return http.respond(wire.Stepped(ran=due is not None, clock=wire.clock_out(emulator.clock),
-                                     next_due=emulator.scheduler.next_due()))
+    return http.respond(
+        wire.Stepped(ran=due is not None, clock=wire.clock_out(emulator.clock), next_due=emulator.scheduler.next_due())
+    )
 
 
 async def run_until_idle(request: Request) -> Response:
@@ -51,28 +54,40 @@ async def run_until_idle(request: Request) -> Response:
     emulator = http.emulator(request)
     steps = await emulator.run_until_idle_async(body.max_seconds)
     stream.clock_changed(emulator, "run_until_idle")
-    return http.respond(wire.Stepped(ran=steps > 0, clock=wire.clock_out(emulator.clock),
-                                     next_due=emulator.scheduler.next_due()))
+    return http.respond(
+        wire.Stepped(ran=steps > 0, clock=wire.clock_out(emulator.clock), next_due=emulator.scheduler.next_due())
+    )
 
 
 async def list_events(request: Request) -> Response:
     history = http.emulator(request).history
     events = history.events(http.query_id(request, "call_id"), http.query_id(request, "org_id"))
     limit = http.query_int(request, "limit", 1000, 1, 10_000)
-    return http.respond(wire.EventList(data=[
-        wire.EventOut(type=e.type, call_id=e.call.id, org_id=e.call.org_id, status=e.call.status, created=e.created)
-        for e in events[-limit:]
-    ]))
+    return http.respond(
+        wire.EventList(
+            data=[
+                wire.EventOut(
+                    type=e.type, call_id=e.call.id, org_id=e.call.org_id, status=e.call.status, created=e.created
+                )
+                for e in events[-limit:]
+            ]
+        )
+    )
 
 
 def _scenarios(request: Request) -> wire.ScenarioList:
-    return wire.ScenarioList(data=[
-        wire.ScenarioInfo(
-            name=s.name, description=s.description, outcome=s.outcome, source=source,
-            match=s.match.model_dump(exclude_none=True) if s.match else None,
-        )
-        for s, source in http.emulator(request).scenarios.entries()
-    ])
+    return wire.ScenarioList(
+        data=[
+            wire.ScenarioInfo(
+                name=s.name,
+                description=s.description,
+                outcome=s.outcome,
+                source=source,
+                match=s.match.model_dump(exclude_none=True) if s.match else None,
+            )
+            for s, source in http.emulator(request).scenarios.entries()
+        ]
+    )
 
 
 async def list_scenarios(request: Request) -> Response:

@@ -13,9 +13,10 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -81,13 +82,19 @@ async def put_state(request: Request) -> Response:
     state = restore(emulator, await _snapshot_body(request))
     stream.state_replaced(emulator, "import")
     orgs = list(state.store.orgs.oldest_first())
-    return http.respond(Imported(
-        version=snapshot.VERSION, orgs=len(orgs), numbers=sum(len(o.numbers) for o in orgs),
-        agents=sum(len(o.agents) for o in orgs), calls=sum(len(o.calls) for o in orgs),
-        webhook_endpoints=sum(len(o.endpoints) for o in orgs),
-        webhook_deliveries=sum(len(o.deliveries) for o in orgs), jobs=len(state.jobs),
-        clock=clock_out(emulator.clock),
-    ))
+    return http.respond(
+        Imported(
+            version=snapshot.VERSION,
+            orgs=len(orgs),
+            numbers=sum(len(o.numbers) for o in orgs),
+            agents=sum(len(o.agents) for o in orgs),
+            calls=sum(len(o.calls) for o in orgs),
+            webhook_endpoints=sum(len(o.endpoints) for o in orgs),
+            webhook_deliveries=sum(len(o.deliveries) for o in orgs),
+            jobs=len(state.jobs),
+            clock=clock_out(emulator.clock),
+        )
+    )
 
 
 async def _snapshot_body(request: Request) -> Any:
@@ -110,6 +117,7 @@ routes = [
 
 # ---------------------------------------------------------------- the state file
 
+
 def load_state_file(emulator: Emulator, path: str) -> bool:
     """Load ``path`` if it exists (False when it does not). A file that cannot be used
     raises SnapshotError with a one-line reason, and is never touched."""
@@ -123,12 +131,14 @@ def load_state_file(emulator: Emulator, path: str) -> bool:
     except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise snapshot.SnapshotError(
-            f"state file {path} is unreadable, truncated or corrupt ({reason}); it was left untouched") from None
+            f"state file {path} is unreadable, truncated or corrupt ({reason}); it was left untouched"
+        ) from None
     try:
         restore(emulator, doc)
     except snapshot.SnapshotError as exc:
         raise snapshot.SnapshotError(
-            f"state file {path} does not hold a usable snapshot ({exc.message}); it was left untouched") from None
+            f"state file {path} does not hold a usable snapshot ({exc.message}); it was left untouched"
+        ) from None
     return True
 
 
@@ -180,8 +190,10 @@ def lock_state_file(path: str) -> int:
         except OSError:
             owner = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise StateFileInUse(f"state file {path} is in use by another emulator (pid {owner}); "
-                                 "stop that one or choose another --state-file") from None
+            raise StateFileInUse(
+                f"state file {path} is in use by another emulator (pid {owner}); "
+                "stop that one or choose another --state-file"
+            ) from None
         with suppress(OSError):
             if os.stat(lock).st_ino == os.fstat(fd).st_ino:
                 break  # else the owner we waited on removed it as it exited: lock the new one

@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import TypeAdapter
 from starlette.requests import Request
@@ -44,8 +45,10 @@ LAST_ID = re.compile(r"[0-9]{1,18}")
 def clock_changed(emulator: Emulator, cause: str) -> None:
     """Publish the clock as it now is (after a mode change, an advance, a step, a reset, a wait)."""
     clock = emulator.clock
-    emulator.feed.publish("clock.changed", {"mode": clock.mode, "speed": clock.speed, "now": iso(clock.now()),
-                                            "unix": clock.now(), "cause": cause})
+    emulator.feed.publish(
+        "clock.changed",
+        {"mode": clock.mode, "speed": clock.speed, "now": iso(clock.now()), "unix": clock.now(), "cause": cause},
+    )
 
 
 def state_replaced(emulator: Emulator, cause: str) -> None:
@@ -72,8 +75,17 @@ def payload(item: Item, present: Callable[[Any], Any]) -> bytes:
 def render(feed: Feed, item: Item, present: Callable[[Any], Any]) -> bytes:
     """The SSE message, rendered once per item however many readers it has."""
     if item.text is None:
-        head = json.dumps({"id": item.seq, "type": item.type, "org_id": item.org_id, "call_id": item.call_id,
-                           "created": iso(item.created), "wall": iso(item.wall)}, separators=(",", ":"))
+        head = json.dumps(
+            {
+                "id": item.seq,
+                "type": item.type,
+                "org_id": item.org_id,
+                "call_id": item.call_id,
+                "created": iso(item.created),
+                "wall": iso(item.wall),
+            },
+            separators=(",", ":"),
+        )
         data = head[:-1].encode() + b',"data":' + payload(item, present) + b"}"
         feed.rendered(item, b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), data))
     assert item.text is not None  # rendered just now, or before
@@ -94,8 +106,10 @@ def type_filter(request: Request) -> Callable[[str], bool] | None:
     families = tuple(sorted({t.split(".")[0] + ".*" for t in types}))
     unknown = [t for t in wanted if t not in types and t not in families]
     if unknown or not wanted:
-        raise InvalidRequest(f"type: {', '.join(map(repr, unknown)) or 'empty'} is not an event type; give one or "
-                             f"more (comma-separated) of {', '.join(types)}, or a family like {', '.join(families)}")
+        raise InvalidRequest(
+            f"type: {', '.join(map(repr, unknown)) or 'empty'} is not an event type; give one or "
+            f"more (comma-separated) of {', '.join(types)}, or a family like {', '.join(families)}"
+        )
     exact = {t for t in wanted if t in types}
     families = tuple(t[:-1] for t in wanted if t in families)
     return lambda t: t in exact or t.startswith(families)
@@ -106,7 +120,9 @@ def resume_point(request: Request) -> int | None:
     if raw is None:
         return None
     if not LAST_ID.fullmatch(raw.strip()):
-        raise InvalidRequest(f"Last-Event-ID: {raw[:40]!r} is not an event id (a whole number from a previous id: line)")
+        raise InvalidRequest(
+            f"Last-Event-ID: {raw[:40]!r} is not an event id (a whole number from a previous id: line)"
+        )
     return int(raw)
 
 
@@ -115,8 +131,11 @@ def matcher(request: Request) -> Callable[[Item], bool]:
     org_id, call_id = http.query_id(request, "org_id"), http.query_id(request, "call_id")
     types = type_filter(request)
     # Strict: an org or call filter keeps only items of that org or call (clock changes belong to none).
-    return lambda i: ((org_id is None or i.org_id == org_id) and (call_id is None or i.call_id == call_id)
-                      and (types is None or types(i.type)))
+    return lambda i: (
+        (org_id is None or i.org_id == org_id)
+        and (call_id is None or i.call_id == call_id)
+        and (types is None or types(i.type))
+    )
 
 
 async def stream(request: Request) -> Any:
@@ -156,14 +175,31 @@ class EventStream:
         reader, missed = self.reader, self.missed
         watcher = asyncio.ensure_future(self._watch(receive))
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),
-                (b"x-accel-buffering", b"no")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream; charset=utf-8"),
+                        (b"cache-control", b"no-store"),
+                        (b"x-accel-buffering", b"no"),
+                    ],
+                }
+            )
             head = b"retry: 1000\n\n" + message("ready", {"last_id": self.feed.last_seq})
             if missed:
-                head += message("gap", {"missed": None if missed < 0 else missed, "after": self.after, "reason": (
-                    "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"
-                    if missed < 0 else f"{missed} events after id {self.after} are no longer buffered")})
+                head += message(
+                    "gap",
+                    {
+                        "missed": None if missed < 0 else missed,
+                        "after": self.after,
+                        "reason": (
+                            "the id is newer than any event of this run (the emulator restarted?): replaying the buffer"
+                            if missed < 0
+                            else f"{missed} events after id {self.after} are no longer buffered"
+                        ),
+                    },
+                )
             await self._send(send, head)
             await self._pump(reader, send)
         finally:
@@ -174,11 +210,18 @@ class EventStream:
         while not self.left:
             if reader.ended is not None:  # cut off (what is still queued is dropped: resume fetches it) or shutdown
                 if reader.ended == "lagged":
-                    await self._send(send, message("overflow", {
-                        "reason": f"this reader fell further behind than the feed holds ({self.feed.size} events, "
-                                  f"{self.feed.max_bytes // 2**20} MiB) and was cut off",
-                        "last_id": self.last_id,
-                        "resume": "reconnect with Last-Event-ID set to the last id received"}))
+                    await self._send(
+                        send,
+                        message(
+                            "overflow",
+                            {
+                                "reason": f"this reader fell further behind than the feed holds ({self.feed.size} events, "
+                                f"{self.feed.max_bytes // 2**20} MiB) and was cut off",
+                                "last_id": self.last_id,
+                                "resume": "reconnect with Last-Event-ID set to the last id received",
+                            },
+                        ),
+                    )
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
             batch = self._batch(reader)

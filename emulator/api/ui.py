@@ -23,7 +23,7 @@ FILES = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; chars
 PAGE_HEADERS = {
     # Only its own script and style; no frames (clickjacking), no referrer, nothing cached stale.
     "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -58,9 +58,12 @@ async def list_org_calls(request: Request) -> Response:
     org = _org(request)
     limit = http.query_int(request, "limit", 50, 1, 200)
     status = http.query_choice(request, "status", out.STATUSES)
-    rows, more = org.calls.page(limit, http.query_id(request, "starting_after"),
-                                where=None if status is None else (lambda c: c.status == status),
-                                words=("starting_after", "ending_before"))
+    rows, more = org.calls.page(
+        limit,
+        http.query_id(request, "starting_after"),
+        where=None if status is None else (lambda c: c.status == status),
+        words=("starting_after", "ending_before"),
+    )
     return http.respond(out.CallList(data=[http.dialect(request).call_out(c) for c in rows], has_more=more))
 
 
@@ -71,14 +74,18 @@ async def get_call_detail(request: Request) -> Response:
     org = emulator.store.orgs.get(call.org_id)
     deliveries = org.deliveries_by_call.get(call.id) if org is not None else None
     speaks = http.dialect(request)
-    return http.respond(out.CallDetail(
-        call=speaks.call_out(call),
-        transcript=[speaks.segment_out(s) for s in call.transcript],
-        events=[out.TimelineEvent(type=e.type, status=e.call.status, created=e.created, wall=wall)
-                for e, wall in emulator.history.entries(call.id)],
-        deliveries=[speaks.delivery_out(d) for d in (deliveries.oldest_first() if deliveries is not None else ())],
-        attempts=[a for a in emulator.dispatcher.log.items() if a.call_id == call.id],
-    ))
+    return http.respond(
+        out.CallDetail(
+            call=speaks.call_out(call),
+            transcript=[speaks.segment_out(s) for s in call.transcript],
+            events=[
+                out.TimelineEvent(type=e.type, status=e.call.status, created=e.created, wall=wall)
+                for e, wall in emulator.history.entries(call.id)
+            ],
+            deliveries=[speaks.delivery_out(d) for d in (deliveries.oldest_first() if deliveries is not None else ())],
+            attempts=[a for a in emulator.dispatcher.log.items() if a.call_id == call.id],
+        )
+    )
 
 
 async def list_org_webhook_endpoints(request: Request) -> Response:
@@ -90,8 +97,9 @@ async def list_org_webhook_endpoints(request: Request) -> Response:
 
 async def list_sinks(request: Request) -> Response:
     sinks = http.emulator(request).sinks
-    return http.respond(out.SinkList(data=[out.SinkInfo(name=n, count=c, last_received_at=t)
-                                           for n, c, t in sinks.names()]))
+    return http.respond(
+        out.SinkList(data=[out.SinkInfo(name=n, count=c, last_received_at=t) for n, c, t in sinks.names()])
+    )
 
 
 routes = [

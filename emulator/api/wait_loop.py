@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
@@ -32,8 +33,14 @@ class Failed(Exception):
         self.status, self.body = status, body
 
 
-async def wait(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
-               max_seconds: float, timeout: float) -> Response:
+async def wait(
+    emulator: Emulator,
+    check: Check,
+    explain: Callable[[], str],
+    relevant: Callable[[Item], bool],
+    max_seconds: float,
+    timeout: float,
+) -> Response:
     try:
         if emulator.clock.mode == "manual":
             return await _step(emulator, check, explain, max_seconds)
@@ -53,8 +60,13 @@ async def _step(emulator: Emulator, check: Check, explain: Callable[[], str], ma
                 raise Failed(409, {"error": explain() + "; nothing more is scheduled, so it never will"})
             if due > deadline:
                 emulator.clock.set(deadline)
-                raise Failed(408, {"error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
-                                                        f"time; the next scheduled job is at {iso(due)})"})
+                raise Failed(
+                    408,
+                    {
+                        "error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
+                        f"time; the next scheduled job is at {iso(due)})"
+                    },
+                )
             await emulator.step_async()
         return found
     finally:
@@ -62,8 +74,14 @@ async def _step(emulator: Emulator, check: Check, explain: Callable[[], str], ma
             stream.clock_changed(emulator, "wait")
 
 
-async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], relevant: Callable[[Item], bool],
-                max_seconds: float, timeout: float) -> Response:
+async def _poll(
+    emulator: Emulator,
+    check: Check,
+    explain: Callable[[], str],
+    relevant: Callable[[Item], bool],
+    max_seconds: float,
+    timeout: float,
+) -> Response:
     woken = asyncio.Event()
     try:  # a reader only to be woken: the loop skims what it missed for anything relevant
         reader, _ = emulator.feed.subscribe(relevant, woken.set)
@@ -79,12 +97,22 @@ async def _poll(emulator: Emulator, check: Check, explain: Callable[[], str], re
                 emulator.feed.unsubscribe(reader)
                 reader, _ = emulator.feed.subscribe(relevant, woken.set)
             if emulator.clock.now() >= until_virtual:
-                raise Failed(408, {"error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
-                                                        "time, realtime clock)"})
+                raise Failed(
+                    408,
+                    {
+                        "error": explain() + f"; not within max_seconds ({max_seconds:g} s of virtual "
+                        "time, realtime clock)"
+                    },
+                )
             left = until_wall - loop.time()
             if left <= 0:
-                raise Failed(408, {"error": explain() + f"; gave up after {timeout:g} s of real time "
-                                                        "(realtime clock; the request's timeout)"})
+                raise Failed(
+                    408,
+                    {
+                        "error": explain() + f"; gave up after {timeout:g} s of real time "
+                        "(realtime clock; the request's timeout)"
+                    },
+                )
             # Run what is due (in-process no driver would), then wait for news or the next job.
             emulator.run_due()
             due = emulator.scheduler.next_due()

@@ -13,7 +13,8 @@ The loop that steps or long-polls is emulator/api/wait_loop.py; here, what each 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -60,8 +61,9 @@ def event_statuses(profile: Profile) -> dict[str, str]:
     return found
 
 
-def call_check(emulator: Emulator, call_id: str, body: WaitForCall,
-               present: Present) -> tuple[Check, Callable[[], str]]:
+def call_check(
+    emulator: Emulator, call_id: str, body: WaitForCall, present: Present
+) -> tuple[Check, Callable[[], str]]:
     wanted = body.status or body.event or ""
     emitted = event_statuses(emulator.profile)
 
@@ -87,8 +89,14 @@ def call_check(emulator: Emulator, call_id: str, body: WaitForCall,
         if now in TERMINAL or (implied in RANK and RANK[now] > RANK[implied]):
             text, events = story(emulator, call_id)
             head = f"call {call_id} ended as {now!r}" if now in TERMINAL else f"call {call_id} is {now!r}"
-            raise Failed(409, {"error": f"{head}, it never sent {wanted}. {text}", "events": events,
-                               "call": _call_json(call, present)})
+            raise Failed(
+                409,
+                {
+                    "error": f"{head}, it never sent {wanted}. {text}",
+                    "events": events,
+                    "call": _call_json(call, present),
+                },
+            )
         return None
 
     def explain() -> str:
@@ -158,8 +166,10 @@ async def wait_for_webhook(request: Request) -> Response:
 
     def explain() -> str:
         got = [f"{w.event_type} (call {w.call_id})" for w in emulator.sinks.items(name)]
-        return (f"no {body.type} webhook{' for call ' + body.call_id if body.call_id else ''} reached {url}; "
-                f"received: {', '.join(got) or 'nothing'}")
+        return (
+            f"no {body.type} webhook{' for call ' + body.call_id if body.call_id else ''} reached {url}; "
+            f"received: {', '.join(got) or 'nothing'}"
+        )
 
     def relevant(item: Item) -> bool:
         return item.type == "sink.received" and item.subject.sink == name

@@ -15,13 +15,28 @@ from typing import Any
 from emulator.domain.context import Context
 from emulator.domain.records import Agent, Number
 from emulator.domain.rules import (
-    AGENT_TYPES, VOICEMAIL_ACTIONS, check_choice, check_language, check_returns, check_tools, check_url,
+    AGENT_TYPES,
+    VOICEMAIL_ACTIONS,
+    check_choice,
+    check_language,
+    check_returns,
+    check_tools,
+    check_url,
 )
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
 
-EDITABLE = ("name", "persona", "instructions", "voice", "language", "returns", "tools", "webhook_url",
-            "voicemail_action")
+EDITABLE = (
+    "name",
+    "persona",
+    "instructions",
+    "voice",
+    "language",
+    "returns",
+    "tools",
+    "webhook_url",
+    "voicemail_action",
+)
 # "{api}" is the dialect's API prefix (its routes for these operations).
 NOT_EDITABLE = {
     "type": "type is fixed at creation; create a new agent instead",
@@ -109,9 +124,7 @@ class Agents:
         agent = self._live(org, agent_id)
         self._owned_number(org, "number_id", number_id)  # unknown or another org's: 404
         if number_id not in agent.number_ids:
-            raise InvalidRequest(
-                f"number_id: number {number_id} is not attached to agent {agent_id}; attach it first"
-            )
+            raise InvalidRequest(f"number_id: number {number_id} is not attached to agent {agent_id}; attach it first")
         agent.primary_number_id = number_id
         agent.updated_at = self.ctx.clock.now()
         return agent

@@ -9,9 +9,10 @@ hears the new call (a neutral status change to queued) on the bus.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from operator import attrgetter
-from typing import Any, Callable
+from typing import Any
 
 from emulator.dialect import STATUS, Change
 from emulator.domain.context import Context
@@ -68,16 +69,30 @@ class Calls:
             check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
         # Present means present: even "" replaces the agent's instructions (docs: "replaces", no merge).
         instructions = fields.get("instructions", agent.instructions)
-        return self._place(org, scenario, Call(
-            id="", org_id=org.id, agent_id=agent.id, to_number=to, from_number=from_number,
-            direction="outbound", persona=agent.persona, instructions=instructions,
-            prompt=render_prompt(agent.persona, instructions), language=agent.language,
-            context=fields.get("context") or {}, metadata=fields.get("metadata") or {},
-            returns=copy.deepcopy(agent.returns) if agent.returns else {},
-            tools=copy.deepcopy(agent.tools),  # the agent's as they are: [] stays [], null stays null
-            voicemail_action=agent.voicemail_action,
-            webhook_url=webhook_url or agent.webhook_url, created_at=0.0, updated_at=0.0,
-        ))
+        return self._place(
+            org,
+            scenario,
+            Call(
+                id="",
+                org_id=org.id,
+                agent_id=agent.id,
+                to_number=to,
+                from_number=from_number,
+                direction="outbound",
+                persona=agent.persona,
+                instructions=instructions,
+                prompt=render_prompt(agent.persona, instructions),
+                language=agent.language,
+                context=fields.get("context") or {},
+                metadata=fields.get("metadata") or {},
+                returns=copy.deepcopy(agent.returns) if agent.returns else {},
+                tools=copy.deepcopy(agent.tools),  # the agent's as they are: [] stays [], null stays null
+                voicemail_action=agent.voicemail_action,
+                webhook_url=webhook_url or agent.webhook_url,
+                created_at=0.0,
+                updated_at=0.0,
+            ),
+        )
 
     def dispatch_legacy(self, org: Org, fields: dict[str, Any], scenario: str | None = None) -> Call:
         """The prompt-based body SDK 0.1.0 sends (``--legacy-calls``)."""
@@ -92,14 +107,28 @@ class Calls:
         webhook_url = fields.get("webhook_url")
         if webhook_url is not None:
             check_url("webhook_url", webhook_url, self.ctx.config.strict_webhook_urls)
-        return self._place(org, scenario, Call(
-            id="", org_id=org.id, to_number=to, from_number=from_number, direction="outbound",
-            prompt=fields.get("prompt") or self.ctx.profile.default_prompt, language=language,
-            context=fields.get("context") or {},
-            # SDK 0.1.0 reads the call's language from metadata.language.
-            metadata={"language": language}, returns=returns, tools=tools, voicemail_action=action,
-            webhook_url=webhook_url, created_at=0.0, updated_at=0.0,
-        ))
+        return self._place(
+            org,
+            scenario,
+            Call(
+                id="",
+                org_id=org.id,
+                to_number=to,
+                from_number=from_number,
+                direction="outbound",
+                prompt=fields.get("prompt") or self.ctx.profile.default_prompt,
+                language=language,
+                context=fields.get("context") or {},
+                # SDK 0.1.0 reads the call's language from metadata.language.
+                metadata={"language": language},
+                returns=returns,
+                tools=tools,
+                voicemail_action=action,
+                webhook_url=webhook_url,
+                created_at=0.0,
+                updated_at=0.0,
+            ),
+        )
 
     def receive(self, from_number: str, to: str, scenario: str | None = None) -> Call:
         """An inbound call from ``from_number`` to an org's number ``to``.
@@ -115,23 +144,48 @@ class Calls:
         org = self.ctx.store.orgs.get(number.org_id)
         assert org is not None
         agent = org.agents.get(number.inbound_agent_id or "")
-        common: dict[str, Any] = dict(id="", org_id=org.id, to_number=to, from_number=from_number, direction="inbound",
-                      created_at=0.0, updated_at=0.0)
+        common: dict[str, Any] = dict(
+            id="",
+            org_id=org.id,
+            to_number=to,
+            from_number=from_number,
+            direction="inbound",
+            created_at=0.0,
+            updated_at=0.0,
+        )
         if agent is not None:
-            return self._place(org, scenario, Call(
-                **common, agent_id=agent.id, persona=agent.persona, instructions=agent.instructions,
-                prompt=render_prompt(agent.persona, agent.instructions), language=agent.language,
-                returns=copy.deepcopy(agent.returns), tools=copy.deepcopy(agent.tools),
-                voicemail_action=agent.voicemail_action, webhook_url=agent.webhook_url,
-            ))
+            return self._place(
+                org,
+                scenario,
+                Call(
+                    **common,
+                    agent_id=agent.id,
+                    persona=agent.persona,
+                    instructions=agent.instructions,
+                    prompt=render_prompt(agent.persona, agent.instructions),
+                    language=agent.language,
+                    returns=copy.deepcopy(agent.returns),
+                    tools=copy.deepcopy(agent.tools),
+                    voicemail_action=agent.voicemail_action,
+                    webhook_url=agent.webhook_url,
+                ),
+            )
         if number.inbound_enabled:
             language = number.inbound_language or "en"
-            return self._place(org, scenario, Call(
-                **common, prompt=number.inbound_prompt or self.ctx.profile.default_prompt, language=language,
-                metadata={"language": language}, returns=copy.deepcopy(number.inbound_returns or {}),
-                tools=copy.deepcopy(number.inbound_tools), voicemail_action=number.inbound_voicemail_action,
-                webhook_url=number.inbound_webhook_url,
-            ))
+            return self._place(
+                org,
+                scenario,
+                Call(
+                    **common,
+                    prompt=number.inbound_prompt or self.ctx.profile.default_prompt,
+                    language=language,
+                    metadata={"language": language},
+                    returns=copy.deepcopy(number.inbound_returns or {}),
+                    tools=copy.deepcopy(number.inbound_tools),
+                    voicemail_action=number.inbound_voicemail_action,
+                    webhook_url=number.inbound_webhook_url,
+                ),
+            )
         raise InvalidRequest(f"to: {to} has no inbound agent attached, so the call is rejected")
 
     def _caller_id(self, org: Org, agent: Agent, from_number: str | None) -> str:
@@ -192,8 +246,11 @@ class Calls:
             raise InsufficientCredits(
                 f"the balance available ({dollars(available, up=False)}) is below the {dollars(CALL_HOLD_MILLI_CENTS)} "
                 f"each call holds until it ends; add {dollars(short)} or more",
-                detail={"reason": "call_hold", "available_milli_cents": available,
-                        "required_milli_cents": CALL_HOLD_MILLI_CENTS},
+                detail={
+                    "reason": "call_hold",
+                    "available_milli_cents": available,
+                    "required_milli_cents": CALL_HOLD_MILLI_CENTS,
+                },
             )
         org.held_milli_cents += CALL_HOLD_MILLI_CENTS
 

@@ -6,7 +6,7 @@ dispatcher's job, which hears about new rows through ``on_enqueue``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from emulator.domain.context import Context
 from emulator.domain.endpoints import Endpoints
@@ -30,9 +30,17 @@ class Deliveries:
             raise NotFound.of("webhook delivery", delivery_id)
         return delivery
 
-    def page(self, org: Org, limit: int, after: str | None = None, before: str | None = None,
-             endpoint_id: str | None = None, call_id: str | None = None, status: str | None = None,
-             words: tuple[str, str] = ("after", "before")) -> tuple[list[Delivery], bool]:
+    def page(
+        self,
+        org: Org,
+        limit: int,
+        after: str | None = None,
+        before: str | None = None,
+        endpoint_id: str | None = None,
+        call_id: str | None = None,
+        status: str | None = None,
+        words: tuple[str, str] = ("after", "before"),
+    ) -> tuple[list[Delivery], bool]:
         table: Table[Delivery] | None = org.deliveries
         if call_id is not None:
             table = org.deliveries_by_call.get(call_id)
@@ -42,8 +50,7 @@ class Deliveries:
             table = Table("webhook delivery")  # nothing matches; the cursor check still applies
 
         def where(d: Delivery) -> bool:
-            return ((endpoint_id is None or d.endpoint_id == endpoint_id)
-                    and (status is None or d.status == status))
+            return (endpoint_id is None or d.endpoint_id == endpoint_id) and (status is None or d.status == status)
 
         return table.page(limit, after, before, where, words)
 
@@ -60,8 +67,16 @@ class Deliveries:
     def _add(self, org: Org, event: Event, endpoint_id: str | None, url: str) -> None:
         now = self.ctx.clock.now()
         delivery = Delivery(
-            id=self.ctx.ids.uuid(), org_id=org.id, endpoint_id=endpoint_id, call_id=event.call.id,
-            event_type=event.type, url=url, event=event, created_at=now, updated_at=now, next_attempt_at=now,
+            id=self.ctx.ids.uuid(),
+            org_id=org.id,
+            endpoint_id=endpoint_id,
+            call_id=event.call.id,
+            event_type=event.type,
+            url=url,
+            event=event,
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
             format=self.ctx.profile.webhook_format,
         )
         org.deliveries.add(delivery)

@@ -33,23 +33,35 @@ class Endpoints:
             raise NotFound.of("webhook endpoint", endpoint_id)
         return endpoint
 
-    def create(self, org: Org, url: str, description: str | None = None,
-               enabled_events: list[str] | None = None) -> WebhookEndpoint:
+    def create(
+        self, org: Org, url: str, description: str | None = None, enabled_events: list[str] | None = None
+    ) -> WebhookEndpoint:
         check_url("url", url, self.ctx.config.strict_webhook_urls)
         events = check_events(["*"] if enabled_events is None else enabled_events, self.ctx.profile.event_types)
         now = self.ctx.clock.now()
-        return org.endpoints.add(WebhookEndpoint(
-            id=self.ctx.ids.uuid(), org_id=org.id, url=url, description=description,
-            enabled_events=events, signing_secret=self.ctx.ids.secret(self.ctx.profile.secret_prefix),
-            created_at=now, updated_at=now,
-        ))
+        return org.endpoints.add(
+            WebhookEndpoint(
+                id=self.ctx.ids.uuid(),
+                org_id=org.id,
+                url=url,
+                description=description,
+                enabled_events=events,
+                signing_secret=self.ctx.ids.secret(self.ctx.profile.secret_prefix),
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     def update(self, org: Org, endpoint_id: str, changes: dict[str, Any]) -> WebhookEndpoint:
         endpoint = self.get(org, endpoint_id)
         # Check everything before changing anything: a rejected PATCH changes nothing.
         if "url" in changes:
             check_url("url", changes["url"], self.ctx.config.strict_webhook_urls)
-        events = check_events(changes["enabled_events"], self.ctx.profile.event_types) if "enabled_events" in changes else None
+        events = (
+            check_events(changes["enabled_events"], self.ctx.profile.event_types)
+            if "enabled_events" in changes
+            else None
+        )
         if "status" in changes:
             check_choice("status", changes["status"], ("enabled", "disabled"))
         if "url" in changes:
@@ -88,6 +100,7 @@ class Endpoints:
 
     def subscribed(self, org: Org, event_type: str) -> list[WebhookEndpoint]:
         return [
-            e for e in org.endpoints.oldest_first()
+            e
+            for e in org.endpoints.oldest_first()
             if e.status == "enabled" and ("*" in e.enabled_events or event_type in e.enabled_events)
         ]

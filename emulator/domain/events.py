@@ -12,8 +12,9 @@ ids keep rising and a reader's resume point stays meaningful.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from emulator.dialect import Change
 from emulator.domain.records import Event
@@ -79,8 +80,14 @@ class TooManyReaders(Exception):
 
 
 class Feed:
-    def __init__(self, now: Callable[[], float], wall: Callable[[], float], replay: int = REPLAY_LIMIT,
-                 max_readers: int = MAX_SUBSCRIBERS, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self,
+        now: Callable[[], float],
+        wall: Callable[[], float],
+        replay: int = REPLAY_LIMIT,
+        max_readers: int = MAX_SUBSCRIBERS,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         self._now, self._wall = now, wall
         self.size, self.max_bytes = replay, max_bytes
         self._ring: list[Item | None] = [None] * replay  # item n at n % size
@@ -91,11 +98,26 @@ class Feed:
         self.bytes = 0
         self.cut_off = 0  # readers dropped for falling behind, ever
 
-    def publish(self, type: str, subject: Any, org_id: str | None = None, call_id: str | None = None,
-                created: float | None = None, size: int = 0) -> Item:
+    def publish(
+        self,
+        type: str,
+        subject: Any,
+        org_id: str | None = None,
+        call_id: str | None = None,
+        created: float | None = None,
+        size: int = 0,
+    ) -> Item:
         self.last_seq += 1
-        item = Item(self.last_seq, type, org_id, call_id, self._now() if created is None else created,
-                    self._wall(), subject, size)
+        item = Item(
+            self.last_seq,
+            type,
+            org_id,
+            call_id,
+            self._now() if created is None else created,
+            self._wall(),
+            subject,
+            size,
+        )
         if self._ring[item.seq % self.size] is not None:
             self._forget_oldest()  # the ring wrapped
         self._ring[item.seq % self.size] = item
@@ -131,8 +153,9 @@ class Feed:
         """A bus subscriber: each call event, as published."""
         self.publish(event.type, event, event.call.org_id, event.call.id, event.created)
 
-    def subscribe(self, match: Callable[[Item], bool], wake: Callable[[], None],
-                  after: int | None = None) -> tuple[Reader, int]:
+    def subscribe(
+        self, match: Callable[[Item], bool], wake: Callable[[], None], after: int | None = None
+    ) -> tuple[Reader, int]:
         """A reader from the item after ``after`` (from now on when None), and how many items
         it missed: older than the ring, or -1 when ``after`` is from the future (another run)."""
         if len(self.readers) >= self.max_readers:

@@ -8,7 +8,7 @@ time it was published at beside its virtual time, for timelines.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from emulator.domain.records import Event
 
@@ -26,7 +26,8 @@ class History:
     def entries(self, call_id: str | None = None, org_id: str | None = None) -> list[tuple[Event, float]]:
         """(event, wall time) pairs, oldest first."""
         return [
-            (e, wall) for e, wall in self._events
+            (e, wall)
+            for e, wall in self._events
             if (call_id is None or e.call.id == call_id) and (org_id is None or e.call.org_id == org_id)
         ]
 

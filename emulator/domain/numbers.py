@@ -10,7 +10,12 @@ from emulator.domain.money import dollars
 from emulator.domain.phone import TOLL_FREE_AREA_CODES, check_us_e164, number_type_of
 from emulator.domain.records import Number
 from emulator.domain.rules import (
-    VOICEMAIL_ACTIONS, check_choice, check_language, check_returns, check_tools, check_url,
+    VOICEMAIL_ACTIONS,
+    check_choice,
+    check_language,
+    check_returns,
+    check_tools,
+    check_url,
 )
 from emulator.domain.store import Org
 from emulator.errors import InsufficientCredits, InvalidRequest, NotFound
@@ -19,16 +24,35 @@ MONTHLY_COST_CENTS = {"local": 100, "toll_free": 200}
 
 # Real US area codes with their state and main city, so local inventory reads true.
 AREA_CODES: dict[str, tuple[str, str]] = {
-    "202": ("DC", "Washington"), "206": ("WA", "Seattle"), "212": ("NY", "New York"),
-    "213": ("CA", "Los Angeles"), "214": ("TX", "Dallas"), "215": ("PA", "Philadelphia"),
-    "303": ("CO", "Denver"), "305": ("FL", "Miami"), "310": ("CA", "Los Angeles"),
-    "312": ("IL", "Chicago"), "313": ("MI", "Detroit"), "404": ("GA", "Atlanta"),
-    "408": ("CA", "San Jose"), "415": ("CA", "San Francisco"), "503": ("OR", "Portland"),
-    "504": ("LA", "New Orleans"), "512": ("TX", "Austin"), "602": ("AZ", "Phoenix"),
-    "612": ("MN", "Minneapolis"), "615": ("TN", "Nashville"), "617": ("MA", "Boston"),
-    "619": ("CA", "San Diego"), "646": ("NY", "New York"), "702": ("NV", "Las Vegas"),
-    "704": ("NC", "Charlotte"), "713": ("TX", "Houston"), "718": ("NY", "Brooklyn"),
-    "801": ("UT", "Salt Lake City"), "919": ("NC", "Raleigh"),
+    "202": ("DC", "Washington"),
+    "206": ("WA", "Seattle"),
+    "212": ("NY", "New York"),
+    "213": ("CA", "Los Angeles"),
+    "214": ("TX", "Dallas"),
+    "215": ("PA", "Philadelphia"),
+    "303": ("CO", "Denver"),
+    "305": ("FL", "Miami"),
+    "310": ("CA", "Los Angeles"),
+    "312": ("IL", "Chicago"),
+    "313": ("MI", "Detroit"),
+    "404": ("GA", "Atlanta"),
+    "408": ("CA", "San Jose"),
+    "415": ("CA", "San Francisco"),
+    "503": ("OR", "Portland"),
+    "504": ("LA", "New Orleans"),
+    "512": ("TX", "Austin"),
+    "602": ("AZ", "Phoenix"),
+    "612": ("MN", "Minneapolis"),
+    "615": ("TN", "Nashville"),
+    "617": ("MA", "Boston"),
+    "619": ("CA", "San Diego"),
+    "646": ("NY", "New York"),
+    "702": ("NV", "Las Vegas"),
+    "704": ("NC", "Charlotte"),
+    "713": ("TX", "Houston"),
+    "718": ("NY", "Brooklyn"),
+    "801": ("UT", "Salt Lake City"),
+    "919": ("NC", "Raleigh"),
 }
 
 
@@ -72,8 +96,9 @@ class Numbers:
         if area_code is not None and kind == "toll_free":
             raise InvalidRequest("area_code: applies to local numbers only")
         # isascii: str.isdigit() also takes other scripts' digits and superscripts.
-        if area_code is not None and (len(area_code) != 3 or not (area_code.isascii() and area_code.isdigit())
-                                      or area_code[0] in "01"):
+        if area_code is not None and (
+            len(area_code) != 3 or not (area_code.isascii() and area_code.isdigit()) or area_code[0] in "01"
+        ):
             raise InvalidRequest(f"area_code: {area_code!r} is not a US area code (3 digits, not starting 0 or 1)")
         rng = self.ctx.ids.fork(f"available:{kind}:{area_code or '*'}")
         found: list[AvailableNumber] = []
@@ -113,8 +138,11 @@ class Numbers:
             raise InsufficientCredits(
                 f"the balance available ({dollars(org.available_milli_cents, up=False)}) is below this "
                 f"number's {dollars(cost)} a month",
-                detail={"reason": "number_cost", "available_milli_cents": org.available_milli_cents,
-                        "required_milli_cents": cost},
+                detail={
+                    "reason": "number_cost",
+                    "available_milli_cents": org.available_milli_cents,
+                    "required_milli_cents": cost,
+                },
             )
         org.balance_milli_cents -= cost
         number = Number(

@@ -16,10 +16,10 @@ are bounded on their own.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from emulator.domain.context import Context
 from emulator.dialect import STATUS, TERMINAL, Change, ended_for_good
+from emulator.domain.context import Context
 from emulator.domain.records import Delivery
 from emulator.domain.store import Org
 
@@ -69,7 +69,8 @@ class Retention:
         busy = set(busy)
         for org in self.ctx.store.orgs.oldest_first():
             line = self._ended[org.id] = deque(
-                c.id for c in org.calls.oldest_first() if c.status in TERMINAL_STATUSES and c.id not in busy)
+                c.id for c in org.calls.oldest_first() if c.status in TERMINAL_STATUSES and c.id not in busy
+            )
             self._prune(org, line)
 
     def _prune(self, org: Org, line: deque[str]) -> None:

@@ -18,7 +18,8 @@ between two pages moves nothing a client holds.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, Protocol, TypeVar, cast
+from collections.abc import Callable, Iterator
+from typing import Generic, Protocol, TypeVar, cast
 
 from emulator.errors import InvalidRequest
 
@@ -93,8 +94,7 @@ class Table(Generic[T]):
             start = self._cursor(after, words[0]) - 1
         return self._walk(start, -1, limit, where)
 
-    def offset_page(self, offset: int, limit: int,
-                    where: Callable[[T], bool] | None = None) -> tuple[list[T], int]:
+    def offset_page(self, offset: int, limit: int, where: Callable[[T], bool] | None = None) -> tuple[list[T], int]:
         """Up to ``limit`` rows newest first, past the first ``offset``, and the total."""
         if where is not None:  # one pass counts the matches and keeps only the page's rows
             window: list[T] = []
@@ -108,7 +108,7 @@ class Table(Generic[T]):
         total = len(self._pos)
         if not self._dead:  # positions are ranks: slice straight to the page
             end = max(0, len(self._rows) - offset)
-            return cast(list[T], self._rows[max(0, end - limit):end][::-1]), total  # no tombstones: no None
+            return cast(list[T], self._rows[max(0, end - limit) : end][::-1]), total  # no tombstones: no None
         found: list[T] = []
         skipped = 0  # tombstones shift the ranks: walk past the offset
         for row in reversed(self._rows):
@@ -128,9 +128,7 @@ class Table(Generic[T]):
             raise InvalidRequest(f"{name}: no {self.kind} with id {ident} in this list")
         return pos
 
-    def _walk(
-        self, pos: int, step: int, limit: int, where: Callable[[T], bool] | None
-    ) -> tuple[list[T], bool]:
+    def _walk(self, pos: int, step: int, limit: int, where: Callable[[T], bool] | None) -> tuple[list[T], bool]:
         rows = self._rows
         found: list[T] = []
         while 0 <= pos < len(rows):

@@ -9,7 +9,8 @@ the wall clock.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.dialect import ENDED, RESULT, Change, redial_pending
 from emulator.domain.calls import Calls
@@ -41,8 +42,15 @@ class Engine:
         self.registry = registry
         # Asked as an outbound call would ring: (error_code, message) fails it instead (calling hours).
         self.ring_check: Callable[[Call], tuple[str, str] | None] | None = None
-        steps: dict[str, Callable[..., None]] = {"initiate": self._initiate, "connect": self._connect, "pickup": self._pickup,
-                 "hangup": self._hangup, "extract": self._extract, "end": self._end, "redial": self._redial}
+        steps: dict[str, Callable[..., None]] = {
+            "initiate": self._initiate,
+            "connect": self._connect,
+            "pickup": self._pickup,
+            "hangup": self._hangup,
+            "extract": self._extract,
+            "end": self._end,
+            "redial": self._redial,
+        }
         for name, fn in steps.items():  # stable names: a snapshot's jobs are these and their arguments
             ctx.scheduler.register(name, fn)
 
@@ -68,8 +76,18 @@ class Engine:
         same way): the last attempt's outcome is cleared and the call holds credits again."""
         before = call.status
         lifecycle.check_redial(call)
-        for key in ("started_at", "answered_at", "ended_at", "answered_by", "error_code", "error_message",
-                    "hangup_cause", "duration_seconds", "billed_duration_seconds", "billing_amount_milli_cents"):
+        for key in (
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "answered_by",
+            "error_code",
+            "error_message",
+            "hangup_cause",
+            "duration_seconds",
+            "billed_duration_seconds",
+            "billing_amount_milli_cents",
+        ):
             setattr(call, key, None)
         org = self.ctx.store.orgs.get(call.org_id)
         if org is not None:
@@ -105,8 +123,12 @@ class Engine:
             return self._end(call, sc.outcome, sc)
         refused = self.ring_check(call) if self.ring_check is not None and call.direction == "outbound" else None
         if refused is not None:
-            ending = {**self._ending(call, "failed", sc), "error_code": refused[0], "error_message": refused[1],
-                      "hangup_cause": "call_rejected"}
+            ending = {
+                **self._ending(call, "failed", sc),
+                "error_code": refused[0],
+                "error_message": refused[1],
+                "hangup_cause": "call_rejected",
+            }
             return self._move(call, "failed", **ending)
         self._move(call, "ringing", started_at=self.ctx.clock.now())
         self._after(sc.timing.ring, "pickup", call, sc, seed)
@@ -144,8 +166,13 @@ class Engine:
     def _extract(self, call: Call, sc: Scenario, seed: int) -> None:
         if sc.outcome == "extraction_failed":
             error = (sc.error.message if sc.error and sc.error.message else None) or EXTRACTION_ERROR
-            self._move(call, "completed", result={name: None for name in call.returns} or None,
-                       result_status="failed", result_error=error)
+            self._move(
+                call,
+                "completed",
+                result={name: None for name in call.returns} or None,
+                result_status="failed",
+                result_error=error,
+            )
         else:
             made = results.generate(call.returns, sc.result, seed, self.ctx.clock.now())
             self._move(call, "completed", result=made or None, result_status="completed")

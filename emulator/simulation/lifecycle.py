@@ -35,8 +35,9 @@ def check(current: str, new: str) -> None:
 def check_redial(call: Any) -> None:
     """The one way out of a terminal status: an unanswered attempt with attempts left."""
     if not redial_pending(call):
-        raise InvalidTransition(f"a {call.status} call with {call.attempt_count} of {call.max_attempts} "
-                                "attempts made is not redialled")
+        raise InvalidTransition(
+            f"a {call.status} call with {call.attempt_count} of {call.max_attempts} attempts made is not redialled"
+        )
 
 
 def is_terminal(status: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from emulator.domain.records import Call, Segment
@@ -103,9 +103,16 @@ def segments(turns: Sequence[tuple[str, str]], start: float, talk: float) -> lis
     at = start
     for i, (role, text) in enumerate(turns):
         span = talk * len(text) / total
-        out.append(Segment(
-            sequence_no=i, role=role, text=text, started_at=at, ended_at=at + span,
-            duration_ms=int(round(span * 1000)), source="tts" if role == "agent" else "stt",
-        ))
+        out.append(
+            Segment(
+                sequence_no=i,
+                role=role,
+                text=text,
+                started_at=at,
+                ended_at=at + span,
+                duration_ms=int(round(span * 1000)),
+                source="tts" if role == "agent" else "stt",
+            )
+        )
         at += span
     return out

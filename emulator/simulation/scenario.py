@@ -19,8 +19,9 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-Outcome = Literal["completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed",
-                  "dispatch_refused"]
+Outcome = Literal[
+    "completed", "no_answer", "busy", "failed", "canceled", "voicemail", "extraction_failed", "dispatch_refused"
+]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 ResultValue = bool | int | float | str | None
 MAX_NODES = 100_000  # the shipped library expands to about 1,000
@@ -181,14 +182,21 @@ def _measure(root: yaml.Node, source: str) -> None:
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, finished = stack.pop()
-        kids = (node.value if isinstance(node, yaml.SequenceNode) else
-                [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
+        kids = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else []
+        )
         if finished:
             path.discard(id(node))
             size[id(node)] = total = 1 + sum(size[id(kid)] for kid in kids)
             if total > MAX_NODES:
-                raise ScenarioError(f"{source}:{node.start_mark.line + 1}: the document expands to more than "
-                                    f"{MAX_NODES:,} nodes (anchors and aliases count at every use)")
+                raise ScenarioError(
+                    f"{source}:{node.start_mark.line + 1}: the document expands to more than "
+                    f"{MAX_NODES:,} nodes (anchors and aliases count at every use)"
+                )
         elif id(node) in path:
             raise ScenarioError(f"{source}:{node.start_mark.line + 1}: an alias refers to itself")
         elif id(node) not in size:
@@ -205,9 +213,7 @@ def _unique(scenarios: list[Scenario], root: yaml.Node | None, source: str, take
         if scenario.name in seen or scenario.name in taken:
             line = _line_of(root, ("scenarios", i, "name"))
             also = f" (also in {taken[scenario.name]})" if scenario.name in taken else ""
-            raise ScenarioError(
-                f"{source}:{line}: scenarios.{i}.name: duplicate scenario name {scenario.name!r}{also}"
-            )
+            raise ScenarioError(f"{source}:{line}: scenarios.{i}.name: duplicate scenario name {scenario.name!r}{also}")
         seen.add(scenario.name)
     taken.update((name, source) for name in seen)
 

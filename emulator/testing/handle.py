@@ -9,8 +9,9 @@ gets the same semantics and the same explanations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
@@ -82,8 +83,9 @@ class CallingBox:
         call: dict[str, Any] = self._wait(f"/_emulator/calls/{call_id}/wait", {"status": status, **limit})
         return call
 
-    def wait_for_webhook(self, type: str, call_id: str | None = None,
-                         max_seconds: float | None = None) -> dict[str, Any]:
+    def wait_for_webhook(
+        self, type: str, call_id: str | None = None, max_seconds: float | None = None
+    ) -> dict[str, Any]:
         """The first webhook of ``type`` (for ``call_id``) that reached this test's sink."""
         body: dict[str, Any] = {"type": type}
         if call_id is not None:
@@ -101,8 +103,13 @@ class CallingBox:
     def ready_agent(self, type: str = "outbound", **fields: Any) -> dict[str, Any]:
         """An agent with a fresh number attached, its webhooks going to this test's sink."""
         number = self.buy_number()
-        body = {"name": f"{type.title()} agent", "type": type, "number_ids": [number["id"]],
-                "webhook_url": self.sink_url, **fields}
+        body = {
+            "name": f"{type.title()} agent",
+            "type": type,
+            "number_ids": [number["id"]],
+            "webhook_url": self.sink_url,
+            **fields,
+        }
         return self._object("POST", "/v1/agents", 201, json=body)
 
     def call(self, agent_id: str, to: str = DEFAULT_TO, scenario: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -118,15 +125,23 @@ class CallingBox:
         return self._object("POST", "/_emulator/inbound_calls", 201, json=body)
 
     def load_scenarios(self, yaml_text: str) -> list[dict[str, Any]]:
-        loaded: list[dict[str, Any]] = self._ok("POST", "/_emulator/scenarios", 201, content=yaml_text.encode(),
-                                                headers={"Content-Type": "application/yaml"})["data"]
+        loaded: list[dict[str, Any]] = self._ok(
+            "POST",
+            "/_emulator/scenarios",
+            201,
+            content=yaml_text.encode(),
+            headers={"Content-Type": "application/yaml"},
+        )["data"]
         return loaded
 
     def webhooks(self, type: str | None = None, call_id: str | None = None) -> list[dict[str, Any]]:
         """What reached this test's sink, oldest first, with the signature check's result."""
         items = self._ok("GET", f"/_emulator/sinks/{self.sink}")["data"]
-        return [w for w in items if (type is None or w["event_type"] == type)
-                and (call_id is None or w["call_id"] == call_id)]
+        return [
+            w
+            for w in items
+            if (type is None or w["event_type"] == type) and (call_id is None or w["call_id"] == call_id)
+        ]
 
     def deliveries(self, call_id: str | None = None) -> list[dict[str, Any]]:
         """Every webhook attempt of this test's org, oldest first, exactly as sent.

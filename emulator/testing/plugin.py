@@ -38,8 +38,9 @@ import json
 import os
 import re
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -49,8 +50,13 @@ from emulator.testing.handle import CallingBox
 from emulator.testing.inprocess import BackgroundLoop, InProcessTransport
 
 IN_PROCESS_URL = "http://callingbox.test"
-CONFIG_OPTIONS = {"seed": "seed", "scenarios": "scenarios", "legacy_calls": "legacy_calls",
-                  "webhook_timeout": "webhook_timeout", "dialect": "dialect"}
+CONFIG_OPTIONS = {
+    "seed": "seed",
+    "scenarios": "scenarios",
+    "legacy_calls": "legacy_calls",
+    "webhook_timeout": "webhook_timeout",
+    "dialect": "dialect",
+}
 HANDLE_OPTIONS = {"live", "balance", "realtime_timeout"}
 KNOWN = sorted({*CONFIG_OPTIONS, *HANDLE_OPTIONS})
 TIMELINES_OPTION = "--callingbox-timelines"
@@ -76,8 +82,9 @@ class Target:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # One TLS context for all: httpx would load the CA bundle again for each client (~30 ms).
         verify = True if self.transport is not None else _tls()
-        return httpx.Client(base_url=self.base_url, transport=self.transport, headers=headers, timeout=30,
-                            verify=verify)
+        return httpx.Client(
+            base_url=self.base_url, transport=self.transport, headers=headers, timeout=30, verify=verify
+        )
 
 
 @functools.cache
@@ -112,8 +119,9 @@ class Session:
         emulator.base_url = IN_PROCESS_URL  # links the dialect hands out (recordings) point here
         emulator.transport.mount(IN_PROCESS_URL, app)
         loop = self.loop
-        return Target(IN_PROCESS_URL, InProcessTransport(app, loop),
-                      lambda: loop.run(emulator.transport.aclose()), emulator)
+        return Target(
+            IN_PROCESS_URL, InProcessTransport(app, loop), lambda: loop.run(emulator.transport.aclose()), emulator
+        )
 
     def _serve(self, config: Config) -> Target:
         from emulator.runtime import Emulator
@@ -137,7 +145,9 @@ class Session:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("callingbox").addoption(
-        TIMELINES_OPTION, metavar="DIR", default=None,
+        TIMELINES_OPTION,
+        metavar="DIR",
+        default=None,
         help="save the timelines of the calls a failing test made as JSON files under DIR",
     )
 
@@ -192,7 +202,8 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
         if marker.args:
             pytest.fail(
                 f"@pytest.mark.callingbox takes keyword options only (got positional {marker.args!r}), "
-                f"e.g. live=True; known: {', '.join(KNOWN)}", pytrace=False
+                f"e.g. live=True; known: {', '.join(KNOWN)}",
+                pytrace=False,
             )
         options.update(marker.kwargs)
     unknown = sorted(set(options) - set(KNOWN))

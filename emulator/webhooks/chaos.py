@@ -41,10 +41,16 @@ KNOBS = ("duplicate", "reorder", "delay_seconds", "stale_timestamp_seconds", "ba
 # What any format takes: sending twice, later or out of order, or signing with a wrong secret.
 BASE_KNOBS = frozenset({"duplicate", "reorder", "delay_seconds", "bad_signature"})
 DAY = 86_400
-Share = Annotated[float, BeforeValidator(lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v),
-                  Field(ge=0, le=1)]
-Seconds = Annotated[float, BeforeValidator(lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v),
-                    Field(ge=0, le=DAY)]
+Share = Annotated[
+    float,
+    BeforeValidator(lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    Field(ge=0, le=1),
+]
+Seconds = Annotated[
+    float,
+    BeforeValidator(lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    Field(ge=0, le=DAY),
+]
 
 
 class ChaosSpec(BaseModel):
@@ -88,9 +94,11 @@ class Rule:
 
     def matches(self, delivery: Delivery) -> bool:
         s = self.spec
-        return ((s.org_id is None or s.org_id == delivery.org_id)
-                and (s.endpoint_id is None or s.endpoint_id == delivery.endpoint_id)
-                and (s.url is None or s.url == delivery.url))
+        return (
+            (s.org_id is None or s.org_id == delivery.org_id)
+            and (s.endpoint_id is None or s.endpoint_id == delivery.endpoint_id)
+            and (s.url is None or s.url == delivery.url)
+        )
 
     def act(self, action: str, why: str) -> dict[str, str]:
         self.fired += 1
@@ -126,8 +134,10 @@ class Chaos:
             raise InvalidRequest(f"at most {MAX_RULES} webhook chaos rules at a time; delete some first")
         for knob in spec.knobs():
             if knob not in knobs:
-                raise InvalidRequest(f"{knob}: does not apply to the {format_name} webhook format "
-                                     f"(it takes {', '.join(k for k in KNOBS if k in knobs)})")
+                raise InvalidRequest(
+                    f"{knob}: does not apply to the {format_name} webhook format "
+                    f"(it takes {', '.join(k for k in KNOBS if k in knobs)})"
+                )
         self._armed += 1
         rng = random.Random(spec.seed if spec.seed is not None else f"{self._seed}:webhook-chaos:{self._armed}")
         rule = Rule(str(uuid.UUID(int=self._ids.getrandbits(128), version=4)), spec, rng)
@@ -171,8 +181,9 @@ class Chaos:
         if s.delay_seconds is not None:
             low, high = s.delay_seconds
             wait = rule.rng.uniform(low, high)
-            self._note(delivery, "delay", f"held {wait:.3f} s of virtual time (delay_seconds [{low:g}, {high:g}])",
-                       rule)
+            self._note(
+                delivery, "delay", f"held {wait:.3f} s of virtual time (delay_seconds [{low:g}, {high:g}])", rule
+            )
             return wait
         return None
 
@@ -182,8 +193,11 @@ class Chaos:
         if held is None or held is delivery:
             return None
         del self._held[lane]
-        self._note(held, "reorder", f"held back so that a later event ({delivery.event_type}, delivery "
-                                    f"{delivery.id}) arrived first")
+        self._note(
+            held,
+            "reorder",
+            f"held back so that a later event ({delivery.event_type}, delivery {delivery.id}) arrived first",
+        )
         return held
 
     def _note(self, delivery: Delivery, action: str, why: str, rule: Rule | None = None) -> None:
@@ -199,7 +213,9 @@ class Chaos:
             self._seen.popitem(last=False)
 
     # -- at an attempt: signatures and duplicates ---------------------------------------
-    def sign(self, fmt: Any, delivery: Delivery, body: bytes, secret: str, wall: int, headers: dict[str, str]) -> Signed:
+    def sign(
+        self, fmt: Any, delivery: Delivery, body: bytes, secret: str, wall: int, headers: dict[str, str]
+    ) -> Signed:
         """The attempt's headers after the matching rule's signature knobs, and its actions."""
         signed = Signed(headers, self._notes.pop(delivery.id, []))
         rule = self._rule(delivery) if self._rules else None
@@ -209,18 +225,22 @@ class Chaos:
         stamp = wall
         if s.stale_timestamp_seconds:
             stamp = wall - s.stale_timestamp_seconds
-            signed.actions.append(rule.act("stale_timestamp", f"signed with a timestamp "
-                                                              f"{s.stale_timestamp_seconds} s old ({stamp})"))
+            signed.actions.append(
+                rule.act("stale_timestamp", f"signed with a timestamp {s.stale_timestamp_seconds} s old ({stamp})")
+            )
         key = secret
         if s.bad_signature and rule.rng.random() < s.bad_signature:
             key = _random_secret(rule.rng, secret)
-            signed.actions.append(rule.act("bad_signature", f"signed with a random secret {key}, not the "
-                                                            f"endpoint's"))
+            signed.actions.append(rule.act("bad_signature", f"signed with a random secret {key}, not the endpoint's"))
         if s.both_signatures:
             previous = _random_secret(rule.rng, secret)
             signed.headers = fmt.sign_many(delivery, body, [previous, secret], stamp)
-            signed.actions.append(rule.act("both_signatures", f"signed with a previous secret {previous} "
-                                                              f"(first) and the current one, as during a rotation"))
+            signed.actions.append(
+                rule.act(
+                    "both_signatures",
+                    f"signed with a previous secret {previous} (first) and the current one, as during a rotation",
+                )
+            )
         elif stamp != wall or key != secret:
             signed.headers = fmt.headers(delivery, body, key, stamp)
         if s.duplicate and rule.rng.random() < s.duplicate:
@@ -230,7 +250,7 @@ class Chaos:
 
 def _random_secret(rng: random.Random, like: str) -> str:
     """A secret shaped like ``like`` (its prefix kept) from the rule's stream."""
-    head = like[:len(like) - 32] if len(like) > 32 else ""
+    head = like[: len(like) - 32] if len(like) > 32 else ""
     return head + f"{rng.getrandbits(128):032x}"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from emulator.domain.context import Context
 from emulator.domain.records import Delivery, WebhookEndpoint
@@ -76,8 +76,9 @@ class Dispatcher:
         if self.chaos is not None and not manual:
             hold = self.chaos.hold_for(delivery, lane, self.ctx.clock.now())
             if hold is not None:  # delayed, or held back so that a later event passes it
-                self._jobs[delivery.id] = self.ctx.scheduler.step(self.ctx.clock.now() + hold, "deliver",
-                                                                  delivery, manual)
+                self._jobs[delivery.id] = self.ctx.scheduler.step(
+                    self.ctx.clock.now() + hold, "deliver", delivery, manual
+                )
                 return
         if lane in self._busy:
             self._lanes.setdefault(lane, deque()).append((delivery, manual))
@@ -188,16 +189,20 @@ class Dispatcher:
         if task is not None:
             self._queued[delivery.id] = task
         try:
-            outcome = await self.transport.post(delivery.url, body, headers,
-                                                lambda: self._queued.pop(delivery.id, None))
+            outcome = await self.transport.post(
+                delivery.url, body, headers, lambda: self._queued.pop(delivery.id, None)
+            )
         finally:
             if self._queued.get(delivery.id) is task:
                 del self._queued[delivery.id]
         if not manual:
             delivery.attempt_count += 1
         late = asyncio.current_task() in self._late
-        self.log.add(Attempt.of(delivery, manual, sent_at, headers, body, outcome, late,
-                                chaos.actions if chaos is not None else []))
+        self.log.add(
+            Attempt.of(
+                delivery, manual, sent_at, headers, body, outcome, late, chaos.actions if chaos is not None else []
+            )
+        )
         self._record(org, delivery, manual, outcome, sent_at)
         if chaos is not None and chaos.duplicate is not None:  # the same request again; the row keeps the first
             again = await self.transport.post(delivery.url, body, headers)
@@ -244,7 +249,10 @@ class Dispatcher:
         if endpoint is None:
             return
         endpoint.consecutive_failures += 1
-        if endpoint.consecutive_failures >= self._format(delivery).retry.auto_disable_after and endpoint.status == "enabled":
+        if (
+            endpoint.consecutive_failures >= self._format(delivery).retry.auto_disable_after
+            and endpoint.status == "enabled"
+        ):
             endpoint.status, endpoint.disabled_reason = "disabled", "too_many_failures"
             endpoint.disabled_at = self.ctx.clock.now()
 

@@ -56,13 +56,18 @@ class NeutralFormat:
 
     def render(self, delivery: Delivery) -> bytes:
         call = delivery.event.call
-        return json.dumps({"id": delivery.id, "type": delivery.event_type, "call_id": call.id,
-                           "status": call.status}).encode()
+        return json.dumps(
+            {"id": delivery.id, "type": delivery.event_type, "call_id": call.id, "status": call.status}
+        ).encode()
 
     def headers(self, delivery: Delivery, body: bytes, secret: str, wall_time: int) -> dict[str, str]:
-        return {"Content-Type": "application/json", self.SIGNATURE: signing.signature(secret, wall_time, body),
-                "X-Emulator-Timestamp": str(wall_time),
-                "X-Emulator-Event-Id": delivery.id, "X-Emulator-Event-Type": delivery.event_type}
+        return {
+            "Content-Type": "application/json",
+            self.SIGNATURE: signing.signature(secret, wall_time, body),
+            "X-Emulator-Timestamp": str(wall_time),
+            "X-Emulator-Event-Id": delivery.id,
+            "X-Emulator-Event-Type": delivery.event_type,
+        }
 
     def verify(self, headers: dict[str, str], body: bytes, secrets: list[str], now: float) -> str:
         given, stamp = headers.get(self.SIGNATURE.lower(), ""), headers.get("x-emulator-timestamp", "")

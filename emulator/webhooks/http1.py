@@ -79,8 +79,12 @@ class Client:
         if scheme != "http" or not host:
             raise ValueError(f"not an http:// URL: {url!r}")
         origin = (host, port)
-        head = [f"POST {target} HTTP/1.1", f"Host: {host_header}", f"Content-Length: {len(body)}",
-                *(f"{k}: {v}" for k, v in headers.items())]
+        head = [
+            f"POST {target} HTTP/1.1",
+            f"Host: {host_header}",
+            f"Content-Length: {len(body)}",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         loop = asyncio.get_running_loop()
         conn = self._reuse(origin, loop)

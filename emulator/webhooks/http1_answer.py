@@ -43,8 +43,21 @@ class Answer:
 class Reading:
     """httptools' callbacks for one answer, and its limits; ``future`` ends when the answer is complete."""
 
-    __slots__ = ("parser", "future", "keep", "kept", "head_bytes", "headers", "head_done", "status",
-                 "content_type", "framed", "body_bytes", "complete", "reusable")
+    __slots__ = (
+        "parser",
+        "future",
+        "keep",
+        "kept",
+        "head_bytes",
+        "headers",
+        "head_done",
+        "status",
+        "content_type",
+        "framed",
+        "body_bytes",
+        "complete",
+        "reusable",
+    )
 
     def __init__(self, keep: int, future: asyncio.Future[None]) -> None:
         self.parser = httptools.HttpResponseParser(self)
@@ -74,8 +87,9 @@ class Reading:
         if self.head_done and not self.complete and not self.framed:
             return self.finish(reusable=False)  # no length, not chunked: the body ran until the close
         if not self.complete and not self.future.done():
-            where, error = ("in the middle of the answer", ProtocolError) if self.head_bytes else (
-                "without an answer", Unanswered)
+            where, error = (
+                ("in the middle of the answer", ProtocolError) if self.head_bytes else ("without an answer", Unanswered)
+            )
             self.future.set_exception(error(f"connection closed by the receiver {where}"))
 
     def fail(self, reason: str) -> None:

@@ -8,8 +8,8 @@ oldest attempts first, so a few huge payloads cannot hold memory.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from emulator.domain.records import Delivery
 from emulator.instants import Timestamp
@@ -47,24 +47,52 @@ class Attempt:
     chaos: list[dict[str, str]] = field(default_factory=list)  # what webhook chaos did to it, and why
 
     @classmethod
-    def of(cls, d: Delivery, manual: bool, sent_at: float, headers: dict[str, str], body: bytes,
-           outcome: Outcome, late: bool = False, chaos: list[dict[str, str]] | None = None) -> Attempt:
+    def of(
+        cls,
+        d: Delivery,
+        manual: bool,
+        sent_at: float,
+        headers: dict[str, str],
+        body: bytes,
+        outcome: Outcome,
+        late: bool = False,
+        chaos: list[dict[str, str]] | None = None,
+    ) -> Attempt:
         truncated = len(body) > BODY_KEEP
         kept = body[:BODY_KEEP].decode("utf-8", errors="ignore") if truncated else body.decode()
         return cls(
-            delivery_id=d.id, org_id=d.org_id, endpoint_id=d.endpoint_id, call_id=d.call_id,
-            event_type=d.event_type, url=d.url, attempt=d.attempt_count, manual=manual, sent_at=sent_at,
-            request_headers=headers, request_body=kept, request_body_bytes=len(body),
-            request_body_truncated=truncated, response_status=outcome.status,
-            response_body=outcome.response_body, error=outcome.error, latency_ms=outcome.latency_ms, late=late,
+            delivery_id=d.id,
+            org_id=d.org_id,
+            endpoint_id=d.endpoint_id,
+            call_id=d.call_id,
+            event_type=d.event_type,
+            url=d.url,
+            attempt=d.attempt_count,
+            manual=manual,
+            sent_at=sent_at,
+            request_headers=headers,
+            request_body=kept,
+            request_body_bytes=len(body),
+            request_body_truncated=truncated,
+            response_status=outcome.status,
+            response_body=outcome.response_body,
+            error=outcome.error,
+            latency_ms=outcome.latency_ms,
+            late=late,
             chaos=chaos or [],
         )
 
     def size(self) -> int:
         """Bytes it holds, near enough: the kept body exactly, other text by length, fixed fields as OVERHEAD."""
-        return (OVERHEAD + min(self.request_body_bytes, BODY_KEEP) + len(self.response_body) + len(self.url)
-                + len(self.error or "") + sum(len(v) for v in self.request_headers.values())
-                + sum(len(a["why"]) + len(a["action"]) for a in self.chaos))
+        return (
+            OVERHEAD
+            + min(self.request_body_bytes, BODY_KEEP)
+            + len(self.response_body)
+            + len(self.url)
+            + len(self.error or "")
+            + sum(len(v) for v in self.request_headers.values())
+            + sum(len(a["why"]) + len(a["action"]) for a in self.chaos)
+        )
 
 
 class AttemptLog:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from emulator.domain.context import Context
 from emulator.instants import Timestamp
@@ -82,11 +83,20 @@ class Sinks:
         event_id, event_type, call_id = by_body(headers, raw) if by_body else fmt.identify(headers)
         self._seq += 1
         item = Received(
-            sink=name, seq=self._seq, received_at=self.ctx.clock.now(),
-            event_id=event_id, event_type=event_type, call_id=call_id, headers=headers,
-            raw_body=raw[:MAX_ITEM_BYTES].decode("utf-8", "replace"), body_bytes=len(raw),
-            truncated=len(raw) > MAX_ITEM_BYTES, verified=verified_with is not None,
-            verified_with=verified_with, org_id=org_id, error=error,
+            sink=name,
+            seq=self._seq,
+            received_at=self.ctx.clock.now(),
+            event_id=event_id,
+            event_type=event_type,
+            call_id=call_id,
+            headers=headers,
+            raw_body=raw[:MAX_ITEM_BYTES].decode("utf-8", "replace"),
+            body_bytes=len(raw),
+            truncated=len(raw) > MAX_ITEM_BYTES,
+            verified=verified_with is not None,
+            verified_with=verified_with,
+            org_id=org_id,
+            error=error,
         )
         if name not in self._sinks and len(self._sinks) >= MAX_SINKS:
             self._drop_sink(next(iter(self._sinks)))  # forget the oldest sink

@@ -19,8 +19,9 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from emulator.webhooks import http1, http1_answer
 
@@ -54,8 +55,9 @@ class Poster(Protocol):
 
     def mount(self, base_url: str, app: Any) -> None: ...
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   on_slot: Callable[[], object] | None = None) -> Outcome: ...
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], on_slot: Callable[[], object] | None = None
+    ) -> Outcome: ...
 
     async def aclose(self) -> None: ...
 
@@ -91,15 +93,18 @@ class Transport:
         if client is None:
             transport = httpx.ASGITransport(app=self._mounts[key]) if key else None
             client = httpx.AsyncClient(  # identity: the kept start of an answer is text, as over http://
-                transport=transport, timeout=self.timeout, follow_redirects=False,
+                transport=transport,
+                timeout=self.timeout,
+                follow_redirects=False,
                 headers={"Accept-Encoding": "identity"},
                 limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
             )
             self._clients[key] = client
         return client
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   on_slot: Callable[[], object] | None = None) -> Outcome:
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], on_slot: Callable[[], object] | None = None
+    ) -> Outcome:
         """``on_slot`` is called once the origin gave this attempt a slot: until then, cancelling
         the caller sends nothing."""
         client = self._client_for(url)
@@ -125,8 +130,9 @@ class Transport:
         """``origin -> (cap, in flight)`` for origins in use (tests, diagnostics)."""
         return {origin: (g.cap, g.in_flight) for origin, g in self._origins.items()}
 
-    async def _post_gated(self, client: httpx.AsyncClient | http1.Client, url: str, body: bytes,
-                          headers: dict[str, str]) -> Outcome:
+    async def _post_gated(
+        self, client: httpx.AsyncClient | http1.Client, url: str, body: bytes, headers: dict[str, str]
+    ) -> Outcome:
         assert self._gate is not None
         async with self._gate:
             started = time.perf_counter()
@@ -149,8 +155,9 @@ class Transport:
         error = None if 200 <= status < 300 else f"receiver answered HTTP {status}"
         return Outcome(status, error, _ms(started), text)
 
-    async def _post_lean(self, client: http1.Client, url: str, body: bytes, headers: dict[str, str],
-                         started: float) -> Outcome:
+    async def _post_lean(
+        self, client: http1.Client, url: str, body: bytes, headers: dict[str, str], started: float
+    ) -> Outcome:
         try:
             async with asyncio.timeout(self.timeout):  # no extra task per attempt, unlike wait_for
                 answer = await client.post(url, body, headers)

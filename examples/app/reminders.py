@@ -17,8 +17,7 @@ from callingbox.resources.webhooks import Webhooks
 
 RETURNS = {"confirmed": "boolean", "reschedule_to": "string"}
 # The events that end a call nobody talked to, and what we record for each.
-NOT_REACHED = {"call.no_answer": "no_answer", "call.busy": "busy", "call.failed": "failed",
-               "call.canceled": "canceled"}
+NOT_REACHED = {"call.no_answer": "no_answer", "call.busy": "busy", "call.failed": "failed", "call.canceled": "canceled"}
 REFUSED = {402: "out of credits", 502: "carrier refused"}
 
 
@@ -44,8 +43,9 @@ class Outcome:
 
 
 class Reminders:
-    def __init__(self, client: Callingbox, webhook_url: str, signing_secret: str,
-                 clinic: str = "Dr. Chen's office") -> None:
+    def __init__(
+        self, client: Callingbox, webhook_url: str, signing_secret: str, clinic: str = "Dr. Chen's office"
+    ) -> None:
         self.client = client
         self.webhook_url = webhook_url
         self.signing_secret = signing_secret
@@ -73,8 +73,10 @@ class Reminders:
         try:
             call = self.client.calls.create(
                 appointment.phone,
-                prompt=(f"You are calling from {self.clinic} to remind {appointment.patient} of their "
-                        f"appointment {appointment.when}. Ask whether they will come; if not, when suits them."),
+                prompt=(
+                    f"You are calling from {self.clinic} to remind {appointment.patient} of their "
+                    f"appointment {appointment.when}. Ask whether they will come; if not, when suits them."
+                ),
                 context={"patient": appointment.patient, "when": appointment.when},
                 returns=RETURNS,
                 from_=self.ensure_number(),

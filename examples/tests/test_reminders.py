@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from callingbox import Callingbox
-
 from app.reminders import Appointment, Reminders
+from callingbox import Callingbox
 
 pytestmark = pytest.mark.callingbox(live=True, legacy_calls=True)
 
@@ -43,8 +43,10 @@ def app(callingbox, sdk: Callingbox) -> Reminders:
 
 def deliver(callingbox, app: Reminders) -> list[int]:
     """Play every webhook the emulator sent, byte for byte, into the app's handler."""
-    return [app.handle_webhook(d["request_body"].encode(), d["request_headers"]["CallingBox-Signature"])
-            for d in callingbox.deliveries()]
+    return [
+        app.handle_webhook(d["request_body"].encode(), d["request_headers"]["CallingBox-Signature"])
+        for d in callingbox.deliveries()
+    ]
 
 
 def org(callingbox) -> dict[str, Any]:
@@ -64,16 +66,20 @@ def test_buys_its_number_once(callingbox, app: Reminders, sdk: Callingbox) -> No
     assert org(callingbox)["balance_milli_cents"] == start - NUMBER_MILLI_CENTS
 
 
-@pytest.mark.parametrize(("to", "status", "detail", "talked"), [
-    ("+15005550001", "unreachable", "busy", 0),
-    ("+15005550002", "unreachable", "no_answer", 0),
-    ("+15005550003", "unreachable", "failed", 0),
-    ("+15005550004", "voicemail", "no_answer", 0),  # a machine answered; detection is free
-    ("+15005550005", "unreachable", "canceled", 0),
-    ("+15005550007", "unclear", "extraction failed: the transcript did not contain the requested fields", 20),
-])
-def test_each_outcome_is_recorded_and_billed(callingbox, app: Reminders, sdk: Callingbox,
-                                             to: str, status: str, detail: str, talked: int) -> None:
+@pytest.mark.parametrize(
+    ("to", "status", "detail", "talked"),
+    [
+        ("+15005550001", "unreachable", "busy", 0),
+        ("+15005550002", "unreachable", "no_answer", 0),
+        ("+15005550003", "unreachable", "failed", 0),
+        ("+15005550004", "voicemail", "no_answer", 0),  # a machine answered; detection is free
+        ("+15005550005", "unreachable", "canceled", 0),
+        ("+15005550007", "unclear", "extraction failed: the transcript did not contain the requested fields", 20),
+    ],
+)
+def test_each_outcome_is_recorded_and_billed(
+    callingbox, app: Reminders, sdk: Callingbox, to: str, status: str, detail: str, talked: int
+) -> None:
     app.ensure_number()
     start = org(callingbox)["balance_milli_cents"]
     outcome = app.remind(patient(to))
@@ -181,8 +187,9 @@ def test_out_of_credits_is_recorded_not_raised(callingbox, app: Reminders, sdk: 
     callingbox.set_balance(HOLD_MILLI_CENTS - 1)
     refused = app.remind(patient("+15005550006"))
     assert refused.status == "not_placed"
-    assert refused.detail.startswith("out of credits: Calls paused. Your balance is $2.99 but each call "
-                                     "requires a $3.00 hold")
+    assert refused.detail.startswith(
+        "out of credits: Calls paused. Your balance is $2.99 but each call requires a $3.00 hold"
+    )
     assert app.not_placed == [refused] and list(sdk.calls.list()) == []
 
     callingbox.set_balance(HOLD_MILLI_CENTS)
@@ -192,5 +199,7 @@ def test_out_of_credits_is_recorded_not_raised(callingbox, app: Reminders, sdk: 
 def test_carrier_refusal_keeps_no_call(callingbox, app: Reminders, sdk: Callingbox) -> None:
     refused = app.remind(patient("+15005550008"))
     assert (refused.status, refused.detail) == (
-        "not_placed", "carrier refused: Telephony provider could not place the call: destination rejected.")
+        "not_placed",
+        "carrier refused: Telephony provider could not place the call: destination rejected.",
+    )
     assert list(sdk.calls.list()) == [] and org(callingbox)["held_milli_cents"] == 0

@@ -12,13 +12,34 @@ from emulator.runtime import Emulator
 from .helpers import TIMESTAMP_RE, UUID_RE, error_of, ids, new_id, page
 
 AGENT_KEYS = {
-    "id", "org_id", "user_id", "name", "type", "persona", "instructions", "voice", "language", "returns",
-    "tools", "webhook_url", "voicemail_action", "primary_number_id", "archived_at", "created_at", "updated_at",
+    "id",
+    "org_id",
+    "user_id",
+    "name",
+    "type",
+    "persona",
+    "instructions",
+    "voice",
+    "language",
+    "returns",
+    "tools",
+    "webhook_url",
+    "voicemail_action",
+    "primary_number_id",
+    "archived_at",
+    "created_at",
+    "updated_at",
     "numbers",
 }
 TOOLS = [
-    {"type": "builtin", "name": "end_call", "description": "Hang up", "policy": "read", "builtin": "end_call",
-     "parameters": {"type": "object", "properties": {}, "required": [], "additionalProperties": False}},
+    {
+        "type": "builtin",
+        "name": "end_call",
+        "description": "Hang up",
+        "policy": "read",
+        "builtin": "end_call",
+        "parameters": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
+    },
     {"type": "http", "name": "lookup", "url": "https://tools.example.test/lookup", "policy": "read"},
 ]
 FULL = {
@@ -72,16 +93,27 @@ async def test_create_defaults(client: httpx.AsyncClient) -> None:
     assert r.status_code == 201, r.text
     agent = r.json()
     assert {k: agent[k] for k in AGENT_KEYS - {"id", "org_id", "user_id", "created_at", "updated_at"}} == {
-        "name": "Bare", "type": "inbound", "persona": None, "instructions": None, "voice": "alloy",
-        "language": "en", "returns": {}, "tools": [], "webhook_url": None, "voicemail_action": "hangup",
-        "primary_number_id": None, "archived_at": None, "numbers": [],
+        "name": "Bare",
+        "type": "inbound",
+        "persona": None,
+        "instructions": None,
+        "voice": "alloy",
+        "language": "en",
+        "returns": {},
+        "tools": [],
+        "webhook_url": None,
+        "voicemail_action": "hangup",
+        "primary_number_id": None,
+        "archived_at": None,
+        "numbers": [],
     }
 
 
 async def test_inbound_agent_owns_its_numbers(client: httpx.AsyncClient, api: Any) -> None:
     number = await api.buy_number()
-    agent = (await api.ok("POST", "/v1/agents", 201, json={"name": "Desk", "type": "inbound",
-                                                           "number_ids": [number["id"]]}))
+    agent = await api.ok(
+        "POST", "/v1/agents", 201, json={"name": "Desk", "type": "inbound", "number_ids": [number["id"]]}
+    )
     assert agent["numbers"][0]["inbound_agent_id"] == agent["id"]
     assert agent["numbers"][0]["outbound_agent_ids"] == []
     assert (await numbers_by_id(client))[number["id"]]["inbound_agent_id"] == agent["id"]
@@ -137,7 +169,9 @@ async def test_returns_accepts_the_three_type_hints(client: httpx.AsyncClient, h
         ({"color": "blue"}, ("color", "not a known field")),
     ],
 )
-async def test_create_rejects_bad_fields(client: httpx.AsyncClient, body: dict[str, Any], needles: tuple[str, ...]) -> None:
+async def test_create_rejects_bad_fields(
+    client: httpx.AsyncClient, body: dict[str, Any], needles: tuple[str, ...]
+) -> None:
     error_of(await create(client, **body), 400, *needles)
     assert (await page(client, "/v1/agents", include_archived="true"))["data"] == []
 
@@ -149,8 +183,8 @@ async def test_create_requires_name_and_type(client: httpx.AsyncClient, missing:
 
 
 @pytest.mark.parametrize(
-    "field", ["name", "type", "voice", "language", "returns", "tools", "voicemail_action", "number_ids",
-              "primary_number_id"],
+    "field",
+    ["name", "type", "voice", "language", "returns", "tools", "voicemail_action", "number_ids", "primary_number_id"],
 )
 async def test_explicit_null_for_a_non_nullable_field_is_400(client: httpx.AsyncClient, field: str) -> None:
     body = {"name": "x", "type": "outbound", field: None}
@@ -246,8 +280,9 @@ async def test_patch_every_editable_field(client: httpx.AsyncClient, api: Any) -
 
 async def test_patch_null_clears_the_nullable_fields(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent(persona="P", instructions="I", webhook_url="https://hooks.example.test/a")
-    updated = await api.ok("PATCH", f"/v1/agents/{agent['id']}",
-                           json={"persona": None, "instructions": None, "webhook_url": None})
+    updated = await api.ok(
+        "PATCH", f"/v1/agents/{agent['id']}", json={"persona": None, "instructions": None, "webhook_url": None}
+    )
     assert (updated["persona"], updated["instructions"], updated["webhook_url"]) == (None, None, None)
 
 
@@ -337,7 +372,9 @@ async def test_archiving_an_inbound_agent_lets_another_take_its_number(client: h
     first = await api.agent(type="inbound")
     number_id = first["primary_number_id"]
     await api.ok("DELETE", f"/v1/agents/{first['id']}")
-    second = await api.ok("POST", "/v1/agents", 201, json={"name": "Next", "type": "inbound", "number_ids": [number_id]})
+    second = await api.ok(
+        "POST", "/v1/agents", 201, json={"name": "Next", "type": "inbound", "number_ids": [number_id]}
+    )
     assert (await numbers_by_id(client))[number_id]["inbound_agent_id"] == second["id"]
 
 
@@ -368,12 +405,16 @@ async def test_attach_first_number_becomes_primary(client: httpx.AsyncClient, ap
 async def test_attach_set_as_primary(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent(numbers=1)
     other = await api.buy_number()
-    after = await api.ok("POST", f"/v1/agents/{agent['id']}/numbers",
-                         json={"number_id": other["id"], "set_as_primary": True})
+    after = await api.ok(
+        "POST", f"/v1/agents/{agent['id']}/numbers", json={"number_id": other["id"], "set_as_primary": True}
+    )
     assert after["primary_number_id"] == other["id"]
     # set_as_primary on an already attached number just moves the primary.
-    back = await api.ok("POST", f"/v1/agents/{agent['id']}/numbers",
-                        json={"number_id": agent["primary_number_id"], "set_as_primary": True})
+    back = await api.ok(
+        "POST",
+        f"/v1/agents/{agent['id']}/numbers",
+        json={"number_id": agent["primary_number_id"], "set_as_primary": True},
+    )
     assert back["primary_number_id"] == agent["primary_number_id"]
     assert len(back["numbers"]) == 2
 
@@ -387,11 +428,15 @@ async def test_a_number_has_at_most_one_inbound_agent(client: httpx.AsyncClient,
     assert await api.ok("GET", f"/v1/agents/{b['id']}") == b
     assert (await numbers_by_id(client))[number_id]["inbound_agent_id"] == a["id"]
     # Re-attaching to its own inbound agent is fine.
-    assert ids((await api.ok("POST", f"/v1/agents/{a['id']}/numbers", json={"number_id": number_id}))["numbers"]) \
-        == [number_id]
+    assert ids((await api.ok("POST", f"/v1/agents/{a['id']}/numbers", json={"number_id": number_id}))["numbers"]) == [
+        number_id
+    ]
     # The same rule at creation.
-    error_of(await client.post("/v1/agents", json={"name": "C", "type": "inbound", "number_ids": [number_id]}),
-             400, "inbound agent")
+    error_of(
+        await client.post("/v1/agents", json={"name": "C", "type": "inbound", "number_ids": [number_id]}),
+        400,
+        "inbound agent",
+    )
 
 
 async def test_outbound_agents_share_numbers(client: httpx.AsyncClient, api: Any) -> None:
@@ -446,8 +491,9 @@ async def test_detaching_the_primary_promotes_the_next_number(client: httpx.Asyn
     assert (after["primary_number_id"], ids(after["numbers"])) == (n2, [n2])
     last = await api.ok("DELETE", f"/v1/agents/{agent['id']}/numbers/{n2}")
     assert (last["primary_number_id"], last["numbers"]) == (None, [])
-    error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"}),
-             400, "no attached number")
+    error_of(
+        await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"}), 400, "no attached number"
+    )
 
 
 async def test_detach_from_an_inbound_agent_frees_the_number(client: httpx.AsyncClient, api: Any) -> None:
@@ -496,7 +542,10 @@ async def test_an_unknown_number_in_a_body_is_404_like_in_a_path(client: httpx.A
     agent = await api.agent(numbers=0)
     missing = new_id()
     error_of(await create(client, number_ids=[missing]), 404, f"number_ids: number {missing} not found")
-    error_of(await client.post(f"/v1/agents/{agent['id']}/numbers", json={"number_id": missing}),
-             404, f"number_id: number {missing} not found")
+    error_of(
+        await client.post(f"/v1/agents/{agent['id']}/numbers", json={"number_id": missing}),
+        404,
+        f"number_id: number {missing} not found",
+    )
     listed = (await page(client, "/v1/agents"))["data"]
     assert [(a["id"], a["number_ids"] if "number_ids" in a else a["numbers"]) for a in listed] == [(agent["id"], [])]

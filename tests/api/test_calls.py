@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,11 +14,39 @@ from emulator.runtime import Emulator
 from .helpers import MAGIC_TO, TIMESTAMP_RE, UUID_RE, error_of, ids, new_id, org_state, page, set_balance
 
 CALL_KEYS = {
-    "id", "agent_id", "to_number", "from_number", "status", "direction", "persona", "instructions", "prompt",
-    "context", "returns", "result", "result_status", "result_error", "language", "webhook_url", "webhook_status",
-    "webhook_error", "tools", "created_at", "started_at", "answered_at", "ended_at", "duration_seconds",
-    "billed_duration_seconds", "billing_amount_milli_cents", "reservation_status", "error_code", "error_message",
-    "hangup_cause", "answered_by", "metadata", "updated_at",
+    "id",
+    "agent_id",
+    "to_number",
+    "from_number",
+    "status",
+    "direction",
+    "persona",
+    "instructions",
+    "prompt",
+    "context",
+    "returns",
+    "result",
+    "result_status",
+    "result_error",
+    "language",
+    "webhook_url",
+    "webhook_status",
+    "webhook_error",
+    "tools",
+    "created_at",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration_seconds",
+    "billed_duration_seconds",
+    "billing_amount_milli_cents",
+    "reservation_status",
+    "error_code",
+    "error_message",
+    "hangup_cause",
+    "answered_by",
+    "metadata",
+    "updated_at",
 }
 HOLD = 300_000  # $3.00 in milli-cents
 TOOLS = [{"type": "builtin", "name": "end_call"}]
@@ -115,10 +144,19 @@ async def test_per_call_fields_override_the_agent(client: httpx.AsyncClient, api
 async def test_agent_edits_after_dispatch_do_not_change_the_call(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent(numbers=2, **AGENT)
     call = (await post_call(client, agent["id"])).json()
-    await api.ok("PATCH", f"/v1/agents/{agent['id']}", json={
-        "persona": "Someone else", "instructions": "Other task", "language": "en", "returns": {"x": "number"},
-        "tools": [], "webhook_url": None, "voicemail_action": "hangup",
-    })
+    await api.ok(
+        "PATCH",
+        f"/v1/agents/{agent['id']}",
+        json={
+            "persona": "Someone else",
+            "instructions": "Other task",
+            "language": "en",
+            "returns": {"x": "number"},
+            "tools": [],
+            "webhook_url": None,
+            "voicemail_action": "hangup",
+        },
+    )
     await api.ok("PUT", f"/v1/agents/{agent['id']}/primary-number", json={"number_id": agent["numbers"][1]["id"]})
     assert await api.ok("GET", f"/v1/calls/{call['id']}") == call
     # ...and the next call takes the new config.
@@ -194,7 +232,9 @@ async def test_to_must_be_us_e164(client: httpx.AsyncClient, api: Any, to: Any, 
         ("voicemail_action", "leave_message"),
     ],
 )
-async def test_agent_fields_are_refused_on_the_call(client: httpx.AsyncClient, api: Any, field: str, value: Any) -> None:
+async def test_agent_fields_are_refused_on_the_call(
+    client: httpx.AsyncClient, api: Any, field: str, value: Any
+) -> None:
     agent = await api.agent()
     message = error_of(await post_call(client, agent["id"], **{field: value}), 400, "lives on the agent")
     assert message.startswith(f"{field}:")
@@ -324,10 +364,23 @@ async def test_legacy_body_defaults(legacy: Any) -> None:
     call = await legacy.ok("POST", "/v1/calls", 201, json={"to": MAGIC_TO})
     assert set(call) == CALL_KEYS
     expected = {
-        "agent_id": None, "to_number": MAGIC_TO, "from_number": oldest["e164"], "status": "queued",
-        "direction": "outbound", "persona": None, "instructions": None, "prompt": "Hello from CallingBox.",
-        "context": {}, "returns": {}, "result": None, "result_status": "pending", "language": "en",
-        "metadata": {"language": "en"}, "webhook_url": None, "webhook_status": "none", "tools": None,
+        "agent_id": None,
+        "to_number": MAGIC_TO,
+        "from_number": oldest["e164"],
+        "status": "queued",
+        "direction": "outbound",
+        "persona": None,
+        "instructions": None,
+        "prompt": "Hello from CallingBox.",
+        "context": {},
+        "returns": {},
+        "result": None,
+        "result_status": "pending",
+        "language": "en",
+        "metadata": {"language": "en"},
+        "webhook_url": None,
+        "webhook_status": "none",
+        "tools": None,
         "reservation_status": "reserved",
     }
     assert {k: call[k] for k in expected} == expected
@@ -338,12 +391,22 @@ async def test_legacy_body_with_every_field(legacy: Any) -> None:
     await legacy.buy_number()
     second = await legacy.buy_number()
     body = {
-        "to": MAGIC_TO, "prompt": "Confirm the delivery window.", "context": {"order": 7},
-        "returns": {"confirmed": "boolean"}, "language": "es", "from_number": second["e164"],
-        "webhook_url": "https://hooks.example.test/legacy", "voicemail_action": "leave_message", "tools": TOOLS,
+        "to": MAGIC_TO,
+        "prompt": "Confirm the delivery window.",
+        "context": {"order": 7},
+        "returns": {"confirmed": "boolean"},
+        "language": "es",
+        "from_number": second["e164"],
+        "webhook_url": "https://hooks.example.test/legacy",
+        "voicemail_action": "leave_message",
+        "tools": TOOLS,
     }
     call = await legacy.ok("POST", "/v1/calls", 201, json=body)
-    assert (call["prompt"], call["context"], call["returns"]) == (body["prompt"], {"order": 7}, {"confirmed": "boolean"})
+    assert (call["prompt"], call["context"], call["returns"]) == (
+        body["prompt"],
+        {"order": 7},
+        {"confirmed": "boolean"},
+    )
     assert (call["language"], call["metadata"], call["from_number"]) == ("es", {"language": "es"}, second["e164"])
     assert (call["webhook_url"], call["webhook_status"], call["tools"]) == (body["webhook_url"], "pending", TOOLS)
 
@@ -356,10 +419,18 @@ async def test_legacy_call_needs_an_active_number(legacy: Any) -> None:
 
 async def test_legacy_from_number_must_be_owned(legacy: Any) -> None:
     await legacy.buy_number()
-    error_of(await legacy.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": "+14155550199"}),
-             400, "from_number", "+14155550199")
-    error_of(await legacy.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": "4155550199"}),
-             400, "from_number", "E.164")
+    error_of(
+        await legacy.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": "+14155550199"}),
+        400,
+        "from_number",
+        "+14155550199",
+    )
+    error_of(
+        await legacy.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": "4155550199"}),
+        400,
+        "from_number",
+        "E.164",
+    )
 
 
 @pytest.mark.parametrize(
@@ -385,8 +456,11 @@ async def test_legacy_mode_still_takes_agent_bodies(legacy: Any) -> None:
     agent = await legacy.agent()
     call = await legacy.call(agent["id"])
     assert (call["agent_id"], call["from_number"]) == (agent["id"], agent["numbers"][0]["e164"])
-    error_of(await legacy.client.post("/v1/calls", json={"agent_id": agent["id"], "to": MAGIC_TO, "prompt": "x"}),
-             400, "prompt")
+    error_of(
+        await legacy.client.post("/v1/calls", json={"agent_id": agent["id"], "to": MAGIC_TO, "prompt": "x"}),
+        400,
+        "prompt",
+    )
 
 
 async def test_legacy_calls_hold_credits_too(legacy: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,10 +22,17 @@ async def test_the_seed_000_example_dispatch_is_accepted(client: httpx.AsyncClie
     """POST /v1/calls with the body of the API reference example (seed 000), with the
     placeholder agent and caller id replaced by this org's own."""
     caller = await api.ok("POST", "/v1/numbers/purchase", 201, json={"phone_number": "+15557654321"})
-    agent = await api.ok("POST", "/v1/agents", 201, json={
-        "name": "Appointment reminders", "type": "outbound", "number_ids": [caller["id"]],
-        "instructions": "Remind the patient of their appointment.",
-    })
+    agent = await api.ok(
+        "POST",
+        "/v1/agents",
+        201,
+        json={
+            "name": "Appointment reminders",
+            "type": "outbound",
+            "number_ids": [caller["id"]],
+            "instructions": "Remind the patient of their appointment.",
+        },
+    )
     body = {
         "agent_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",  # the reference page's placeholder id
         "to": "+15551234567",
@@ -85,9 +93,11 @@ async def test_non_us_and_malformed_numbers_are_refused_truthfully(
 @pytest.fixture
 async def legacy() -> AsyncIterator[httpx.AsyncClient]:
     emulator = Emulator(Config(legacy_calls=True))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(emulator)),
-                                 base_url="http://emulator.test",
-                                 headers={"Authorization": "Bearer sk_test_emulator"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(emulator)),
+        base_url="http://emulator.test",
+        headers={"Authorization": "Bearer sk_test_emulator"},
+    ) as c:
         yield c
 
 
@@ -107,8 +117,12 @@ async def test_present_instructions_replace_the_agents_even_when_empty(client: h
     absent = await api.call(agent["id"])
     assert absent["instructions"] == "Confirm the appointment."
     assert absent["prompt"] == "You are Sam.\n\nConfirm the appointment."
-    error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006",
-                                                  "instructions": None}), 400, "instructions", "null")
+    error_of(
+        await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006", "instructions": None}),
+        400,
+        "instructions",
+        "null",
+    )
 
 
 async def test_calls_carry_the_agents_tools_as_they_are(api: Any) -> None:

@@ -4,7 +4,8 @@ parsing and size, and that a rejected request changes nothing."""
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -101,8 +102,9 @@ async def test_the_control_plane_needs_no_key(anon: httpx.AsyncClient) -> None:
 # ---- 404 / 405 ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/v1/nope", "/v2/calls", "/", "/v1/calls/x/y/z", "/v1/numbers/abc",
-                                  "/v1/agents/x/numbers/y/z"])
+@pytest.mark.parametrize(
+    "path", ["/v1/nope", "/v2/calls", "/", "/v1/calls/x/y/z", "/v1/numbers/abc", "/v1/agents/x/numbers/y/z"]
+)
 @pytest.mark.parametrize("key", ["sk_test_emulator", None])
 async def test_unknown_paths_are_json_404(connect: Any, path: str, key: str | None) -> None:
     r = await connect(key).get(path)
@@ -153,8 +155,9 @@ async def test_a_body_that_is_not_json_is_415(client: httpx.AsyncClient, headers
     assert (await page(client, "/v1/agents"))["data"] == []
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON",
-                                          "application/merge-patch+json"])
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json"]
+)
 async def test_json_media_types_are_accepted(client: httpx.AsyncClient, content_type: str) -> None:
     r = await client.post("/v1/agents", content=json.dumps(AGENT).encode(), headers={"content-type": content_type})
     assert r.status_code == 201, r.text
@@ -178,10 +181,18 @@ async def test_json_media_types_are_accepted(client: httpx.AsyncClient, content_
         (b'{"name": "x", "type": "outbound", "persona": "\\ud800"}', ("surrogate",)),
         (b'{"name": "x", "type": "outbound", "tools": [{"type": "http", "name": "\\udfff"}]}', ("surrogate",)),
         (b'{"name": "x", "type": "outbound", "returns": {"\\ud800": "string"}}', ("surrogate",)),
-        (b'{"name": "x", "type": "outbound", "tools": [{"type": "http", "name": "a", "x": '
-         + b"[" * 150 + b"]" * 150 + b"}]}", ("nested",)),
+        (
+            b'{"name": "x", "type": "outbound", "tools": [{"type": "http", "name": "a", "x": '
+            + b"[" * 150
+            + b"]" * 150
+            + b"}]}",
+            ("nested",),
+        ),
         # deeper than the parser goes (where it stops depends on the Python): the same answer
-        (b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 5000 + b"]" * 5000 + b"}", ("nested deeper than 100",)),
+        (
+            b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            ("nested deeper than 100",),
+        ),
         (b'{"name": "x", "type": "outbound", "tools": ' + b"[" * 500_000 + b"}", ("nested deeper than 100",)),
     ],
 )
@@ -192,8 +203,7 @@ async def test_bad_json_is_400(client: httpx.AsyncClient, content: bytes, needle
 
 @pytest.mark.parametrize(
     "field, value",
-    [("context", 1e999), ("context", float("nan")), ("metadata", "\ud800"),
-     ("context", "nested")],
+    [("context", 1e999), ("context", float("nan")), ("metadata", "\ud800"), ("context", "nested")],
 )
 async def test_free_form_call_fields_reject_what_cannot_be_echoed(
     client: httpx.AsyncClient, api: Any, field: str, value: Any
@@ -210,13 +220,18 @@ async def test_free_form_call_fields_reject_what_cannot_be_echoed(
     assert (await page(client, "/v1/calls"))["data"] == []
 
 
-@pytest.mark.parametrize("url", ["http://[::1", "https://hooks.example.test:99999/x", "https://hooks.example.test:-1/x"])
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "https://hooks.example.test:99999/x", "https://hooks.example.test:-1/x"]
+)
 async def test_malformed_urls_are_400(client: httpx.AsyncClient, api: Any, url: str) -> None:
     error_of(await client.post("/v1/webhook_endpoints", json={"url": url}), 400, "url")
     error_of(await client.post("/v1/agents", json={**AGENT, "webhook_url": url}), 400, "webhook_url")
     agent = await api.agent()
-    error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": MAGIC_TO, "webhook_url": url}),
-             400, "webhook_url")
+    error_of(
+        await client.post("/v1/calls", json={"agent_id": agent["id"], "to": MAGIC_TO, "webhook_url": url}),
+        400,
+        "webhook_url",
+    )
 
 
 # ---- 413 ---------------------------------------------------------------------------------
@@ -246,7 +261,7 @@ async def test_a_streamed_body_over_one_mib_is_413(client: httpx.AsyncClient) ->
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: chunked
         for i in range(0, len(body), 64 * 1024):
-            yield body[i:i + 64 * 1024]
+            yield body[i : i + 64 * 1024]
 
     r = await client.post("/v1/agents", content=chunks(), headers=JSON)
     error_of(r, 413, str(LIMIT))
@@ -309,8 +324,9 @@ async def test_failed_attach_and_primary_change_nothing(client: httpx.AsyncClien
     owner = await api.agent(type="inbound")
     other = await api.agent(type="inbound")
     before = (await page(client, "/v1/agents"))["data"], (await page(client, "/v1/numbers"))["data"]
-    r = await client.post(f"/v1/agents/{other['id']}/numbers",
-                          json={"number_id": owner["primary_number_id"], "set_as_primary": True})
+    r = await client.post(
+        f"/v1/agents/{other['id']}/numbers", json={"number_id": owner["primary_number_id"], "set_as_primary": True}
+    )
     error_of(r, 400, "inbound agent")
     r = await client.put(f"/v1/agents/{other['id']}/primary-number", json={"number_id": owner["primary_number_id"]})
     error_of(r, 400, "not attached")

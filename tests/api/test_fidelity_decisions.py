@@ -63,8 +63,9 @@ async def test_an_unanswered_call_is_billed_zero_not_null(client: httpx.AsyncCli
     assert (done["reservation_status"], done["result_status"], done["result"]) == ("released", "pending", None)
 
 
-async def test_a_completed_call_without_returns_has_a_null_completed_result(client: httpx.AsyncClient,
-                                                                              api: Any) -> None:
+async def test_a_completed_call_without_returns_has_a_null_completed_result(
+    client: httpx.AsyncClient, api: Any
+) -> None:
     agent = await api.agent()  # no returns
     call = await api.call(agent["id"])
     await advance(client, 60)
@@ -94,6 +95,11 @@ async def test_the_transcript_appears_when_the_call_ends(client: httpx.AsyncClie
 async def test_from_number_is_an_e164_number_not_a_number_id(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent()
     number_id = agent["numbers"][0]["id"]
-    error_of(await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006",
-                                                  "from_number": number_id}), 400, "from_number", "E.164",
-             f"like {agent['numbers'][0]['e164']}", "not a number id")
+    error_of(
+        await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006", "from_number": number_id}),
+        400,
+        "from_number",
+        "E.164",
+        f"like {agent['numbers'][0]['e164']}",
+        "not a number id",
+    )

@@ -17,8 +17,15 @@ from emulator.runtime import Emulator
 
 from .helpers import MAGIC_TO, error_of, ids, org_state, page
 
-FULL_INBOUND = {"enabled": True, "prompt": "x", "returns": None, "webhook_url": None, "language": None,
-                "tools": None, "voicemail_action": None}
+FULL_INBOUND = {
+    "enabled": True,
+    "prompt": "x",
+    "returns": None,
+    "webhook_url": None,
+    "language": None,
+    "tools": None,
+    "voicemail_action": None,
+}
 
 
 @pytest.fixture
@@ -30,15 +37,25 @@ async def a_world(client: httpx.AsyncClient, api: Any) -> dict[str, Any]:
     call = await api.call(agent["id"])
     delivery = (await api.ok("GET", "/v1/webhook_deliveries"))["data"][0]
     return {
-        "number": agent["numbers"][0], "spare": agent["numbers"][1], "agent": agent, "inbound": inbound,
-        "call": call, "endpoint": endpoint, "delivery": delivery,
+        "number": agent["numbers"][0],
+        "spare": agent["numbers"][1],
+        "agent": agent,
+        "inbound": inbound,
+        "call": call,
+        "endpoint": endpoint,
+        "delivery": delivery,
     }
 
 
 async def snapshot(client: httpx.AsyncClient) -> dict[str, Any]:
     """Everything org A can read, to prove B changed none of it."""
-    paths = ["/v1/numbers", "/v1/agents?include_archived=true", "/v1/calls", "/v1/webhook_endpoints",
-             "/v1/webhook_deliveries"]
+    paths = [
+        "/v1/numbers",
+        "/v1/agents?include_archived=true",
+        "/v1/calls",
+        "/v1/webhook_endpoints",
+        "/v1/webhook_deliveries",
+    ]
     return {p: (await client.get(p)).json() for p in paths}
 
 
@@ -61,8 +78,13 @@ async def test_filters_and_cursors_do_not_reach_across(a_world: dict[str, Any], 
     b = org_b.client
     assert await page(b, "/v1/webhook_deliveries", call_id=w["call"]["id"]) == {"data": [], "has_more": False}
     assert await page(b, "/v1/webhook_deliveries", endpoint_id=w["endpoint"]["id"]) == {"data": [], "has_more": False}
-    for path, row in [("/v1/numbers", "number"), ("/v1/agents", "agent"), ("/v1/calls", "call"),
-                      ("/v1/webhook_endpoints", "endpoint"), ("/v1/webhook_deliveries", "delivery")]:
+    for path, row in [
+        ("/v1/numbers", "number"),
+        ("/v1/agents", "agent"),
+        ("/v1/calls", "call"),
+        ("/v1/webhook_endpoints", "endpoint"),
+        ("/v1/webhook_deliveries", "delivery"),
+    ]:
         for cursor in ("starting_after", "ending_before"):
             error_of(await b.get(path, params={cursor: w[row]["id"]}), 400, cursor)
 
@@ -118,17 +140,32 @@ async def test_another_orgs_rows_cannot_be_used_in_bodies(
     # A's agent cannot place B's calls (B's credits would pay for A's agent).
     error_of(await b.post("/v1/calls", json={"agent_id": w["agent"]["id"], "to": MAGIC_TO}), 404, "not found")
     # A's numbers cannot go on B's agents, at creation or later.
-    error_of(await b.post("/v1/agents", json={"name": "x", "type": "outbound", "number_ids": [w["number"]["id"]]}),
-             404, "number_ids", "not found")
+    error_of(
+        await b.post("/v1/agents", json={"name": "x", "type": "outbound", "number_ids": [w["number"]["id"]]}),
+        404,
+        "number_ids",
+        "not found",
+    )
     b_agent = await org_b.api.agent()
-    error_of(await b.post(f"/v1/agents/{b_agent['id']}/numbers", json={"number_id": w["number"]["id"]}),
-             404, "number_id", "not found")
-    error_of(await b.put(f"/v1/agents/{b_agent['id']}/primary-number", json={"number_id": w["number"]["id"]}),
-             404, "number_id", "not found")
+    error_of(
+        await b.post(f"/v1/agents/{b_agent['id']}/numbers", json={"number_id": w["number"]["id"]}),
+        404,
+        "number_id",
+        "not found",
+    )
+    error_of(
+        await b.put(f"/v1/agents/{b_agent['id']}/primary-number", json={"number_id": w["number"]["id"]}),
+        404,
+        "number_id",
+        "not found",
+    )
     error_of(await b.delete(f"/v1/agents/{b_agent['id']}/numbers/{w['number']['id']}"), 404, "not attached")
     # ...nor be B's caller ID, nor be bought again.
-    error_of(await b.post("/v1/calls", json={"agent_id": b_agent["id"], "to": MAGIC_TO,
-                                            "from_number": w["number"]["e164"]}), 400, "from_number")
+    error_of(
+        await b.post("/v1/calls", json={"agent_id": b_agent["id"], "to": MAGIC_TO, "from_number": w["number"]["e164"]}),
+        400,
+        "from_number",
+    )
     error_of(await b.post("/v1/numbers/purchase", json={"phone_number": w["number"]["e164"]}), 400, "phone_number")
     assert await snapshot(client) == before
     assert (await org_state(client, org_b.id))["balance_milli_cents"] == b_balance - 100_000  # B's own number only
@@ -155,8 +192,7 @@ async def test_legacy_from_number_must_be_the_callers_own(connect: Any, api: Any
     org = await a.ok("POST", "/_emulator/orgs", 201, json={})
     b = type(api)(connect(org["api_key"], target=target))
     await b.buy_number()
-    error_of(await b.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": number["e164"]}),
-             400, "from_number")
+    error_of(await b.client.post("/v1/calls", json={"to": MAGIC_TO, "from_number": number["e164"]}), 400, "from_number")
     # B's default caller ID is B's own oldest number, never A's.
     call = await b.ok("POST", "/v1/calls", 201, json={"to": MAGIC_TO})
     assert call["from_number"] != number["e164"]

@@ -9,8 +9,14 @@ import pytest
 
 from .helpers import error_of, ids, new_id, page
 
-LISTS = ["/v1/calls", "/v1/numbers", "/v1/agents", "/v1/webhook_endpoints", "/v1/webhook_deliveries",
-         "/v1/numbers/available"]
+LISTS = [
+    "/v1/calls",
+    "/v1/numbers",
+    "/v1/agents",
+    "/v1/webhook_endpoints",
+    "/v1/webhook_deliveries",
+    "/v1/numbers/available",
+]
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> None:
@@ -24,10 +30,12 @@ async def test_calls_filter_by_status_agent_and_direction(client: httpx.AsyncCli
     done = await api.call(a["id"], to="+15005550006")
     other = await api.call(b["id"], to="+15005550001")
     inbound_number = await api.buy_number()
-    await api.ok("POST", "/v1/agents", 201, json={"name": "Desk", "type": "inbound",
-                                                  "number_ids": [inbound_number["id"]]})
-    inbound = await api.ok("POST", "/_emulator/inbound_calls", 201,
-                           json={"from": "+14155550199", "to": inbound_number["e164"]})
+    await api.ok(
+        "POST", "/v1/agents", 201, json={"name": "Desk", "type": "inbound", "number_ids": [inbound_number["id"]]}
+    )
+    inbound = await api.ok(
+        "POST", "/_emulator/inbound_calls", 201, json={"from": "+14155550199", "to": inbound_number["e164"]}
+    )
     await advance(client, 5)  # busy ends at +2; the others are still going
 
     assert ids((await page(client, "/v1/calls", status="busy"))["data"]) == [other["id"], busy["id"]]
@@ -60,8 +68,12 @@ async def test_bad_call_filters_are_400(
 
 @pytest.mark.parametrize("path", LISTS)
 async def test_every_list_refuses_unknown_parameters_by_name(client: httpx.AsyncClient, path: str) -> None:
-    message = error_of(await client.get(path, params={"colour": "blue", "limt": "5"}), 400,
-                       "unknown query parameters colour, limt", "limit")
+    message = error_of(
+        await client.get(path, params={"colour": "blue", "limt": "5"}),
+        400,
+        "unknown query parameters colour, limt",
+        "limit",
+    )
     assert "this list takes" in message
 
 

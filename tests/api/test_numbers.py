@@ -13,13 +13,33 @@ from emulator.runtime import Emulator
 from .helpers import TIMESTAMP_RE, UUID_RE, error_of, ids, new_id, org_state, page, set_balance
 
 NUMBER_KEYS = {
-    "id", "e164", "friendly_name", "country_code", "number_type", "status", "monthly_cost_cents",
-    "purchased_at", "inbound_agent_id", "outbound_agent_ids", "inbound_enabled", "inbound_prompt",
-    "inbound_returns", "inbound_webhook_url", "inbound_language", "inbound_tools", "inbound_voicemail_action",
+    "id",
+    "e164",
+    "friendly_name",
+    "country_code",
+    "number_type",
+    "status",
+    "monthly_cost_cents",
+    "purchased_at",
+    "inbound_agent_id",
+    "outbound_agent_ids",
+    "inbound_enabled",
+    "inbound_prompt",
+    "inbound_returns",
+    "inbound_webhook_url",
+    "inbound_language",
+    "inbound_tools",
+    "inbound_voicemail_action",
 }
 AVAILABLE_KEYS = {
-    "phone_number", "country_code", "number_type", "state", "locality", "monthly_cost_cents",
-    "upfront_cost_cents", "currency",
+    "phone_number",
+    "country_code",
+    "number_type",
+    "state",
+    "locality",
+    "monthly_cost_cents",
+    "upfront_cost_cents",
+    "currency",
 }
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 
@@ -229,10 +249,21 @@ async def test_purchase_answers_201_with_the_number(client: httpx.AsyncClient, o
     assert UUID_RE.match(number["id"])
     assert TIMESTAMP_RE.match(number["purchased_at"])
     assert {k: v for k, v in number.items() if k not in ("id", "purchased_at")} == {
-        "e164": offer["phone_number"], "friendly_name": None, "country_code": "US", "number_type": "local",
-        "status": "active", "monthly_cost_cents": 100, "inbound_agent_id": None, "outbound_agent_ids": [],
-        "inbound_enabled": False, "inbound_prompt": None, "inbound_returns": None, "inbound_webhook_url": None,
-        "inbound_language": None, "inbound_tools": None, "inbound_voicemail_action": "hangup",
+        "e164": offer["phone_number"],
+        "friendly_name": None,
+        "country_code": "US",
+        "number_type": "local",
+        "status": "active",
+        "monthly_cost_cents": 100,
+        "inbound_agent_id": None,
+        "outbound_agent_ids": [],
+        "inbound_enabled": False,
+        "inbound_prompt": None,
+        "inbound_returns": None,
+        "inbound_webhook_url": None,
+        "inbound_language": None,
+        "inbound_tools": None,
+        "inbound_voicemail_action": "hangup",
     }
     assert (await page(client, "/v1/numbers"))["data"] == [number]
 
@@ -267,8 +298,12 @@ async def test_insufficient_balance_is_402_and_changes_nothing(client: httpx.Asy
 async def test_a_number_already_owned_cannot_be_bought(client: httpx.AsyncClient, org_b: Any, org_id: str) -> None:
     await client.post("/v1/numbers/purchase", json={"phone_number": "+14155550100"})
     balance_b = (await org_state(client, org_b.id))["balance_milli_cents"]
-    error_of(await org_b.client.post("/v1/numbers/purchase", json={"phone_number": "+14155550100"}),
-             400, "phone_number", "not available")
+    error_of(
+        await org_b.client.post("/v1/numbers/purchase", json={"phone_number": "+14155550100"}),
+        400,
+        "phone_number",
+        "not available",
+    )
     assert (await org_state(client, org_b.id))["balance_milli_cents"] == balance_b
     assert await page(org_b.client, "/v1/numbers") == {"data": [], "has_more": False}
     # Buying it twice in the same org is refused too.

@@ -62,8 +62,11 @@ async def test_sinks_are_bounded_in_bytes_oldest_first(client: httpx.AsyncClient
     count = MAX_TOTAL_BYTES // item_size + 40  # well past the total budget
     for i in range(count):
         body = json.dumps({"n": i, "pad": "y" * (item_size - 30)}).encode()
-        r = await client.post(f"/_emulator/sinks/{'even' if i % 2 == 0 else 'odd'}", content=body,
-                              headers={"Content-Type": "application/json"})
+        r = await client.post(
+            f"/_emulator/sinks/{'even' if i % 2 == 0 else 'odd'}",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
         assert r.status_code == 200, r.text
     kept = await received(client, "even") + await received(client, "odd")
     assert sum(len(k["raw_body"]) for k in kept) <= MAX_TOTAL_BYTES

@@ -13,8 +13,20 @@ import pytest
 from .helpers import TIMESTAMP_RE, UUID_RE, error_of, ids, new_id, page
 
 DELIVERY_KEYS = {
-    "id", "org_id", "endpoint_id", "call_id", "event_type", "url", "status", "attempt_count",
-    "manual_retry_count", "next_attempt_at", "last_error", "last_response_status", "delivered_at", "created_at",
+    "id",
+    "org_id",
+    "endpoint_id",
+    "call_id",
+    "event_type",
+    "url",
+    "status",
+    "attempt_count",
+    "manual_retry_count",
+    "next_attempt_at",
+    "last_error",
+    "last_response_status",
+    "delivered_at",
+    "created_at",
     "updated_at",
 }
 AGENT_URL = "https://hooks.example.test/agent"
@@ -31,9 +43,7 @@ async def deliveries(client: httpx.AsyncClient, **params: Any) -> list[dict[str,
     return (await page(client, "/v1/webhook_deliveries", **params))["data"]
 
 
-async def test_a_new_call_queues_one_delivery_per_destination(
-    client: httpx.AsyncClient, api: Any, org_id: str
-) -> None:
+async def test_a_new_call_queues_one_delivery_per_destination(client: httpx.AsyncClient, api: Any, org_id: str) -> None:
     every = await endpoint(client, "every")
     queued_only = await endpoint(client, "queued", enabled_events=["call.queued"])
     await endpoint(client, "completed", enabled_events=["call.completed"])
@@ -55,11 +65,28 @@ async def test_a_new_call_queues_one_delivery_per_destination(
         assert UUID_RE.match(row["id"])
         assert TIMESTAMP_RE.match(row["created_at"])
         assert row["next_attempt_at"] == row["created_at"] == row["updated_at"]
-        assert {k: row[k] for k in ("org_id", "call_id", "event_type", "status", "attempt_count",
-                                    "manual_retry_count", "last_error", "last_response_status",
-                                    "delivered_at")} == {
-            "org_id": org_id, "call_id": call["id"], "event_type": "call.queued", "status": "pending",
-            "attempt_count": 0, "manual_retry_count": 0, "last_error": None, "last_response_status": None,
+        assert {
+            k: row[k]
+            for k in (
+                "org_id",
+                "call_id",
+                "event_type",
+                "status",
+                "attempt_count",
+                "manual_retry_count",
+                "last_error",
+                "last_response_status",
+                "delivered_at",
+            )
+        } == {
+            "org_id": org_id,
+            "call_id": call["id"],
+            "event_type": "call.queued",
+            "status": "pending",
+            "attempt_count": 0,
+            "manual_retry_count": 0,
+            "last_error": None,
+            "last_response_status": None,
             "delivered_at": None,
         }
 

@@ -12,12 +12,29 @@ from emulator.runtime import Emulator
 from .helpers import SECRET_RE, TIMESTAMP_RE, UUID_RE, error_of, ids, new_id, page
 
 ENDPOINT_KEYS = {
-    "id", "org_id", "url", "description", "enabled_events", "status", "disabled_reason", "disabled_at",
-    "consecutive_failures", "created_at", "updated_at",
+    "id",
+    "org_id",
+    "url",
+    "description",
+    "enabled_events",
+    "status",
+    "disabled_reason",
+    "disabled_at",
+    "consecutive_failures",
+    "created_at",
+    "updated_at",
 }
 URL = "https://hooks.example.test/callingbox"
-EVENTS = ["call.queued", "call.ringing", "call.answered", "call.completed", "call.failed", "call.no_answer",
-          "call.busy", "call.canceled"]
+EVENTS = [
+    "call.queued",
+    "call.ringing",
+    "call.answered",
+    "call.completed",
+    "call.failed",
+    "call.no_answer",
+    "call.busy",
+    "call.canceled",
+]
 
 
 async def create(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
@@ -42,20 +59,29 @@ async def test_create_answers_201_with_the_secret(client: httpx.AsyncClient, org
     assert UUID_RE.match(endpoint["id"])
     assert TIMESTAMP_RE.match(endpoint["created_at"]) and endpoint["updated_at"] == endpoint["created_at"]
     assert {k: endpoint[k] for k in ENDPOINT_KEYS - {"id", "created_at", "updated_at"}} == {
-        "org_id": org_id, "url": URL, "description": None, "enabled_events": ["*"], "status": "enabled",
-        "disabled_reason": None, "disabled_at": None, "consecutive_failures": 0,
+        "org_id": org_id,
+        "url": URL,
+        "description": None,
+        "enabled_events": ["*"],
+        "status": "enabled",
+        "disabled_reason": None,
+        "disabled_at": None,
+        "consecutive_failures": 0,
     }
 
 
 async def test_create_with_description_and_events(client: httpx.AsyncClient) -> None:
-    endpoint = await create(client, description="CRM sync", enabled_events=["call.completed", "call.failed",
-                                                                            "call.completed"])
+    endpoint = await create(
+        client, description="CRM sync", enabled_events=["call.completed", "call.failed", "call.completed"]
+    )
     assert endpoint["description"] == "CRM sync"
     assert endpoint["enabled_events"] == ["call.completed", "call.failed"]
     every = await create(client, enabled_events=EVENTS)
     assert every["enabled_events"] == EVENTS
     # Loopback and plain http are fine for a local tool (design: webhooks).
-    assert (await create(client, url="http://127.0.0.1:9000/hook", description=None))["url"] == "http://127.0.0.1:9000/hook"
+    assert (await create(client, url="http://127.0.0.1:9000/hook", description=None))[
+        "url"
+    ] == "http://127.0.0.1:9000/hook"
 
 
 async def test_each_endpoint_gets_its_own_secret(client: httpx.AsyncClient) -> None:
@@ -177,8 +203,11 @@ async def test_bad_patch_is_400_and_changes_nothing(
 ) -> None:
     endpoint = await create(client)
     path = f"/v1/webhook_endpoints/{endpoint['id']}"
-    error_of(await client.patch(path, json={"description": "changed", "url": "https://changed.example.test",
-                                            **body}), 400, needle)
+    error_of(
+        await client.patch(path, json={"description": "changed", "url": "https://changed.example.test", **body}),
+        400,
+        needle,
+    )
     assert await api.ok("GET", path) == without_secret(endpoint)
 
 
@@ -200,8 +229,9 @@ async def test_delete_answers_json_then_404(client: httpx.AsyncClient) -> None:
 async def test_rotate_secret(client: httpx.AsyncClient, api: Any) -> None:
     endpoint = await create(client)
     # SDK 0.1.0 sends Content-Type on this body-less POST.
-    r = await client.post(f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret",
-                          headers={"content-type": "application/json"})
+    r = await client.post(
+        f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 200, r.text
     rotated = r.json()
     assert set(rotated) == ENDPOINT_KEYS | {"signing_secret"}

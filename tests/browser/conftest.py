@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +21,16 @@ from emulator.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "test-artifacts" / "browser"))
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 TIMEOUT_MS = 20_000  # generous: two shared cores
 
 
@@ -30,8 +39,11 @@ def chromium_path() -> str:
         found = name and shutil.which(name)
         if found:
             return found
-    pytest.fail("no Chromium: install Debian's `chromium` package (apt-get install -y chromium; .ci/run does it), "
-                "or point $CHROMIUM at a Chromium binary", pytrace=False)
+    pytest.fail(
+        "no Chromium: install Debian's `chromium` package (apt-get install -y chromium; .ci/run does it), "
+        "or point $CHROMIUM at a Chromium binary",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +69,9 @@ class Live:
         self.server, self.emulator, self.base_url = server, emulator, server.base_url
         headers = {"X-Emulator-Token": token} if token else {}
         self.control = httpx.Client(base_url=self.base_url, timeout=60, headers=headers)
-        self.api = httpx.Client(base_url=self.base_url, timeout=60,
-                                headers={"Authorization": f"Bearer {emulator.config.api_key}"})
+        self.api = httpx.Client(
+            base_url=self.base_url, timeout=60, headers={"Authorization": f"Bearer {emulator.config.api_key}"}
+        )
 
     def ok(self, client: httpx.Client, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
         r = client.request(method, path, **kwargs)
@@ -68,8 +81,13 @@ class Live:
     def agent(self) -> dict[str, Any]:
         found = self.ok(self.api, "GET", "/v1/numbers/available", params={"area_code": "415", "limit": 1})
         number = self.ok(self.api, "POST", "/v1/numbers/purchase", 201, json={"phone_number": found[0]["phone_number"]})
-        return self.ok(self.api, "POST", "/v1/agents", 201,
-                       json={"name": "Dashboard", "type": "outbound", "number_ids": [number["id"]]})
+        return self.ok(
+            self.api,
+            "POST",
+            "/v1/agents",
+            201,
+            json={"name": "Dashboard", "type": "outbound", "number_ids": [number["id"]]},
+        )
 
     def call(self, agent_id: str, to: str = "+15005550006") -> dict[str, Any]:
         return self.ok(self.api, "POST", "/v1/calls", 201, json={"agent_id": agent_id, "to": to})

@@ -54,8 +54,13 @@ def test_a_clock_advance_from_the_page_moves_the_call(page: Any, live: Live) -> 
 
 
 def test_a_failing_endpoint_shows_its_retries(page: Any, live: Live) -> None:
-    live.ok(live.api, "POST", "/v1/webhook_endpoints", 201,
-            json={"url": "http://127.0.0.1:9/hooks", "enabled_events": ["call.queued"]})  # nothing listens there
+    live.ok(
+        live.api,
+        "POST",
+        "/v1/webhook_endpoints",
+        201,
+        json={"url": "http://127.0.0.1:9/hooks", "enabled_events": ["call.queued"]},
+    )  # nothing listens there
     call = live.call(live.agent()["id"], to="+15005550001")
     open_dashboard(page, live, f"#/call/{call['id']}")
     page.locator("#call").wait_for()

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -80,8 +81,9 @@ async def one_call(client: httpx.AsyncClient, url: str, seconds: float = 120) ->
     assert ep.status_code == 201, ep.text
     number = (await client.get("/v1/numbers/available", params={"limit": 1})).json()[0]["phone_number"]
     bought = (await client.post("/v1/numbers/purchase", json={"phone_number": number})).json()
-    agent = (await client.post("/v1/agents", json={"name": "A", "type": "outbound",
-                                                   "number_ids": [bought["id"]]})).json()
+    agent = (
+        await client.post("/v1/agents", json={"name": "A", "type": "outbound", "number_ids": [bought["id"]]})
+    ).json()
     call = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"})
     assert call.status_code == 201, call.text
     if seconds:

@@ -126,8 +126,11 @@ async def test_the_same_seed_draws_the_same_chaos(seed, receiver, emulator) -> N
     runs = []
     for _ in range(2):
         em = Emulator(Config(seed=3))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(em)), base_url="http://e.test",
-                                     headers={"Authorization": "Bearer sk_test_emulator"}) as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(em)),
+            base_url="http://e.test",
+            headers={"Authorization": "Bearer sk_test_emulator"},
+        ) as c:
             r = receiver()
             await arm(c, duplicate=0.5, bad_signature=0.5, seed=seed)
             await one_call(c, r.url)

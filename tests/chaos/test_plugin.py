@@ -6,8 +6,20 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = ["pytester"]
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
-        "-p", "no:randomly", "-p", "no:cacheprovider")
+LEAN = (
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:schemathesis",
+    "-p",
+    "no:faker",
+    "-p",
+    "no:anyio",
+    "-p",
+    "no:randomly",
+    "-p",
+    "no:cacheprovider",
+)
 
 
 def test_webhook_chaos_and_realism_through_the_fixture(pytester: pytest.Pytester) -> None:
@@ -16,7 +28,8 @@ def test_webhook_chaos_and_realism_through_the_fixture(pytester: pytest.Pytester
         asyncio_default_fixture_loop_scope = function
         filterwarnings = error
         """)
-    pytester.makepyfile(test_inner='''
+    pytester.makepyfile(
+        test_inner="""
 def test_duplicates_reach_the_sink_with_one_event_id(callingbox):
     agent = callingbox.ready_agent()
     with callingbox.webhook_chaos(duplicate=1.0) as rule:
@@ -54,6 +67,7 @@ def test_realism_switches_on_and_off(callingbox):
     callingbox.call(agent["id"])
     busy = callingbox.client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"})
     assert busy.status_code == 429
-''')
+"""
+    )
     result = pytester.runpytest_subprocess(*LEAN, timeout=300)
     result.assert_outcomes(passed=4)

@@ -41,22 +41,25 @@ async def test_a_removed_rule_acts_no_more_and_fired_counts_its_actions(client, 
     assert len(await attempts(client, call_id=call_id)) == 6
 
 
-@pytest.mark.parametrize("body, says", [
-    ({}, "a rule needs at least one knob"),
-    ({"duplicate": 1.5}, "duplicate"),
-    ({"duplicate": "1"}, "duplicate"),
-    ({"reorder": -0.1}, "reorder"),
-    ({"reorder": 1, "reorder_window_seconds": 0}, "reorder_window_seconds"),
-    ({"delay_seconds": [1]}, "delay_seconds"),
-    ({"delay_seconds": 3}, "delay_seconds"),
-    ({"stale_timestamp_seconds": 0}, "stale_timestamp_seconds"),
-    ({"stale_timestamp_seconds": 1.5}, "stale_timestamp_seconds"),
-    ({"bad_signature": 1, "both_signatures": True}, "cannot go together"),
-    ({"both_signatures": "yes"}, "both_signatures"),
-    ({"duplicate": 1, "seed": -1}, "seed"),
-    ({"duplicate": 1, "surprise": True}, "surprise"),
-    ({"duplicate": 1, "url": ""}, "url"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ({}, "a rule needs at least one knob"),
+        ({"duplicate": 1.5}, "duplicate"),
+        ({"duplicate": "1"}, "duplicate"),
+        ({"reorder": -0.1}, "reorder"),
+        ({"reorder": 1, "reorder_window_seconds": 0}, "reorder_window_seconds"),
+        ({"delay_seconds": [1]}, "delay_seconds"),
+        ({"delay_seconds": 3}, "delay_seconds"),
+        ({"stale_timestamp_seconds": 0}, "stale_timestamp_seconds"),
+        ({"stale_timestamp_seconds": 1.5}, "stale_timestamp_seconds"),
+        ({"bad_signature": 1, "both_signatures": True}, "cannot go together"),
+        ({"both_signatures": "yes"}, "both_signatures"),
+        ({"duplicate": 1, "seed": -1}, "seed"),
+        ({"duplicate": 1, "surprise": True}, "surprise"),
+        ({"duplicate": 1, "url": ""}, "url"),
+    ],
+)
 async def test_bad_rules_are_refused_and_draw_nothing(client, emulator, body, says) -> None:
     r = await client.post("/_emulator/webhook_chaos", json=body)
     assert r.status_code == 400 and says in r.json()["error"], r.text
@@ -68,8 +71,11 @@ async def test_bad_rules_are_refused_and_draw_nothing(client, emulator, body, sa
 
 async def _first_endpoint_id(seed: int) -> str:
     twin = Emulator(Config(seed=seed))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(twin)), base_url="http://t.test",
-                                 headers={"Authorization": "Bearer sk_test_emulator"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(twin)),
+        base_url="http://t.test",
+        headers={"Authorization": "Bearer sk_test_emulator"},
+    ) as c:
         return (await c.post("/v1/webhook_endpoints", json={"url": "https://example.com/h"})).json()["id"]
 
 
@@ -106,16 +112,22 @@ async def test_a_reset_drops_every_rule(client) -> None:
 async def vox() -> Any:
     emulator = Emulator(Config(conformance="strict"))
     app = create_app(emulator, "voxbridge")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vox.test",
-                                 headers={"Authorization": "Bearer sk_live_emulator"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://vox.test",
+        headers={"Authorization": "Bearer sk_live_emulator"},
+    ) as client:
         yield client
     await emulator.transport.aclose()
 
 
-@pytest.mark.parametrize("knob, value, why", [
-    ("stale_timestamp_seconds", 600, "stale_timestamp_seconds: does not apply to the voxbridge webhook format"),
-    ("both_signatures", True, "both_signatures: does not apply to the voxbridge webhook format"),
-])
+@pytest.mark.parametrize(
+    "knob, value, why",
+    [
+        ("stale_timestamp_seconds", 600, "stale_timestamp_seconds: does not apply to the voxbridge webhook format"),
+        ("both_signatures", True, "both_signatures: does not apply to the voxbridge webhook format"),
+    ],
+)
 async def test_a_knob_the_format_has_no_use_for_is_refused(vox, knob, value, why) -> None:
     r = await vox.post("/_emulator/webhook_chaos", json={knob: value})
     assert r.status_code == 400 and why in r.json()["error"], r.text
@@ -134,7 +146,9 @@ async def test_voxbridge_deliveries_are_duplicated_and_missigned(vox, receiver) 
     await vox.post("/_emulator/clock/advance", json={"seconds": 300})
     events = [json.loads(h.body)["event"] for h in hooks.hits]
     assert events == ["call.queued", "call.queued", "call.ended", "call.ended", "call.analyzed", "call.analyzed"]
-    good = ["sha256=" + hmac.new(org["webhook_secret"].encode(), h.body, hashlib.sha256).hexdigest() for h in hooks.hits]
+    good = [
+        "sha256=" + hmac.new(org["webhook_secret"].encode(), h.body, hashlib.sha256).hexdigest() for h in hooks.hits
+    ]
     assert all(g != h.headers["x-voice-signature"] for g, h in zip(good, hooks.hits, strict=True))
     actions = [[a["action"] for a in x["chaos"]] for x in await attempts(vox)]
     assert actions == [["bad_signature"], ["duplicate"]] * 3
@@ -143,8 +157,11 @@ async def test_voxbridge_deliveries_are_duplicated_and_missigned(vox, receiver) 
 async def test_voxbridge_renders_realism_refusals_in_its_own_shape() -> None:
     emulator = Emulator(Config(rate_limit="0.01/1", do_not_call="+15551234567"))
     app = create_app(emulator, "voxbridge")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vox.test",
-                                 headers={"Authorization": "Bearer sk_live_emulator"}) as vox:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://vox.test",
+        headers={"Authorization": "Bearer sk_live_emulator"},
+    ) as vox:
         refused = await vox.post("/v1/calls/outbound", json={"to": "+15551234567"})
         assert refused.status_code == 422
         assert refused.json()["detail"][0]["loc"] == ["body", "to"]

@@ -6,14 +6,14 @@ import re
 import signal
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest
+from up_process import BIN, MODULE, SCRIPT, Up, clean_env
 
 from emulator import __version__
-from up_process import BIN, MODULE, SCRIPT, Up, clean_env
 
 LEGACY_BODY = {"to": "+15005550006", "prompt": "Hello", "language": "en"}
 
@@ -47,8 +47,13 @@ def test_the_export_lines_work_in_a_shell(start: Callable[..., Up], tmp_path: Pa
 
     # Paste them into a shell, then use the SDK's CLI, which reads exactly those variables.
     script = f"{exports}\nexec {BIN / 'callingbox'} --json numbers list"
-    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60,
-                            env=clean_env(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config")))
+    result = subprocess.run(
+        ["sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config")),
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("{")
@@ -109,10 +114,14 @@ def test_legacy_calls_flag(start: Callable[..., Up]) -> None:
 
 def test_settings_from_the_environment(start: Callable[..., Up]) -> None:
     seeded = start("--port", "0", "--seed", "11")
-    up = start(env=clean_env(
-        CALLINGBOX_EMULATOR_API_KEY="sk_test_from_env", CALLINGBOX_EMULATOR_SEED="11",
-        CALLINGBOX_EMULATOR_LEGACY_CALLS="1", CALLINGBOX_EMULATOR_PORT="0",
-    ))
+    up = start(
+        env=clean_env(
+            CALLINGBOX_EMULATOR_API_KEY="sk_test_from_env",
+            CALLINGBOX_EMULATOR_SEED="11",
+            CALLINGBOX_EMULATOR_LEGACY_CALLS="1",
+            CALLINGBOX_EMULATOR_PORT="0",
+        )
+    )
     banner = up.read_banner()
 
     assert banner["api_key"] == banner["export_key"] == "sk_test_from_env"
@@ -129,7 +138,8 @@ def test_a_flag_beats_the_environment(start: Callable[..., Up]) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         env = clean_env(
-            CALLINGBOX_EMULATOR_API_KEY="sk_test_env", CALLINGBOX_EMULATOR_SEED="1",
+            CALLINGBOX_EMULATOR_API_KEY="sk_test_env",
+            CALLINGBOX_EMULATOR_SEED="1",
             CALLINGBOX_EMULATOR_PORT=str(busy.getsockname()[1]),
         )
         up = start("--port", "0", "--api-key", "sk_test_flag", "--seed", "2", env=env)
@@ -154,8 +164,14 @@ def test_a_signal_stops_it_cleanly(start: Callable[..., Up], sig: int) -> None:
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MODULE, *args], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, env=clean_env() if env is None else env)
+    return subprocess.run(
+        [*MODULE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env=clean_env() if env is None else env,
+    )
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -181,14 +197,17 @@ def test_a_port_in_use_is_a_one_line_error() -> None:
     assert str(port) in line and "already in use" in line
 
 
-@pytest.mark.parametrize("name, value, says", [
-    ("PORT", "abc", "CALLINGBOX_EMULATOR_PORT"),
-    ("PORT", "70000", "70000"),
-    ("SEED", "seven", "CALLINGBOX_EMULATOR_SEED"),
-    ("LEGACY_CALLS", "maybe", "CALLINGBOX_EMULATOR_LEGACY_CALLS"),
-    ("SPEED", "0", "speed"),
-    ("CLOCK", "sundial", "sundial"),
-])
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("PORT", "abc", "CALLINGBOX_EMULATOR_PORT"),
+        ("PORT", "70000", "70000"),
+        ("SEED", "seven", "CALLINGBOX_EMULATOR_SEED"),
+        ("LEGACY_CALLS", "maybe", "CALLINGBOX_EMULATOR_LEGACY_CALLS"),
+        ("SPEED", "0", "speed"),
+        ("CLOCK", "sundial", "sundial"),
+    ],
+)
 def test_a_bad_environment_value_is_a_one_line_error(name: str, value: str, says: str) -> None:
     result = _run("up", env=clean_env(**{f"CALLINGBOX_EMULATOR_{name}": value}))
 

@@ -23,8 +23,9 @@ async def _app_client(mode: str) -> tuple[Emulator, httpx.AsyncClient]:
     emulator = Emulator(Config(conformance=mode))
     app = create_app(emulator)
     emulator.transport.mount("http://127.0.0.1", app)  # webhooks to the emulator's own sinks, in-process
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
-                               headers={"Authorization": f"Bearer {KEY}"})
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"}
+    )
     return emulator, client
 
 
@@ -38,8 +39,13 @@ async def _call(client: httpx.AsyncClient, webhook_url: str | None = None) -> di
     found = await _ok(client, "GET", "/v1/numbers/available", params={"area_code": "415", "limit": 1})
     number = await _ok(client, "POST", "/v1/numbers/purchase", 201, json={"phone_number": found[0]["phone_number"]})
     extra = {"webhook_url": webhook_url} if webhook_url else {}
-    agent = await _ok(client, "POST", "/v1/agents", 201,
-                      json={"name": "Checks", "type": "outbound", "number_ids": [number["id"]], **extra})
+    agent = await _ok(
+        client,
+        "POST",
+        "/v1/agents",
+        201,
+        json={"name": "Checks", "type": "outbound", "number_ids": [number["id"]], **extra},
+    )
     return await _ok(client, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550006"})
 
 
@@ -67,7 +73,10 @@ async def test_strict_replaces_a_wrong_answer_with_a_500_naming_the_rule() -> No
         assert "at /reservation_status" in message
         assert "rule /components/schemas/" in message and "/reservation_status/enum" in message
         listed = await client.get("/v1/calls")
-        assert listed.status_code == 500 and "list_calls answered 200 at /data/0/reservation_status" in listed.json()["error"]
+        assert (
+            listed.status_code == 500
+            and "list_calls answered 200 at /data/0/reservation_status" in listed.json()["error"]
+        )
 
 
 async def test_strict_checks_the_control_plane_too() -> None:
@@ -133,7 +142,9 @@ async def test_strict_never_sends_an_off_contract_webhook_and_the_attempt_says_w
         attempts = (await _ok(client, "GET", "/_emulator/deliveries", params={"call_id": call["id"]}))["data"]
         ringing = [a for a in attempts if a["event_type"] == "call.ringing"]
         assert ringing and ringing[0]["response_status"] is None
-        assert ringing[0]["error"].startswith("not sent: contract violation: call_ringing_webhook at /data/call/reservation_status")
+        assert ringing[0]["error"].startswith(
+            "not sent: contract violation: call_ringing_webhook at /data/call/reservation_status"
+        )
         report = await _ok(client, "GET", "/_emulator/conformance")
         assert report["data"][0]["kind"] == "webhook" and report["data"][0]["status"] is None
 

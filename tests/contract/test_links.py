@@ -60,9 +60,16 @@ class Walk:
         self.schema = load_contract(app)
         self.control = load_contract(app, CONTROL_SPEC)
 
-    def call(self, operation_id: str, status: int, *, path: dict[str, Any] | None = None,
-             query: dict[str, Any] | None = None, headers: dict[str, Any] | None = None,
-             body: Any = None) -> tuple[Any, Any]:
+    def call(
+        self,
+        operation_id: str,
+        status: int,
+        *,
+        path: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> tuple[Any, Any]:
         control = operation_id not in OPERATIONS
         operation = (self.control if control else self.schema).find_operation_by_id(operation_id)
         headers = dict(headers or {})
@@ -78,8 +85,16 @@ class Walk:
         assert response.status_code == status, f"{operation_id}: {response.status_code} {response.text}"
         return body, response.json()
 
-    def follow(self, source: str, status: int, link_name: str, request_body: Any, response_body: Any,
-               expect: int, extra_body: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    def follow(
+        self,
+        source: str,
+        status: int,
+        link_name: str,
+        request_body: Any,
+        response_body: Any,
+        expect: int,
+        extra_body: dict[str, Any] | None = None,
+    ) -> tuple[Any, Any]:
         """Call the target of ``source``'s link with what the link's expressions extract
         (``extra_body`` fills a required body that the link leaves to the generator)."""
         link = OPERATIONS[source][2]["responses"][str(status)]["links"][link_name]
@@ -96,8 +111,9 @@ class Walk:
         body = evaluate(link["requestBody"], request_body, response_body) if "requestBody" in link else None
         if extra_body is not None:
             body = {**extra_body, **(body or {})}
-        return self.call(target, expect, path=params["path"], query=params["query"], headers=params["header"],
-                         body=body)
+        return self.call(
+            target, expect, path=params["path"], query=params["query"], headers=params["header"], body=body
+        )
 
 
 def test_links_walk_the_dispatch_workflow() -> None:
@@ -146,7 +162,14 @@ def test_links_walk_agent_and_endpoint_lifecycles() -> None:
 
     req, endpoint = walk.call("create_webhook_endpoint", 201, body={"url": "https://example.com/hooks"})
     walk.follow("create_webhook_endpoint", 201, "RotateWebhookSecret", req, endpoint, expect=200)
-    walk.follow("create_webhook_endpoint", 201, "UpdateWebhookEndpoint", req, endpoint, expect=200,
-                extra_body={"status": "disabled"})
+    walk.follow(
+        "create_webhook_endpoint",
+        201,
+        "UpdateWebhookEndpoint",
+        req,
+        endpoint,
+        expect=200,
+        extra_body={"status": "disabled"},
+    )
     walk.follow("create_webhook_endpoint", 201, "DeleteWebhookEndpoint", req, endpoint, expect=200)
     walk.follow("create_webhook_endpoint", 201, "GetWebhookEndpoint", req, endpoint, expect=404)  # a hard delete

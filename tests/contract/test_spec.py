@@ -107,8 +107,10 @@ def test_every_documented_operation_reaches_a_route() -> None:
     missed = [
         f"{method} {path}"
         for path, method in documented_operations(PRODUCT, CONTROL)
-        if not any(route.matches({"type": "http", "path": concrete(path), "method": method})[0] == Match.FULL
-                   for route in routes)
+        if not any(
+            route.matches({"type": "http", "path": concrete(path), "method": method})[0] == Match.FULL
+            for route in routes
+        )
     ]
     assert missed == [], "documented operations no route serves"
 
@@ -120,8 +122,13 @@ def test_operation_ids_are_unique() -> None:
     assert sorted({i for i in ids if ids.count(i) > 1}) == [], "operationIds used twice"
 
 
-TAGS = {"numbers": "numbers", "agents": "agents", "calls": "calls",
-        "webhook_endpoints": "webhooks", "webhook_deliveries": "webhooks"}
+TAGS = {
+    "numbers": "numbers",
+    "agents": "agents",
+    "calls": "calls",
+    "webhook_endpoints": "webhooks",
+    "webhook_deliveries": "webhooks",
+}
 
 
 def test_operations_are_tagged_and_secured_as_documented() -> None:
@@ -131,7 +138,10 @@ def test_operations_are_tagged_and_secured_as_documented() -> None:
     assert PRODUCT["openapi"] == CONTROL["openapi"] == "3.1.0"
     assert PRODUCT["security"] == [{"bearerAuth": []}] and CONTROL["security"] == []
     assert PRODUCT["components"]["securitySchemes"]["bearerAuth"] == {
-        **PRODUCT["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
+        **PRODUCT["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     for doc, control in ((PRODUCT, False), (CONTROL, True)):
         for (path, method), operation in documented_operations(doc).items():
             expected = "emulator" if control else TAGS[path.split("/")[2]]

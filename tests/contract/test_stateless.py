@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, settings
 
 from .support import CONTROL_SPEC, load_contract, new_app, rejects_only_conflicts
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 product_emulator, product_app = new_app()
 product = load_contract(product_app)

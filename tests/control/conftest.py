@@ -7,7 +7,8 @@ without a socket; ``closed_url`` is a loopback port nobody listens on.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -28,8 +29,6 @@ async def emulator(config: Config) -> AsyncIterator[Emulator]:
     emulator.transport.mount(BASE_URL, create_app(emulator))
     yield emulator
     await emulator.transport.aclose()
-
-
 
 
 async def ok(client: httpx.AsyncClient, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:

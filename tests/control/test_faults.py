@@ -40,8 +40,19 @@ def injected(r: httpx.Response, status: int, fault_id: str) -> None:
 async def test_a_429_with_retry_after_never_reaches_the_handler(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent()
     made = await fault(client, path="/v1/calls", method="POST", status=429, retry_after=7)
-    assert made == {"id": made["id"], "path": "/v1/calls", "method": "POST", "status": 429, "retry_after": 7,
-                    "latency_ms": None, "drop": False, "count": 1, "rate": None, "remaining": 1, "fired": 0}
+    assert made == {
+        "id": made["id"],
+        "path": "/v1/calls",
+        "method": "POST",
+        "status": 429,
+        "retry_after": 7,
+        "latency_ms": None,
+        "drop": False,
+        "count": 1,
+        "rate": None,
+        "remaining": 1,
+        "fired": 0,
+    }
     before = await export(client)
 
     r = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"})
@@ -86,17 +97,20 @@ async def test_the_method_narrows_the_match(client: httpx.AsyncClient) -> None:
     assert (await client.post("/v1/calls", json={})).status_code == 500
 
 
-@pytest.mark.parametrize("path, hits, misses", [
-    ("/v1/calls", ["/v1/calls"], ["/v1/calls/x", "/v1/calls/", "/v1/agents"]),
-    ("/v1/calls*", ["/v1/calls", "/v1/calls/x", "/v1/calls/x/transcript"], ["/v1/agents"]),
-    ("/v1/calls/*", ["/v1/calls/x", "/v1/calls/x/transcript"], ["/v1/calls"]),
-    ("/v1/calls/{call_id}", ["/v1/calls/x", "/v1/calls/123"], ["/v1/calls", "/v1/calls/x/transcript"]),
-    ("/v1/calls/{call_id}/transcript", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/calls/x/y/transcript"]),
-    ("/v1/calls/{call_id:int}", ["/v1/calls/123"], ["/v1/calls/x"]),
-    ("/v1/calls/{call_id:uuid}", ["/v1/calls/0b6e5a4e-5a43-4c8e-9d0a-3f1f2e6d7c8b"], ["/v1/calls/123"]),
-    ("/v1/calls/{call_id}/*", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/agents/x/y"]),
-    ("/v1/*", ["/v1/calls", "/v1/agents/x/numbers"], ["/v1", "/openapi.json", "/_emulator/clock"]),
-])
+@pytest.mark.parametrize(
+    "path, hits, misses",
+    [
+        ("/v1/calls", ["/v1/calls"], ["/v1/calls/x", "/v1/calls/", "/v1/agents"]),
+        ("/v1/calls*", ["/v1/calls", "/v1/calls/x", "/v1/calls/x/transcript"], ["/v1/agents"]),
+        ("/v1/calls/*", ["/v1/calls/x", "/v1/calls/x/transcript"], ["/v1/calls"]),
+        ("/v1/calls/{call_id}", ["/v1/calls/x", "/v1/calls/123"], ["/v1/calls", "/v1/calls/x/transcript"]),
+        ("/v1/calls/{call_id}/transcript", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/calls/x/y/transcript"]),
+        ("/v1/calls/{call_id:int}", ["/v1/calls/123"], ["/v1/calls/x"]),
+        ("/v1/calls/{call_id:uuid}", ["/v1/calls/0b6e5a4e-5a43-4c8e-9d0a-3f1f2e6d7c8b"], ["/v1/calls/123"]),
+        ("/v1/calls/{call_id}/*", ["/v1/calls/x/transcript"], ["/v1/calls/x", "/v1/agents/x/y"]),
+        ("/v1/*", ["/v1/calls", "/v1/agents/x/numbers"], ["/v1", "/openapi.json", "/_emulator/clock"]),
+    ],
+)
 async def test_path_kinds(client: httpx.AsyncClient, path: str, hits: list[str], misses: list[str]) -> None:
     await fault(client, path=path, status=503, rate=1)
 
@@ -200,9 +214,10 @@ def test_a_drop_over_http_is_a_protocol_error() -> None:
     log, logger = Records(), logging.getLogger("uvicorn.error")
     logger.addHandler(log)
     try:
-        with server, httpx.Client(
-            base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10
-        ) as http:
+        with (
+            server,
+            httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as http,
+        ):
             assert http.get("/v1/numbers").status_code == 200  # a kept-alive connection, then dropped
             made = http.post("/_emulator/faults", json={"path": "/v1/numbers", "drop": True, "count": 2}).json()
 
@@ -216,7 +231,11 @@ def test_a_drop_over_http_is_a_protocol_error() -> None:
     finally:
         logger.removeHandler(log)
     assert [(e["status"], e["fault_id"]) for e in entries] == [
-        (200, None), (None, made["id"]), (None, made["id"]), (200, None)]
+        (200, None),
+        (None, made["id"]),
+        (None, made["id"]),
+        (200, None),
+    ]
     assert [r.getMessage() for r in log.records if r.levelno >= logging.ERROR] == []  # a deliberate drop is no crash
 
 
@@ -228,38 +247,45 @@ async def test_only_v1_is_faulted(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/numbers")).status_code == 500
 
 
-@pytest.mark.parametrize("body, needle", [
-    ({"path": "/v1/calls", "status": 500, "colour": "red"}, "colour: is not a known field"),
-    ({"status": 500}, "path: is required"),
-    ({"path": "/_emulator/health", "status": 500}, "only /v1 routes can be faulted"),
-    ({"path": "/_emulator/*", "status": 500}, "only /v1 routes can be faulted"),
-    ({"path": "v1/calls", "status": 500}, "only /v1 routes can be faulted"),
-    ({"path": "/v1/*/calls", "status": 500}, "'*' may only end the path"),
-    ({"path": "/v1/calls/{call id}", "status": 500}, "{name}"),
-    ({"path": "/v1/calls/{call_id:float}", "status": 500}, "{name:str|int|uuid|path}"),
-    ({"path": "/v1/calls/{id}/x/{id}*", "status": 500}, "Duplicated param name id"),
-    ({"path": "/v1/calls", "status": "500"}, "status: must be 429, 500, 502 or 503"),
-    ({"path": "/v1/calls", "status": 404}, "status: must be 429, 500, 502 or 503"),
-    ({"path": "/v1/calls", "status": None}, "status:"),
-    ({"path": "/v1/calls"}, "at least one of status, latency_ms or drop"),
-    ({"path": "/v1/calls", "drop": False}, "at least one of status, latency_ms or drop"),
-    ({"path": "/v1/calls", "drop": "yes"}, "drop: must be a boolean"),
-    ({"path": "/v1/calls", "drop": True, "status": 503}, "drop and status cannot go together"),
-    ({"path": "/v1/calls", "status": 500, "retry_after": 5}, "retry_after goes with status 429"),
-    ({"path": "/v1/calls", "latency_ms": 10, "retry_after": 5}, "retry_after goes with status 429"),
-    ({"path": "/v1/calls", "status": 429, "retry_after": 1.5}, "retry_after: must be an integer"),
-    ({"path": "/v1/calls", "status": 429, "retry_after": -1}, "retry_after:"),
-    ({"path": "/v1/calls", "latency_ms": -1}, "latency_ms:"),
-    ({"path": "/v1/calls", "latency_ms": 300_001}, "latency_ms:"),
-    ({"path": "/v1/calls", "status": 500, "count": 0}, "count:"),
-    ({"path": "/v1/calls", "status": 500, "count": True}, "count: must be an integer"),
-    ({"path": "/v1/calls", "status": 500, "rate": 0}, "rate:"),
-    ({"path": "/v1/calls", "status": 500, "rate": 1.5}, "rate:"),
-    ({"path": "/v1/calls", "status": 500, "count": 2, "rate": 0.5}, "give count (the next N matching requests) or rate"),
-    ({"path": "/v1/calls", "status": 500, "method": "get"}, "method: must be one of GET"),
-])
-async def test_a_bad_spec_is_a_400_naming_the_problem(client: httpx.AsyncClient, body: dict[str, Any],
-                                                     needle: str) -> None:
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ({"path": "/v1/calls", "status": 500, "colour": "red"}, "colour: is not a known field"),
+        ({"status": 500}, "path: is required"),
+        ({"path": "/_emulator/health", "status": 500}, "only /v1 routes can be faulted"),
+        ({"path": "/_emulator/*", "status": 500}, "only /v1 routes can be faulted"),
+        ({"path": "v1/calls", "status": 500}, "only /v1 routes can be faulted"),
+        ({"path": "/v1/*/calls", "status": 500}, "'*' may only end the path"),
+        ({"path": "/v1/calls/{call id}", "status": 500}, "{name}"),
+        ({"path": "/v1/calls/{call_id:float}", "status": 500}, "{name:str|int|uuid|path}"),
+        ({"path": "/v1/calls/{id}/x/{id}*", "status": 500}, "Duplicated param name id"),
+        ({"path": "/v1/calls", "status": "500"}, "status: must be 429, 500, 502 or 503"),
+        ({"path": "/v1/calls", "status": 404}, "status: must be 429, 500, 502 or 503"),
+        ({"path": "/v1/calls", "status": None}, "status:"),
+        ({"path": "/v1/calls"}, "at least one of status, latency_ms or drop"),
+        ({"path": "/v1/calls", "drop": False}, "at least one of status, latency_ms or drop"),
+        ({"path": "/v1/calls", "drop": "yes"}, "drop: must be a boolean"),
+        ({"path": "/v1/calls", "drop": True, "status": 503}, "drop and status cannot go together"),
+        ({"path": "/v1/calls", "status": 500, "retry_after": 5}, "retry_after goes with status 429"),
+        ({"path": "/v1/calls", "latency_ms": 10, "retry_after": 5}, "retry_after goes with status 429"),
+        ({"path": "/v1/calls", "status": 429, "retry_after": 1.5}, "retry_after: must be an integer"),
+        ({"path": "/v1/calls", "status": 429, "retry_after": -1}, "retry_after:"),
+        ({"path": "/v1/calls", "latency_ms": -1}, "latency_ms:"),
+        ({"path": "/v1/calls", "latency_ms": 300_001}, "latency_ms:"),
+        ({"path": "/v1/calls", "status": 500, "count": 0}, "count:"),
+        ({"path": "/v1/calls", "status": 500, "count": True}, "count: must be an integer"),
+        ({"path": "/v1/calls", "status": 500, "rate": 0}, "rate:"),
+        ({"path": "/v1/calls", "status": 500, "rate": 1.5}, "rate:"),
+        (
+            {"path": "/v1/calls", "status": 500, "count": 2, "rate": 0.5},
+            "give count (the next N matching requests) or rate",
+        ),
+        ({"path": "/v1/calls", "status": 500, "method": "get"}, "method: must be one of GET"),
+    ],
+)
+async def test_a_bad_spec_is_a_400_naming_the_problem(
+    client: httpx.AsyncClient, body: dict[str, Any], needle: str
+) -> None:
     r = await client.post("/_emulator/faults", json=body)
 
     assert r.status_code == 400, r.text

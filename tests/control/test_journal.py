@@ -29,7 +29,9 @@ async def test_each_request_is_recorded_with_its_answer(client: httpx.AsyncClien
 
     # Newest first, numbered in arrival order; the control plane is not journaled.
     assert [(e["method"], e["path"]) for e in entries] == [
-        ("POST", "/v1/calls"), ("POST", "/v1/agents"), ("POST", "/v1/numbers/purchase"),
+        ("POST", "/v1/calls"),
+        ("POST", "/v1/agents"),
+        ("POST", "/v1/numbers/purchase"),
         ("GET", "/v1/numbers/available"),
     ]
     assert [e["seq"] for e in entries] == [4, 3, 2, 1]
@@ -96,17 +98,28 @@ async def test_filters_and_limit(client: httpx.AsyncClient, api: Any) -> None:
 
     assert await paths(method="POST") == [("POST", "/v1/calls", 400), ("POST", "/v1/numbers/purchase", 201)]
     assert await paths(path_prefix="/v1/calls") == [
-        ("POST", "/v1/calls", 400), ("GET", "/v1/calls/not-a-call", 404), ("GET", "/v1/calls", 200)]
+        ("POST", "/v1/calls", 400),
+        ("GET", "/v1/calls/not-a-call", 404),
+        ("GET", "/v1/calls", 200),
+    ]
     assert await paths(status=200) == [("GET", "/v1/calls", 200), ("GET", "/v1/numbers/available", 200)]
     assert await paths(method="GET", path_prefix="/v1/calls", status=404) == [("GET", "/v1/calls/not-a-call", 404)]
     assert await paths(limit=2) == [("POST", "/v1/calls", 400), ("GET", "/v1/calls/not-a-call", 404)]
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"limit": "0"}, "limit"), ({"limit": "1001"}, "limit"), ({"limit": "ten"}, "limit"),
-    ({"method": "get"}, "method"), ({"method": "FETCH"}, "method"),
-    ({"status": "abc"}, "status"), ({"status": "99"}, "status"), ({"status": "600"}, "status"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"method": "get"}, "method"),
+        ({"method": "FETCH"}, "method"),
+        ({"status": "abc"}, "status"),
+        ({"status": "99"}, "status"),
+        ({"status": "600"}, "status"),
+    ],
+)
 async def test_bad_filters_are_400(client: httpx.AsyncClient, params: dict[str, str], needle: str) -> None:
     r = await client.get("/_emulator/requests", params=params)
 

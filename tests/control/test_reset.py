@@ -3,13 +3,14 @@ its start time, in the mode and at the speed it was configured with (in process,
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
+from up_process import Up
 
 from emulator.config import Config
-from up_process import Up
 
 from .conftest import advance, ok
 from .test_state_file import TIMEOUT

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -48,17 +49,29 @@ async def build_world(client: httpx.AsyncClient, api: Any, closed_url: str) -> d
         await api.call(agent["id"], to=to, metadata={"to": to})
     await ok(client, "POST", "/_emulator/inbound_calls", 201, json={"from": "+14155550123", "to": desk_number})
     number_b = await ok(client, "GET", "/v1/numbers/available", params={"area_code": "212", "limit": 1}, headers=b)
-    bought = await ok(client, "POST", "/v1/numbers/purchase", 201, headers=b,
-                      json={"phone_number": number_b[0]["phone_number"]})
-    agent_b = await ok(client, "POST", "/v1/agents", 201, headers=b,
-                       json={"name": "B", "type": "outbound", "number_ids": [bought["id"]]})
+    bought = await ok(
+        client, "POST", "/v1/numbers/purchase", 201, headers=b, json={"phone_number": number_b[0]["phone_number"]}
+    )
+    agent_b = await ok(
+        client,
+        "POST",
+        "/v1/agents",
+        201,
+        headers=b,
+        json={"name": "B", "type": "outbound", "number_ids": [bought["id"]]},
+    )
     await ok(client, "POST", "/v1/calls", 201, headers=b, json={"agent_id": agent_b["id"], "to": "+15005550006"})
     await advance(client, 120)  # all of those end; the closed endpoint is retrying
     delivered = (await api.ok("GET", "/v1/webhook_deliveries", params={"status": "delivered", "limit": 1}))["data"]
     await api.ok("POST", f"/v1/webhook_deliveries/{delivered[0]['id']}/redeliver")
     await ok(client, "POST", "/_emulator/scenarios", 201, content=SLOW, headers={"Content-Type": "application/yaml"})
-    talking = await api.ok("POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+14155550199"},
-                           headers={"CallingBox-Emulator-Scenario": "long-chat"})
+    talking = await api.ok(
+        "POST",
+        "/v1/calls",
+        201,
+        json={"agent_id": agent["id"], "to": "+14155550199"},
+        headers={"CallingBox-Emulator-Scenario": "long-chat"},
+    )
     await advance(client, 10)  # in progress
     ringing = await api.call(agent["id"], to="+15005550002")
     await advance(client, 2.5)
@@ -79,16 +92,19 @@ async def reads(client: httpx.AsyncClient, keys: list[str]) -> dict[str, Any]:
         deliveries = await ok(client, "GET", "/v1/webhook_deliveries", params={"limit": 200}, headers=h)
         seen[key] = {
             "numbers": await ok(client, "GET", "/v1/numbers", params={"limit": 100}, headers=h),
-            "agents": await ok(client, "GET", "/v1/agents", params={"limit": 100, "include_archived": "true"},
-                               headers=h),
+            "agents": await ok(
+                client, "GET", "/v1/agents", params={"limit": 100, "include_archived": "true"}, headers=h
+            ),
             "calls": calls,
             "each call": [await ok(client, "GET", f"/v1/calls/{c['id']}", headers=h) for c in calls["data"]],
-            "transcripts": [await ok(client, "GET", f"/v1/calls/{c['id']}/transcript", headers=h)
-                            for c in calls["data"]],
+            "transcripts": [
+                await ok(client, "GET", f"/v1/calls/{c['id']}/transcript", headers=h) for c in calls["data"]
+            ],
             "endpoints": await ok(client, "GET", "/v1/webhook_endpoints", params={"limit": 100}, headers=h),
             "deliveries": deliveries,
-            "each delivery": [await ok(client, "GET", f"/v1/webhook_deliveries/{d['id']}", headers=h)
-                              for d in deliveries["data"]],
+            "each delivery": [
+                await ok(client, "GET", f"/v1/webhook_deliveries/{d['id']}", headers=h) for d in deliveries["data"]
+            ],
         }
     return seen
 
@@ -97,8 +113,9 @@ async def put(client: httpx.AsyncClient, snapshot: Any) -> httpx.Response:
     return await client.put("/_emulator/state", json=snapshot)
 
 
-async def test_export_reset_import_gives_every_object_back(client: httpx.AsyncClient, api: Any,
-                                                          closed_url: str) -> None:
+async def test_export_reset_import_gives_every_object_back(
+    client: httpx.AsyncClient, api: Any, closed_url: str
+) -> None:
     world = await build_world(client, api, closed_url)
     keys = [KEY, world["org_b_key"]]
     snapshot, before = await export(client), await reads(client, keys)
@@ -117,8 +134,7 @@ async def test_export_reset_import_gives_every_object_back(client: httpx.AsyncCl
     assert await reads(client, keys) == before
 
 
-async def test_the_run_goes_on_as_without_the_round_trip(client: httpx.AsyncClient, api: Any,
-                                                         closed_url: str) -> None:
+async def test_the_run_goes_on_as_without_the_round_trip(client: httpx.AsyncClient, api: Any, closed_url: str) -> None:
     world = await build_world(client, api, closed_url)
     snapshot = await export(client)
 
@@ -145,15 +161,17 @@ async def other_emulator() -> AsyncIterator[Callable[[], httpx.AsyncClient]]:
     emulator = Emulator(Config(seed=99))
     app = create_app(emulator)
     emulator.transport.mount(BASE_URL, app)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL,
-                               headers={"Authorization": f"Bearer {KEY}"})
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers={"Authorization": f"Bearer {KEY}"}
+    )
     yield lambda: client
     await client.aclose()
     await emulator.transport.aclose()
 
 
-async def test_another_emulator_takes_the_run_over(client: httpx.AsyncClient, api: Any, closed_url: str,
-                                                   other_emulator: Callable[[], httpx.AsyncClient]) -> None:
+async def test_another_emulator_takes_the_run_over(
+    client: httpx.AsyncClient, api: Any, closed_url: str, other_emulator: Callable[[], httpx.AsyncClient]
+) -> None:
     await build_world(client, api, closed_url)
     snapshot = await export(client)
     await advance(client, 4000)
@@ -177,12 +195,16 @@ async def test_loaded_scenarios_come_back(client: httpx.AsyncClient, api: Any) -
     listed = (await ok(client, "GET", "/_emulator/scenarios"))["data"]
     assert [(s["name"], s["source"]) for s in listed][0] == ("long-chat", "control plane")
     agent = await api.agent()
-    await api.ok("POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+14155550199"},
-                 headers={"CallingBox-Emulator-Scenario": "long-chat"})
+    await api.ok(
+        "POST",
+        "/v1/calls",
+        201,
+        json={"agent_id": agent["id"], "to": "+14155550199"},
+        headers={"CallingBox-Emulator-Scenario": "long-chat"},
+    )
 
 
-async def test_every_field_of_every_record_is_exported(client: httpx.AsyncClient, api: Any,
-                                                       closed_url: str) -> None:
+async def test_every_field_of_every_record_is_exported(client: httpx.AsyncClient, api: Any, closed_url: str) -> None:
     await build_world(client, api, closed_url)
     snapshot = await export(client)
 
@@ -191,8 +213,13 @@ async def test_every_field_of_every_record_is_exported(client: httpx.AsyncClient
 
     org = snapshot["orgs"][0]
     assert set(org) == names(Org) - {"deliveries_by_call", "deliveries_by_endpoint"}  # indexes are rebuilt
-    for table, cls in [("numbers", records.Number), ("agents", records.Agent), ("calls", records.Call),
-                       ("endpoints", records.WebhookEndpoint), ("deliveries", records.Delivery)]:
+    for table, cls in [
+        ("numbers", records.Number),
+        ("agents", records.Agent),
+        ("calls", records.Call),
+        ("endpoints", records.WebhookEndpoint),
+        ("deliveries", records.Delivery),
+    ]:
         assert org[table], table
         assert all(set(row) == names(cls) for row in org[table]), table
     call = next(c for c in org["calls"] if c["transcript"])
@@ -210,6 +237,7 @@ def broken(mutate: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]]
         copied = copy.deepcopy(snapshot)
         mutate(copied)
         return copied
+
     return apply
 
 
@@ -224,13 +252,22 @@ BAD = [
     ("no jobs", broken(lambda s: s.pop("jobs")), "jobs: is required"),
     ("bad type", broken(lambda s: first_call(s).update(status=3)), "orgs[0].calls[0].status: must be a string"),
     ("null", broken(lambda s: first_call(s).update(to_number=None)), "orgs[0].calls[0].to_number: must not be null"),
-    ("float id", broken(lambda s: s["orgs"][0].update(balance_milli_cents=1.5)),
-     "orgs[0].balance_milli_cents: must be an integer"),
-    ("unknown field", broken(lambda s: first_call(s).update(colour="red")),
-     "orgs[0].calls[0].colour: is not a field of Call"),
+    (
+        "float id",
+        broken(lambda s: s["orgs"][0].update(balance_milli_cents=1.5)),
+        "orgs[0].balance_milli_cents: must be an integer",
+    ),
+    (
+        "unknown field",
+        broken(lambda s: first_call(s).update(colour="red")),
+        "orgs[0].calls[0].colour: is not a field of Call",
+    ),
     ("missing field", broken(lambda s: first_call(s).pop("prompt")), "orgs[0].calls[0].prompt: is required"),
-    ("segment", broken(lambda s: next(c for c in s["orgs"][0]["calls"] if c["transcript"])["transcript"][0].update(
-        role=None)), "transcript[0].role: must not be null"),
+    (
+        "segment",
+        broken(lambda s: next(c for c in s["orgs"][0]["calls"] if c["transcript"])["transcript"][0].update(role=None)),
+        "transcript[0].role: must not be null",
+    ),
     ("orgs not a list", broken(lambda s: s.update(orgs={})), "orgs: must be an array"),
     ("default org", broken(lambda s: s.update(default_org_id="nope")), "default_org_id: must be the id of one"),
     ("clock", broken(lambda s: s["clock"].update(mode="sundial")), "clock: must be"),
@@ -240,14 +277,26 @@ BAD = [
     ("duplicate id", broken(lambda s: s["orgs"][0]["calls"].append(dict(first_call(s)))), "appears twice"),
     ("status", broken(lambda s: first_call(s).update(status="dancing")), "unknown status 'dancing'"),
     ("job step", broken(lambda s: s["jobs"][0].update(step="explode")), "jobs[0].step: must be one of"),
-    ("job target", broken(lambda s: next(j for j in s["jobs"] if "call_id" in j).update(call_id="nope")),
-     "no call 'nope' in the snapshot"),
-    ("job scenario", broken(lambda s: next(j for j in s["jobs"] if "scenario" in j)["scenario"].update(outcome="x")),
-     "scenario.outcome"),
-    ("call left hanging", broken(lambda s: s.update(jobs=[j for j in s["jobs"] if j["step"] == "deliver"])),
-     "but no job continues it"),
-    ("wrong step", broken(lambda s: next(j for j in s["jobs"] if j["step"] == "initiate").update(step="hangup")),
-     "a hangup step needs a in_progress call"),
+    (
+        "job target",
+        broken(lambda s: next(j for j in s["jobs"] if "call_id" in j).update(call_id="nope")),
+        "no call 'nope' in the snapshot",
+    ),
+    (
+        "job scenario",
+        broken(lambda s: next(j for j in s["jobs"] if "scenario" in j)["scenario"].update(outcome="x")),
+        "scenario.outcome",
+    ),
+    (
+        "call left hanging",
+        broken(lambda s: s.update(jobs=[j for j in s["jobs"] if j["step"] == "deliver"])),
+        "but no job continues it",
+    ),
+    (
+        "wrong step",
+        broken(lambda s: next(j for j in s["jobs"] if j["step"] == "initiate").update(step="hangup")),
+        "a hangup step needs a in_progress call",
+    ),
 ]
 
 
@@ -255,8 +304,9 @@ WORLD: list[dict[str, Any]] = []  # one world's snapshot, built once for the man
 
 
 @pytest.mark.parametrize("name, make, needle", BAD, ids=[b[0] for b in BAD])
-async def test_a_bad_snapshot_is_a_400_and_changes_nothing(client: httpx.AsyncClient, api: Any, closed_url: str,
-                                                           name: str, make: Callable[..., Any], needle: str) -> None:
+async def test_a_bad_snapshot_is_a_400_and_changes_nothing(
+    client: httpx.AsyncClient, api: Any, closed_url: str, name: str, make: Callable[..., Any], needle: str
+) -> None:
     if not WORLD:
         await build_world(client, api, closed_url)
         WORLD.append(await export(client))
@@ -273,14 +323,18 @@ async def test_a_bad_snapshot_is_a_400_and_changes_nothing(client: httpx.AsyncCl
     assert await reads(client, keys) == seen
 
 
-@pytest.mark.parametrize("content, content_type, status, needle", [
-    (b'{"version": 1, "orgs": [', "application/json", 400, "request body is not valid JSON"),
-    (b"[1, 2]", "application/json", 400, "a snapshot must be a JSON object"),
-    (b"", "application/json", 400, "request body is required"),
-    (b'{"version": 1}', "text/plain", 415, "Content-Type must be application/json"),
-])
-async def test_a_body_that_is_no_snapshot(client: httpx.AsyncClient, api: Any, content: bytes, content_type: str,
-                                          status: int, needle: str) -> None:
+@pytest.mark.parametrize(
+    "content, content_type, status, needle",
+    [
+        (b'{"version": 1, "orgs": [', "application/json", 400, "request body is not valid JSON"),
+        (b"[1, 2]", "application/json", 400, "a snapshot must be a JSON object"),
+        (b"", "application/json", 400, "request body is required"),
+        (b'{"version": 1}', "text/plain", 415, "Content-Type must be application/json"),
+    ],
+)
+async def test_a_body_that_is_no_snapshot(
+    client: httpx.AsyncClient, api: Any, content: bytes, content_type: str, status: int, needle: str
+) -> None:
     await api.buy_number()
     good = await export(client)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest
-
 from up_process import Up, clean_env
 
 TIMEOUT = 30.0  # for an exit, and for a stop (it saves the state file first)
@@ -76,14 +75,21 @@ def test_saved_every_interval(start: Callable[..., Up], state_dir: Path) -> None
     assert sorted(p.name for p in state_dir.iterdir()) == ["emulator.json"]
 
 
-@pytest.mark.parametrize("content, says", [
-    ("truncated", "is unreadable, truncated or corrupt"),
-    ('{"version": 2, "orgs": []}', "does not hold a usable snapshot (version: this emulator reads snapshot version 1"),
-    ("", "is unreadable, truncated or corrupt"),
-    ("\xff\xfe not utf-8", "is unreadable, truncated or corrupt"),
-])
-def test_a_file_it_cannot_use_stops_it_and_is_left_untouched(start: Callable[..., Up], state_dir: Path,
-                                                              content: str, says: str) -> None:
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ("truncated", "is unreadable, truncated or corrupt"),
+        (
+            '{"version": 2, "orgs": []}',
+            "does not hold a usable snapshot (version: this emulator reads snapshot version 1",
+        ),
+        ("", "is unreadable, truncated or corrupt"),
+        ("\xff\xfe not utf-8", "is unreadable, truncated or corrupt"),
+    ],
+)
+def test_a_file_it_cannot_use_stops_it_and_is_left_untouched(
+    start: Callable[..., Up], state_dir: Path, content: str, says: str
+) -> None:
     path = state_dir / "emulator.json"
     if content == "truncated":  # the first half of a real snapshot
         good = start("--port", "0", "--state-file", str(path), "--state-interval", "0").ready()
@@ -123,8 +129,9 @@ def test_a_negative_interval_stops_it(start: Callable[..., Up], state_dir: Path)
 
 def test_banner_shows_the_key_and_secret_of_the_loaded_state(start: Callable[..., Up], state_dir: Path) -> None:
     path = state_dir / "emulator.json"
-    first = start("--port", "0", "--state-file", str(path), "--state-interval", "0",
-                  "--api-key", "sk_test_saved_key").ready()
+    first = start(
+        "--port", "0", "--state-file", str(path), "--state-interval", "0", "--api-key", "sk_test_saved_key"
+    ).ready()
     secret = httpx.get(first.base_url + "/_emulator/orgs").json()["data"][0]["default_signing_secret"]
     assert first.stop(timeout=TIMEOUT) == 0
 

@@ -38,8 +38,16 @@ async def test_a_version_1_state_loads_and_its_run_goes_on(client: httpx.AsyncCl
 
     assert r.status_code == 200, r.text
     assert (r.json()["orgs"], r.json()["calls"], r.json()["jobs"]) == (2, 9, len(V1["jobs"]))
-    assert await statuses(client) == ["busy", "completed", "completed", "completed", "in_progress", "no_answer",
-                                      "queued", "ringing"]
+    assert await statuses(client) == [
+        "busy",
+        "completed",
+        "completed",
+        "completed",
+        "in_progress",
+        "no_answer",
+        "queued",
+        "ringing",
+    ]
     assert (await ok(client, "GET", "/_emulator/clock"))["now"] == "2026-12-02T01:43:19.500Z"  # clock.now
 
     await advance(client, 4000)  # the long chat ends, the ringing and queued calls finish
@@ -55,8 +63,10 @@ async def test_what_version_1_persisted_is_persisted_under_the_same_names(client
 
     for kind, old in keys(V1).items():
         gone = sorted(old - now[kind])
-        assert gone == [], (f"{kind}: {gone} no longer persisted: a renamed or dropped field needs a new snapshot "
-                            "version and a migration (emulator/snapshot_versions.py)")
+        assert gone == [], (
+            f"{kind}: {gone} no longer persisted: a renamed or dropped field needs a new snapshot "
+            "version and a migration (emulator/snapshot_versions.py)"
+        )
 
 
 async def test_a_state_from_a_newer_emulator_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
@@ -65,6 +75,5 @@ async def test_a_state_from_a_newer_emulator_is_refused_and_changes_nothing(clie
     r = await client.put("/_emulator/state", json={**V1, "version": 2})
 
     assert r.status_code == 400
-    assert r.json()["error"] == ("version: this emulator reads snapshot version 1 (got 2) "
-                                 "(a newer emulator wrote it)")
+    assert r.json()["error"] == ("version: this emulator reads snapshot version 1 (got 2) (a newer emulator wrote it)")
     assert await export(client) == before

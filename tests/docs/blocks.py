@@ -47,8 +47,16 @@ def blocks(path: Path) -> list[Block]:
         before = tokens[i - 1] if i else None
         match = MARKER.match(before.content) if before is not None and before.type == "html_block" else None
         assert token.map is not None
-        found.append(Block(path, token.map[0] + 1, token.info.strip().split(" ")[0], token.content,
-                           match.group(1) if match else None, match.group(2) if match else ""))
+        found.append(
+            Block(
+                path,
+                token.map[0] + 1,
+                token.info.strip().split(" ")[0],
+                token.content,
+                match.group(1) if match else None,
+                match.group(2) if match else "",
+            )
+        )
     return found
 
 

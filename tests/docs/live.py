@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
-
 from up_process import BIN, SCRIPT, Ups
 
 from .blocks import DOCUMENTS, blocks
@@ -30,8 +29,12 @@ def readme_up_args() -> list[str]:
 def clean_env(home: Path) -> dict[str, str]:
     """No CALLINGBOX_* from the caller; the venv's commands first; a throwaway HOME."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX")}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", HOME=str(home), NO_COLOR="1",
-               XDG_CONFIG_HOME=str(home / ".config"))
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        HOME=str(home),
+        NO_COLOR="1",
+        XDG_CONFIG_HOME=str(home / ".config"),
+    )
     return env
 
 

@@ -29,14 +29,27 @@ from .live import clean_env, emulator_up, untouched
 
 RUN_TIMEOUT = 300
 STOP_TIMEOUT = 15
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
-        "-p", "no:randomly")  # the inner session keeps its file's order: the outer seed decides
+LEAN = (
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:schemathesis",
+    "-p",
+    "no:faker",
+    "-p",
+    "no:anyio",
+    "-p",
+    "no:randomly",
+)  # the inner session keeps its file's order: the outer seed decides
 
 
 def test_every_block_runs_or_says_why_not() -> None:
     run = {b.id for kind in ("python", "bash", "own-server") for b in of(kind)}
-    unaccounted = [f"{b.id} ({b.lang or 'no language'})" for b in all_blocks()
-                   if b.id not in run and not (b.marker == "not-run" and b.note)]
+    unaccounted = [
+        f"{b.id} ({b.lang or 'no language'})"
+        for b in all_blocks()
+        if b.id not in run and not (b.marker == "not-run" and b.note)
+    ]
     assert unaccounted == [], "blocks neither run nor marked <!-- not-run: reason --> right before the fence"
     assert len(run) >= 8, "the harness finds far fewer examples than the docs have"
 
@@ -72,8 +85,15 @@ class Output(threading.Thread):
 def run_bash(text: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """``bash -euo pipefail`` in a session of its own, so that whatever the block leaves
     running (a server started with ``&``) is stopped with it."""
-    proc = subprocess.Popen(["bash", "-euo", "pipefail", "-c", text], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "-euo", "pipefail", "-c", text],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     out, err = Output(proc.stdout), Output(proc.stderr)
     try:

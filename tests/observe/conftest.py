@@ -10,8 +10,9 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -34,8 +35,9 @@ class Message:
 class Stream:
     """Reads ``GET /_emulator/events/stream`` in a thread; ``next``/``until`` take messages in order."""
 
-    def __init__(self, base_url: str, params: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, base_url: str, params: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.messages: queue.Queue[Message | None] = queue.Queue()
         self.status: int | None = None
         self.ended = threading.Event()
@@ -69,8 +71,13 @@ class Stream:
         for line in lines:
             if line == "":
                 if "data" in fields:
-                    self.messages.put(Message(fields.get("event", "message"), json.loads(fields["data"]),
-                                              int(fields["id"]) if "id" in fields else None))
+                    self.messages.put(
+                        Message(
+                            fields.get("event", "message"),
+                            json.loads(fields["data"]),
+                            int(fields["id"]) if "id" in fields else None,
+                        )
+                    )
                 fields = {}
             elif not line.startswith(":"):
                 name, _, value = line.partition(":")

@@ -44,8 +44,11 @@ def test_clock_changes_are_streamed(live: Live) -> None:
     live.control.post("/_emulator/clock", json={"mode": "manual"})
     live.control.post("/_emulator/clock/advance", json={"seconds": 60})
     got = [stream.next().data["data"] for _ in range(3)]
-    assert [(g["cause"], g["mode"], g["speed"]) for g in got] == [("set", "realtime", 5), ("set", "manual", 5),
-                                                                 ("advance", "manual", 5)]
+    assert [(g["cause"], g["mode"], g["speed"]) for g in got] == [
+        ("set", "realtime", 5),
+        ("set", "manual", 5),
+        ("advance", "manual", 5),
+    ]
     assert got[2]["unix"] >= got[1]["unix"] + 60
 
 
@@ -87,18 +90,26 @@ def test_filters_by_org_call_and_type(live: Live) -> None:
     live.control.post("/_emulator/clock/run_until_idle", json={})
 
     org_seen = by_org.until(lambda m: m.event == "call.completed")
-    assert {m.data["org_id"] for m in org_seen} == {other["id"]} and {m.data["call_id"] for m in org_seen} == {theirs["id"]}
+    assert {m.data["org_id"] for m in org_seen} == {other["id"]} and {m.data["call_id"] for m in org_seen} == {
+        theirs["id"]
+    }
     assert [m.event for m in by_call.until(lambda m: m.event == "call.completed")] == ["call.ringing", "call.completed"]
     assert [m.event for m in by_family.until(lambda m: m.event == "call.completed")] == [
-        "call.ringing", "call.answered", "call.completed"]  # queued came before the stream opened
+        "call.ringing",
+        "call.answered",
+        "call.completed",
+    ]  # queued came before the stream opened
 
 
-@pytest.mark.parametrize("query, named", [
-    ("type=call.nope", "type: 'call.nope' is not an event type"),
-    ("org_id=abc", "org_id: 'abc' is not a valid id"),
-    ("callid=x", "unknown query parameter callid"),
-    ("last_event_id=-3", "Last-Event-ID: '-3' is not an event id"),
-])
+@pytest.mark.parametrize(
+    "query, named",
+    [
+        ("type=call.nope", "type: 'call.nope' is not an event type"),
+        ("org_id=abc", "org_id: 'abc' is not a valid id"),
+        ("callid=x", "unknown query parameter callid"),
+        ("last_event_id=-3", "Last-Event-ID: '-3' is not an event id"),
+    ],
+)
 def test_bad_filters_are_400_and_name_the_problem(live: Live, query: str, named: str) -> None:
     r = live.control.get(f"/_emulator/events/stream?{query}")
     assert r.status_code == 400 and named in r.json()["error"], r.text

@@ -31,8 +31,12 @@ def test_a_reader_that_stops_reading_is_cut_off_and_never_slows_the_emulator(liv
     # Big calls (300 KB of context each, in every event, attempt and arrival): far more than the
     # socket buffers hold (4 MB at most), so the stalled reader's cursor stops moving.
     with live.api() as api:
-        calls = [api.post("/v1/calls", json={"agent_id": agent, "to": "+15005550006",
-                                             "context": {"notes": "x" * 300_000}}).json() for _ in range(12)]
+        calls = [
+            api.post(
+                "/v1/calls", json={"agent_id": agent, "to": "+15005550006", "context": {"notes": "x" * 300_000}}
+            ).json()
+            for _ in range(12)
+        ]
 
     started = time.monotonic()
     assert live.control.post("/_emulator/clock/run_until_idle", json={}).status_code == 200

@@ -61,7 +61,9 @@ async def test_impossible_answers_409_at_once_with_the_story(api: Api, client: h
     r = await wait(client, call["id"], status="completed")
     assert r.status_code == 409
     body = r.json()
-    assert body["error"].startswith(f"call {call['id']} ended as 'busy', never 'completed'. Events so far: call.queued at ")
+    assert body["error"].startswith(
+        f"call {call['id']} ended as 'busy', never 'completed'. Events so far: call.queued at "
+    )
     assert [e["type"] for e in body["events"]] == ["call.queued", "call.busy"]
     assert body["call"]["status"] == "busy"
     assert await clock(client) == start + 2  # it failed the moment it went busy
@@ -113,7 +115,8 @@ async def test_webhook_wait_reached_and_never(api: Api, client: httpx.AsyncClien
     assert r.json()["error"] == (
         f"no call.completed webhook for call {busy['id']} reached {SINK}; received: call.queued (call {call['id']}), "
         f"call.ringing (call {call['id']}), call.answered (call {call['id']}), call.completed (call {call['id']}), "
-        f"call.queued (call {busy['id']}), call.busy (call {busy['id']}); nothing more is scheduled, so it never will")
+        f"call.queued (call {busy['id']}), call.busy (call {busy['id']}); nothing more is scheduled, so it never will"
+    )
 
 
 # -- realtime clock: a long poll ---------------------------------------------------------------------
@@ -149,15 +152,18 @@ async def test_realtime_timeout_and_max_seconds(api: Api, client: httpx.AsyncCli
 # -- bad input ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body, named", [
-    ({}, 'give exactly one of "status"'),
-    ({"status": "completed", "event": "call.completed"}, 'give exactly one of "status"'),
-    ({"status": "complete"}, "status: must be"),
-    ({"event": "call.done"}, "event: must be"),
-    ({"status": "completed", "max_seconds": 0}, "max_seconds"),
-    ({"status": "completed", "timeout": 301}, "timeout"),
-    ({"status": "completed", "extra": 1}, "extra: is not a known field"),
-])
+@pytest.mark.parametrize(
+    "body, named",
+    [
+        ({}, 'give exactly one of "status"'),
+        ({"status": "completed", "event": "call.completed"}, 'give exactly one of "status"'),
+        ({"status": "complete"}, "status: must be"),
+        ({"event": "call.done"}, "event: must be"),
+        ({"status": "completed", "max_seconds": 0}, "max_seconds"),
+        ({"status": "completed", "timeout": 301}, "timeout"),
+        ({"status": "completed", "extra": 1}, "extra: is not a known field"),
+    ],
+)
 async def test_bad_wait_bodies_are_400(api: Api, client: httpx.AsyncClient, body: dict[str, Any], named: str) -> None:
     call = await api.call((await api.agent())["id"])
     before = await clock(client)
@@ -177,6 +183,7 @@ async def test_unknown_call_and_bad_sink(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_sink_wait_needs_json_like_every_control_route(client: httpx.AsyncClient) -> None:
-    r = await client.post("/_emulator/sinks/ok/wait", content=b'{"type": "call.completed"}',
-                          headers={"Content-Type": "text/plain"})
+    r = await client.post(
+        "/_emulator/sinks/ok/wait", content=b'{"type": "call.completed"}', headers={"Content-Type": "text/plain"}
+    )
     assert r.status_code == 415  # unlike the sink itself, which takes any content type

@@ -15,8 +15,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # Plugins the inner sessions never need: they only cost start-up time in subprocesses. Inner
 # sessions keep their file's order (some inner files compare one test with the one before), so
 # the outer run stays reproducible under its own seed.
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
-        "-p", "no:randomly")
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio", "-p", "no:randomly")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from .conftest import LEAN
 
 # Shared by the inner test files: tiny readers of the control plane.
-HELPERS = '''
+HELPERS = """
 import pytest
 
 def clock(cb):
@@ -22,7 +22,7 @@ def balance(cb):
 
 def calls(cb):
     return cb.client.get("/v1/calls").json()["data"]
-'''
+"""
 
 
 def run(inner: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -34,7 +34,9 @@ def run(inner: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
 
 
 def test_registered_by_the_entry_point_and_in_process_by_default(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 import socket
 
 def test_in_process(callingbox, monkeypatch):
@@ -52,17 +54,24 @@ def test_in_process(callingbox, monkeypatch):
     agent = callingbox.ready_agent()
     call = callingbox.call(agent["id"])
     assert callingbox.wait_for_webhook("call.completed", call["id"])["verified"] is True
-''')
+""",
+    )
     assert not (inner.path / "conftest.py").exists()
     result.assert_outcomes(passed=1)
     markers = inner.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["@pytest.mark.callingbox(live=False, seed=0, scenarios=(), legacy_calls=False, "
-                                  "balance=None, webhook_timeout=10, realtime_timeout=30): *"])
+    markers.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.callingbox(live=False, seed=0, scenarios=(), legacy_calls=False, "
+            "balance=None, webhook_timeout=10, realtime_timeout=30): *"
+        ]
+    )
 
 
 def test_live_mode_serves_a_real_port_and_leaves_no_thread(inner: pytest.Pytester) -> None:
     before = set(threading.enumerate())
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 import json, re, urllib.request
 from callingbox import Callingbox
 
@@ -88,7 +97,8 @@ def test_live_dedicated(callingbox):
 
 def test_in_process_next_to_live(callingbox):
     assert callingbox.base_url == "http://callingbox.test"
-''')
+""",
+    )
     result.assert_outcomes(passed=3)
     leaked = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
     assert leaked == []
@@ -102,11 +112,14 @@ def test_async_tests_can_use_the_handle(inner: pytest.Pytester) -> None:
         asyncio_default_fixture_loop_scope = function
         filterwarnings = error
         """)
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 async def test_async(callingbox):
     call = callingbox.call(callingbox.ready_agent()["id"])
     assert callingbox.wait_for_status(call["id"], "completed")["status"] == "completed"
-''')
+""",
+    )
     result.assert_outcomes(passed=1)
 
 
@@ -114,7 +127,9 @@ async def test_async(callingbox):
 
 
 def test_each_test_sees_only_its_own_org(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 first = {}
 
 def test_first(callingbox):
@@ -136,14 +151,17 @@ def test_second(callingbox):
     assert callingbox.client.get(f"/v1/calls/{first['call']}").status_code == 404
     assert callingbox.client.get(f"/v1/agents/{first['agent']}").status_code == 404
     assert callingbox.webhooks() == [] and callingbox.deliveries() == []
-''')
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_emulator_wide_changes_do_not_reach_the_next_test(inner: pytest.Pytester) -> None:
     """Loading scenarios, switching the clock, injecting faults or resetting changes what every
     org sees, so the shared emulator is replaced after such a test."""
-    result = run(inner, '''
+    result = run(
+        inner,
+        '''
 VIP = """
 scenarios:
   - name: always-busy
@@ -164,12 +182,15 @@ def test_sees_the_shipped_emulator(callingbox):
     assert callingbox.client.get("/_emulator/faults").json()["data"] == []
     call = callingbox.call(callingbox.ready_agent()["id"])
     assert callingbox.wait_for_status(call["id"], "completed")["status"] == "completed"
-''')
+''',
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_xdist_workers_each_get_isolated_orgs(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 OUTCOMES = {"+15005550006": "completed", "+15005550001": "busy", "+15005550002": "no_answer",
             "+15005550003": "failed", "+15005550005": "canceled", "+15005550007": "completed"}
 
@@ -181,7 +202,12 @@ def test_outcome(callingbox, to):
     callingbox.run_until_idle()
     assert [(c["id"], c["status"]) for c in calls(callingbox)] == [(call["id"], OUTCOMES[to])]
     assert {w["call_id"] for w in callingbox.webhooks()} == {call["id"]}
-''', "-n", "2", "-v", *LEAN)
+""",
+        "-n",
+        "2",
+        "-v",
+        *LEAN,
+    )
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["*[[]gw0[]]*PASSED*"])
     result.stdout.fnmatch_lines(["*[[]gw1[]]*PASSED*"])
@@ -191,7 +217,9 @@ def test_outcome(callingbox, to):
 
 
 def test_seed_gives_the_same_ids_in_separate_tests(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 seen = []
 
 def ids(cb):
@@ -210,12 +238,15 @@ def test_two(callingbox):
 @pytest.mark.callingbox(seed=8)
 def test_other_seed(callingbox):
     assert ids(callingbox)[0] != seen[0][0]
-''')
+""",
+    )
     result.assert_outcomes(passed=3)
 
 
 def test_legacy_calls_let_the_sdk_dispatch(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 from callingbox import BadRequestError, Callingbox
 
 @pytest.mark.callingbox(live=True, legacy_calls=True)
@@ -233,21 +264,24 @@ def test_without_legacy(callingbox):
     with Callingbox(api_key=callingbox.api_key, base_url=callingbox.base_url) as sdk:
         with pytest.raises(BadRequestError, match="--legacy-calls"):
             sdk.calls.create("+15005550006", prompt="Confirm tomorrow")
-''')
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_scenarios_dirs_add_scenarios(inner: pytest.Pytester) -> None:
     (inner.path / "scenarios").mkdir()
-    (inner.path / "scenarios" / "vip.yaml").write_text('''
+    (inner.path / "scenarios" / "vip.yaml").write_text("""
 scenarios:
   - name: vip-confirms
     match: {to: "+1212555"}
     outcome: completed
     timing: {ring: 2, talk: 10, extraction: 1}
     result: {confirmed: true, note: "VIP"}
-''')
-    result = run(inner, '''
+""")
+    result = run(
+        inner,
+        """
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -272,13 +306,16 @@ def test_not_without_the_marker(callingbox):
 @pytest.mark.callingbox(scenarios=[HERE / "missing"])
 def test_missing_dir(callingbox):
     pass
-''')
+""",
+    )
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["callingbox: scenarios=[[]'*/missing'[]]: */missing: no such file or directory"])
 
 
 def test_balance_below_the_hold_gives_402(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 @pytest.mark.callingbox(balance=399_999)
 def test_low_balance(callingbox):
     agent = callingbox.ready_agent()          # the number costs $1.00: $2.99999 left
@@ -289,12 +326,15 @@ def test_low_balance(callingbox):
     assert calls(callingbox) == []
     callingbox.set_balance(300_000)
     assert callingbox.call(agent["id"])["status"] == "queued"
-''')
+""",
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_closest_marker_wins(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 pytestmark = pytest.mark.callingbox(seed=5, balance=1_000_000)
 orgs = set()
 
@@ -318,12 +358,15 @@ class TestClassLevel:
 
 def test_all_used_seed_5():
     assert len(orgs) == 1    # a fresh seed-5 emulator each time: the same org id
-''')
+""",
+    )
     result.assert_outcomes(passed=4)
 
 
 def test_marker_mistakes_are_named(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 @pytest.mark.callingbox(sead=1, live=True)
 def test_unknown(callingbox):
     pass
@@ -331,22 +374,27 @@ def test_unknown(callingbox):
 @pytest.mark.callingbox(True)
 def test_positional(callingbox):
     pass
-''')
+""",
+    )
     result.assert_outcomes(errors=2)
     known = "balance, dialect, legacy_calls, live, realtime_timeout, scenarios, seed, webhook_timeout"
-    result.stdout.fnmatch_lines([
-        "*ERROR at setup of test_unknown*",
-        f"unknown option(s) for @pytest.mark.callingbox: sead; known: {known}",
-        "*ERROR at setup of test_positional*",
-        f"@pytest.mark.callingbox takes keyword options only (got positional (True,)), e.g. live=True; known: {known}",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_unknown*",
+            f"unknown option(s) for @pytest.mark.callingbox: sead; known: {known}",
+            "*ERROR at setup of test_positional*",
+            f"@pytest.mark.callingbox takes keyword options only (got positional (True,)), e.g. live=True; known: {known}",
+        ]
+    )
 
 
 # -- helpers that succeed -----------------------------------------------------------------------
 
 
 def test_helpers_move_time_and_build_state(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        '''
 from callingbox.resources.webhooks import Webhooks
 
 def status(cb, call):
@@ -432,12 +480,15 @@ scenarios:
     call = callingbox.call(agent["id"], to="+16465550199")
     done = callingbox.wait_for_status(call["id"], "completed")
     assert done["duration_seconds"] == 5 and done["billed_duration_seconds"] == 4
-''')
+''',
+    )
     result.assert_outcomes(passed=7)
 
 
 def test_realtime_clock_moves_calls_in_process(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 from emulator.testing import WaitTimeout
 
 @pytest.mark.callingbox(realtime_timeout=10)
@@ -451,17 +502,24 @@ def test_realtime_timeout(callingbox):
     callingbox.client.post("/_emulator/clock", json={"mode": "realtime"})
     call = callingbox.call(callingbox.ready_agent()["id"], to="+15005550002")   # rings for 30 s
     callingbox.wait_for_status(call["id"], "no_answer")
-''')
+""",
+    )
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["E *.WaitTimeout: call * is '*', not 'no_answer'. Events so far: call.queued at *"
-                                 "; gave up after 0.2 s of real time (realtime clock; the marker's realtime_timeout)"])
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: call * is '*', not 'no_answer'. Events so far: call.queued at *"
+            "; gave up after 0.2 s of real time (realtime clock; the marker's realtime_timeout)"
+        ]
+    )
 
 
 # -- helpers that fail, and say why -----------------------------------------------------------
 
 
 def test_failing_helpers_explain(inner: pytest.Pytester) -> None:
-    result = run(inner, '''
+    result = run(
+        inner,
+        """
 def test_busy_never_completes(callingbox):
     call = callingbox.call(callingbox.ready_agent()["id"], to="+15005550001")
     start = clock(callingbox)
@@ -501,33 +559,48 @@ def test_already_past(callingbox):
 def test_status_typo(callingbox):
     call = callingbox.call(callingbox.ready_agent()["id"])
     callingbox.wait_for_status(call["id"], "complete")
-''')
+""",
+    )
     result.assert_outcomes(failed=7)
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: call * ended as 'busy', never 'completed'. "
-        "Events so far: call.queued at 20*Z, call.busy at 20*Z",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: call * ended as 'busy', never 'in_progress'. "
-        "Events so far: call.queued at *, call.busy at *",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: call * is 'ringing', not 'completed'. "
-        "Events so far: call.queued at *, call.ringing at *; nothing more is scheduled, so it never will",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: no call.completed webhook for call * reached http://callingbox.test/_emulator/sinks/test-*; "
-        "received: call.queued (call *), call.busy (call *); nothing more is scheduled, so it never will",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: no call.completed webhook reached http://callingbox.test/_emulator/sinks/test-*; "
-        "received: nothing; nothing more is scheduled, so it never will",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *.WaitTimeout: call * is 'in_progress', already past 'ringing'. "
-        "Events so far: call.queued at *, call.ringing at *, call.answered at *",
-    ])
-    result.stdout.fnmatch_lines([
-        "E *ValueError: unknown call status 'complete'; one of: queued, initiated, ringing, in_progress, "
-        "busy, canceled, completed, failed, no_answer",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: call * ended as 'busy', never 'completed'. "
+            "Events so far: call.queued at 20*Z, call.busy at 20*Z",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: call * ended as 'busy', never 'in_progress'. "
+            "Events so far: call.queued at *, call.busy at *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: call * is 'ringing', not 'completed'. "
+            "Events so far: call.queued at *, call.ringing at *; nothing more is scheduled, so it never will",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: no call.completed webhook for call * reached http://callingbox.test/_emulator/sinks/test-*; "
+            "received: call.queued (call *), call.busy (call *); nothing more is scheduled, so it never will",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: no call.completed webhook reached http://callingbox.test/_emulator/sinks/test-*; "
+            "received: nothing; nothing more is scheduled, so it never will",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *.WaitTimeout: call * is 'in_progress', already past 'ringing'. "
+            "Events so far: call.queued at *, call.ringing at *, call.answered at *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "E *ValueError: unknown call status 'complete'; one of: queued, initiated, ringing, in_progress, "
+            "busy, canceled, completed, failed, no_answer",
+        ]
+    )

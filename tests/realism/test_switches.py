@@ -23,8 +23,12 @@ async def patch(client: httpx.AsyncClient, org_id: str, status: int = 200, **bod
 
 async def test_switches_are_off_by_default_and_shown_on_the_org(client, org_id) -> None:
     org = (await client.get(f"/_emulator/orgs/{org_id}")).json()
-    assert org["realism"] == {"rate_limit": None, "max_concurrent_calls": None, "calling_hours": None,
-                              "do_not_call": None}
+    assert org["realism"] == {
+        "rate_limit": None,
+        "max_concurrent_calls": None,
+        "calling_hours": None,
+        "do_not_call": None,
+    }
     org = await patch(client, org_id, max_concurrent_calls=2, calling_hours={"start": "08:00", "end": "21:00"})
     assert org["realism"]["max_concurrent_calls"] == 2
     assert org["realism"]["calling_hours"] == {"start": "08:00", "end": "21:00"}
@@ -67,9 +71,13 @@ async def test_do_not_call_refuses_at_dispatch_and_draws_no_id(client, org_id, a
     allowed = await api.call(agent["id"], to="+15005550009")
     # The same seed without the refusal gives the same call id: the refusal drew nothing.
     twin = Emulator(Config(seed=emulator.config.seed))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(twin)), base_url="http://t.test",
-                                 headers={"Authorization": "Bearer sk_test_emulator"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(twin)),
+        base_url="http://t.test",
+        headers={"Authorization": "Bearer sk_test_emulator"},
+    ) as c:
         from tests.conftest import Api
+
         twin_agent = await Api(c).agent()
         twin_call = await Api(c).call(twin_agent["id"], to="+15005550009")
     assert twin_call["id"] == allowed["id"]
@@ -111,24 +119,29 @@ async def test_calling_hours_fail_a_call_when_it_would_ring_in_the_callees_time(
     assert (await client.get(f"/_emulator/orgs/{org_id}")).json()["realism"]["calling_hours"] is None
 
 
-@pytest.mark.parametrize("body, says", [
-    ({}, "give balance_milli_cents or a realism switch"),
-    ({"rate_limit": {"requests_per_second": 0, "burst": 1}}, "rate_limit.requests_per_second"),
-    ({"rate_limit": {"requests_per_second": 1}}, "rate_limit.burst"),
-    ({"rate_limit": 5}, "rate_limit"),
-    ({"max_concurrent_calls": 0}, "max_concurrent_calls"),
-    ({"max_concurrent_calls": "3"}, "max_concurrent_calls"),
-    ({"calling_hours": {"start": "8:00", "end": "21:00"}}, "HH:MM"),
-    ({"calling_hours": {"start": "24:00", "end": "21:00"}}, "HH:MM"),
-    ({"do_not_call": ["5551234"]}, "E.164"),
-    ({"do_not_call": "+15005550006"}, "do_not_call"),
-    ({"balance_milli_cents": None}, "balance_milli_cents"),
-    ({"quiet_hours": True}, "quiet_hours"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ({}, "give balance_milli_cents or a realism switch"),
+        ({"rate_limit": {"requests_per_second": 0, "burst": 1}}, "rate_limit.requests_per_second"),
+        ({"rate_limit": {"requests_per_second": 1}}, "rate_limit.burst"),
+        ({"rate_limit": 5}, "rate_limit"),
+        ({"max_concurrent_calls": 0}, "max_concurrent_calls"),
+        ({"max_concurrent_calls": "3"}, "max_concurrent_calls"),
+        ({"calling_hours": {"start": "8:00", "end": "21:00"}}, "HH:MM"),
+        ({"calling_hours": {"start": "24:00", "end": "21:00"}}, "HH:MM"),
+        ({"do_not_call": ["5551234"]}, "E.164"),
+        ({"do_not_call": "+15005550006"}, "do_not_call"),
+        ({"balance_milli_cents": None}, "balance_milli_cents"),
+        ({"quiet_hours": True}, "quiet_hours"),
+    ],
+)
 async def test_bad_switches_are_refused_and_change_nothing(client, org_id, body, says) -> None:
     before = (await client.get(f"/_emulator/orgs/{org_id}")).json()
-    r = await client.patch(f"/_emulator/orgs/{org_id}", json={**body, "max_concurrent_calls": 5}
-                           if "max_concurrent_calls" not in body and body else body)
+    r = await client.patch(
+        f"/_emulator/orgs/{org_id}",
+        json={**body, "max_concurrent_calls": 5} if "max_concurrent_calls" not in body and body else body,
+    )
     assert r.status_code == 400 and says in r.json()["error"], r.text
     assert (await client.get(f"/_emulator/orgs/{org_id}")).json() == before
 

@@ -3,7 +3,8 @@ refusals in its {detail} shape, the same checks as the core applies to every dia
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +20,11 @@ TO = "+15551234567"
 async def vox() -> AsyncIterator[httpx.AsyncClient]:
     emulator = Emulator(Config(conformance="strict"))
     app = create_app(emulator, "voxbridge")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vox.test",
-                                 headers={"Authorization": "Bearer sk_live_emulator"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://vox.test",
+        headers={"Authorization": "Bearer sk_live_emulator"},
+    ) as client:
         yield client
     await emulator.transport.aclose()
 
@@ -42,8 +46,12 @@ async def test_switches_through_the_dialects_own_org_settings(vox) -> None:
     assert busy.status_code == 429 and "max_concurrent_calls" in busy.json()["detail"]
     assert (await vox.get("/v1/calls")).json()["total"] == 1
     org = await patch(vox, do_not_call=None, max_concurrent_calls=None)
-    assert org["realism"] == {"rate_limit": None, "max_concurrent_calls": None, "calling_hours": None,
-                              "do_not_call": None}
+    assert org["realism"] == {
+        "rate_limit": None,
+        "max_concurrent_calls": None,
+        "calling_hours": None,
+        "do_not_call": None,
+    }
     assert (await vox.post("/v1/calls/outbound", json={"to": TO})).status_code == 201
 
 

@@ -84,12 +84,21 @@ def test_a_bomb_on_disk_stops_validate_and_up(tmp_path: Path) -> None:
     """Files from --scenarios go through the same loader: one line, exit status, no hang."""
     (tmp_path / "bomb.yaml").write_text(bomb(9))
     started = time.monotonic()
-    checked = subprocess.run([sys.executable, "-m", "emulator", "scenarios", "validate", str(tmp_path)],
-                             capture_output=True, text=True, timeout=60)
+    checked = subprocess.run(
+        [sys.executable, "-m", "emulator", "scenarios", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert checked.returncode == 1, checked
     assert f"{tmp_path / 'bomb.yaml'}:" in checked.stderr and "expands to more than" in checked.stderr
-    served = subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0", "--scenarios", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    served = subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "--port", "0", "--scenarios", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert served.returncode == 2, served
     assert "expands to more than" in served.stderr and "Traceback" not in served.stderr
     assert time.monotonic() - started < 30

@@ -52,8 +52,7 @@ async def test_advancing_stops_at_the_bound_with_a_400_and_nothing_breaks(client
     await everything_answers(client)
 
 
-async def test_a_call_placed_at_the_bound_runs_to_its_end(client: httpx.AsyncClient, api: Any,
-                                                          emulator: Any) -> None:
+async def test_a_call_placed_at_the_bound_runs_to_its_end(client: httpx.AsyncClient, api: Any, emulator: Any) -> None:
     """Everything a call schedules (and a week of webhook retries) still fits before MAX_TIME."""
     agent = await api.agent()
     emulator.clock.restore(LATEST, "manual", 1.0)  # what a long run of advances reaches, without 800 requests
@@ -65,14 +64,24 @@ async def test_a_call_placed_at_the_bound_runs_to_its_end(client: httpx.AsyncCli
     await everything_answers(client)
 
 
-@pytest.mark.parametrize("body", [
-    {"seconds": float("nan")}, {"seconds": float("inf")}, {"seconds": -1}, {"seconds": 1e309},
-    {"seconds": TEN_YEARS + 1}, {"seconds": "5"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"seconds": float("nan")},
+        {"seconds": float("inf")},
+        {"seconds": -1},
+        {"seconds": 1e309},
+        {"seconds": TEN_YEARS + 1},
+        {"seconds": "5"},
+    ],
+)
 async def test_bad_advances_are_400s(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
     before = await ok(client, "GET", "/_emulator/clock")
-    r = await client.post("/_emulator/clock/advance", content=json.dumps(body),  # NaN/Infinity as Python writes them
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/_emulator/clock/advance",
+        content=json.dumps(body),  # NaN/Infinity as Python writes them
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert "seconds" in error or "is not a JSON value" in error, error  # NaN/Infinity: not JSON at all
@@ -82,22 +91,29 @@ async def test_bad_advances_are_400s(client: httpx.AsyncClient, body: dict[str, 
 @pytest.mark.parametrize("speed", [float("nan"), float("inf"), 0, -1, 100_001, 1e309])
 async def test_bad_speeds_are_400s(client: httpx.AsyncClient, speed: float) -> None:
     before = await ok(client, "GET", "/_emulator/clock")
-    r = await client.post("/_emulator/clock", content=json.dumps({"mode": "realtime", "speed": speed}),
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/_emulator/clock",
+        content=json.dumps({"mode": "realtime", "speed": speed}),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert "speed" in error or "is not a JSON value" in error, error
     assert await ok(client, "GET", "/_emulator/clock") == before
 
 
-@pytest.mark.parametrize("where, value, needle", [
-    ("now", 1e300, "clock.now must be between 1970-01-01T00:00:00Z and 9999-12-24T23:59:59Z"),
-    ("now", -1e12, "clock.now must be between"),
-    ("now", LATEST + 1, "clock.now must be between"),
-    ("speed", 1e9, "clock.speed must be a number above 0 and at most 100000"),
-])
-async def test_a_snapshot_with_an_absurd_clock_is_refused(client: httpx.AsyncClient, where: str, value: float,
-                                                          needle: str) -> None:
+@pytest.mark.parametrize(
+    "where, value, needle",
+    [
+        ("now", 1e300, "clock.now must be between 1970-01-01T00:00:00Z and 9999-12-24T23:59:59Z"),
+        ("now", -1e12, "clock.now must be between"),
+        ("now", LATEST + 1, "clock.now must be between"),
+        ("speed", 1e9, "clock.speed must be a number above 0 and at most 100000"),
+    ],
+)
+async def test_a_snapshot_with_an_absurd_clock_is_refused(
+    client: httpx.AsyncClient, where: str, value: float, needle: str
+) -> None:
     doc = await ok(client, "GET", "/_emulator/state")
     doc["clock"][where] = value
     r = await client.put("/_emulator/state", json=doc)
@@ -120,9 +136,14 @@ async def test_a_snapshot_with_a_job_past_the_bound_is_refused(client: httpx.Asy
 
 
 def run_up(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0", *args], capture_output=True,
-                          text=True, timeout=60, stdin=subprocess.DEVNULL,
-                          env={"PATH": "", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": "", **(env or {})},
+    )
 
 
 def test_a_state_file_with_an_absurd_clock_stops_up_untouched(tmp_path: Path) -> None:

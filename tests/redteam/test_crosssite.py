@@ -26,6 +26,7 @@ def error_of(response: httpx.Response, status: int, *needles: str) -> str:
         assert needle in body["error"], f"{needle!r} not in {body['error']!r}"
     return body["error"]
 
+
 EVIL = {"Origin": "https://evil.example"}
 BUSY_SCENARIO = 'scenarios:\n  - name: everyone-busy\n    match: {to: "+15005550006"}\n    outcome: busy\n'
 
@@ -52,8 +53,15 @@ IDS = [f"{method} {path}" for method, path, _ in STATE_CHANGES]
 
 async def _fingerprint(client: httpx.AsyncClient) -> Any:
     """Everything a forged request could change, read through the control plane."""
-    reads = ["/_emulator/orgs", "/_emulator/clock", "/_emulator/scenarios", "/_emulator/faults",
-             "/_emulator/sinks/default", "/_emulator/requests", "/_emulator/deliveries"]
+    reads = [
+        "/_emulator/orgs",
+        "/_emulator/clock",
+        "/_emulator/scenarios",
+        "/_emulator/faults",
+        "/_emulator/sinks/default",
+        "/_emulator/requests",
+        "/_emulator/deliveries",
+    ]
     return [(await client.get(path)).json() for path in reads]
 
 
@@ -62,8 +70,9 @@ def _merge(kwargs: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("method, path, kwargs", STATE_CHANGES, ids=IDS)
-async def test_a_foreign_origin_changes_nothing(client: httpx.AsyncClient, method: str, path: str,
-                                                kwargs: dict[str, Any]) -> None:
+async def test_a_foreign_origin_changes_nothing(
+    client: httpx.AsyncClient, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
     await client.post("/_emulator/orgs", json={"name": "Victim"})
     before = await _fingerprint(client)
     error_of(await client.request(method, path, **_merge(kwargs, EVIL)), 403, "Origin", "evil.example")
@@ -77,36 +86,52 @@ async def test_a_foreign_origin_changes_nothing(client: httpx.AsyncClient, metho
 @pytest.mark.parametrize("fetch_site", ["cross-site", "same-site"])
 @pytest.mark.parametrize("method, path, kwargs", STATE_CHANGES, ids=IDS)
 async def test_sec_fetch_site_from_elsewhere_is_refused_even_without_origin(
-        client: httpx.AsyncClient, method: str, path: str, kwargs: dict[str, Any], fetch_site: str) -> None:
+    client: httpx.AsyncClient, method: str, path: str, kwargs: dict[str, Any], fetch_site: str
+) -> None:
     before = await _fingerprint(client)
     r = await client.request(method, path, **_merge(kwargs, {"Sec-Fetch-Site": fetch_site}))
     error_of(r, 403, "Sec-Fetch-Site", fetch_site)
     assert await _fingerprint(client) == before
 
 
-@pytest.mark.parametrize("headers", [
-    {"Sec-Fetch-Site": "same-origin", "Origin": "http://emulator.test"},
-    {"Sec-Fetch-Site": "none"},  # typed in the address bar, or a bookmark
-    {},  # curl, the SDK, the pytest plugin
-], ids=["same-origin page", "user-initiated", "non-browser"])
-async def test_the_emulators_own_origin_and_plain_clients_still_work(client: httpx.AsyncClient,
-                                                                      headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://emulator.test"},
+        {"Sec-Fetch-Site": "none"},  # typed in the address bar, or a bookmark
+        {},  # curl, the SDK, the pytest plugin
+    ],
+    ids=["same-origin page", "user-initiated", "non-browser"],
+)
+async def test_the_emulators_own_origin_and_plain_clients_still_work(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
     r = await client.post("/_emulator/orgs", json={"name": "Fine"}, headers=headers)
     assert r.status_code == 201, r.text
     assert (await client.post("/_emulator/clock/step", headers=headers)).status_code == 200
     assert (await client.post("/_emulator/reset", headers=headers)).status_code == 200
 
 
-@pytest.mark.parametrize("origin", ["http://emulator.test:8080", "https://emulator.test.evil.example", "null",
-                                    "http://localhost:3000"])
+@pytest.mark.parametrize(
+    "origin", ["http://emulator.test:8080", "https://emulator.test.evil.example", "null", "http://localhost:3000"]
+)
 async def test_look_alike_origins_are_foreign(client: httpx.AsyncClient, origin: str) -> None:
     error_of(await client.post("/_emulator/reset", headers={"Origin": origin}), 403, "Origin")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "text/plain;charset=utf-8", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", None])
-async def test_a_scenario_in_a_type_a_page_can_send_is_not_loaded(client: httpx.AsyncClient, api: Any,
-                                                                  content_type: str | None) -> None:
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "text/plain;charset=utf-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        None,
+    ],
+)
+async def test_a_scenario_in_a_type_a_page_can_send_is_not_loaded(
+    client: httpx.AsyncClient, api: Any, content_type: str | None
+) -> None:
     headers = {"content-type": content_type} if content_type else {}
     r = await client.post("/_emulator/scenarios", content=BUSY_SCENARIO.encode(), headers=headers)
     error_of(r, 415, "Content-Type", "application/yaml")
@@ -122,14 +147,20 @@ async def test_yaml_and_json_types_still_load(client: httpx.AsyncClient) -> None
     for media in ("application/yaml", "application/x-yaml", "text/yaml"):
         r = await client.post("/_emulator/scenarios", content=BUSY_SCENARIO, headers={"content-type": media})
         assert r.status_code == 201, (media, r.text)
-    r = await client.post("/_emulator/orgs", content=b'{"name": "Json"}',
-                          headers={"content-type": "application/json; charset=utf-8"})
+    r = await client.post(
+        "/_emulator/orgs", content=b'{"name": "Json"}', headers={"content-type": "application/json; charset=utf-8"}
+    )
     assert r.status_code == 201, r.text
 
 
-@pytest.mark.parametrize("path, body", [("/_emulator/orgs", b'{"name": "Form"}'),
-                                         ("/_emulator/clock/advance", b'{"seconds": 3600}'),
-                                         ("/_emulator/faults", b'{"path": "/v1/calls", "status": 500}')])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/_emulator/orgs", b'{"name": "Form"}'),
+        ("/_emulator/clock/advance", b'{"seconds": 3600}'),
+        ("/_emulator/faults", b'{"path": "/v1/calls", "status": 500}'),
+    ],
+)
 async def test_json_sent_as_text_plain_is_refused(client: httpx.AsyncClient, path: str, body: bytes) -> None:
     before = await _fingerprint(client)
     error_of(await client.post(path, content=body, headers={"content-type": "text/plain"}), 415, "text/plain")
@@ -142,8 +173,10 @@ async def test_reads_grant_no_cross_origin_access(client: httpx.AsyncClient) -> 
     r = await client.get("/_emulator/orgs", headers=EVIL)
     assert r.status_code == 200
     assert not any(name.lower().startswith("access-control-") for name in r.headers)
-    preflight = await client.options("/_emulator/reset", headers={
-        **EVIL, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    preflight = await client.options(
+        "/_emulator/reset",
+        headers={**EVIL, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+    )
     assert not any(name.lower().startswith("access-control-") for name in preflight.headers)
     assert preflight.status_code >= 400
 
@@ -158,22 +191,37 @@ def test_on_a_real_socket_a_forged_reset_wipes_nothing_and_sinks_still_receive()
         names = [o["name"] for o in httpx.get(base + "/_emulator/orgs", timeout=10).json()["data"]]
         assert "Victim" in names
         # A sink is a webhook receiver: a user's curl (a form body, no Origin) still lands in it ...
-        r = httpx.post(base + "/_emulator/sinks/mine", content=b"hello", timeout=10,
-                       headers={"content-type": "application/x-www-form-urlencoded"})
+        r = httpx.post(
+            base + "/_emulator/sinks/mine",
+            content=b"hello",
+            timeout=10,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
         assert r.status_code == 200, r.text
         # ... and so do the emulator's own signed deliveries,
         key = {"Authorization": "Bearer sk_test_emulator"}
-        r = httpx.post(base + "/v1/webhook_endpoints", headers=key, timeout=10,
-                       json={"url": base + "/_emulator/sinks/mine", "enabled_events": ["*"]})
+        r = httpx.post(
+            base + "/v1/webhook_endpoints",
+            headers=key,
+            timeout=10,
+            json={"url": base + "/_emulator/sinks/mine", "enabled_events": ["*"]},
+        )
         assert r.status_code == 201, r.text
-        number = httpx.get(base + "/v1/numbers/available", params={"area_code": "415", "limit": 1},
-                           headers=key, timeout=10).json()[0]
-        number = httpx.post(base + "/v1/numbers/purchase", json={"phone_number": number["phone_number"]},
-                            headers=key, timeout=10).json()
-        agent = httpx.post(base + "/v1/agents", headers=key, timeout=10,
-                           json={"name": "A", "type": "outbound", "number_ids": [number["id"]]}).json()
-        call = httpx.post(base + "/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"},
-                          headers=key, timeout=10)
+        number = httpx.get(
+            base + "/v1/numbers/available", params={"area_code": "415", "limit": 1}, headers=key, timeout=10
+        ).json()[0]
+        number = httpx.post(
+            base + "/v1/numbers/purchase", json={"phone_number": number["phone_number"]}, headers=key, timeout=10
+        ).json()
+        agent = httpx.post(
+            base + "/v1/agents",
+            headers=key,
+            timeout=10,
+            json={"name": "A", "type": "outbound", "number_ids": [number["id"]]},
+        ).json()
+        call = httpx.post(
+            base + "/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"}, headers=key, timeout=10
+        )
         assert call.status_code == 201, call.text
         httpx.post(base + "/_emulator/clock/run_until_idle", timeout=30)
         got = httpx.get(base + "/_emulator/sinks/mine", timeout=10).json()["data"]

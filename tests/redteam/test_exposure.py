@@ -7,17 +7,17 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
-
 from up_process import KEY, MODULE, Up, Ups, clean_env
 
 
 @pytest.fixture
 def up(start: Ups) -> Callable[..., Up]:
     """``up --port 0 <args>`` in a clean environment plus ``env``, once its banner is out."""
+
     def up_(*args: str, **env: str) -> Up:
         return start("--port", "0", *args, env=clean_env(**env)).ready()
 
@@ -35,8 +35,13 @@ def test_beyond_loopback_the_control_plane_needs_the_banners_token(up: Callable[
     assert "WARNING" in server.text and "beyond loopback" in server.text
     assert "public default one" in server.text  # the API key anyone can guess
     base, secret = server.local, server.find(r"default signing secret:\s+(\S+)")
-    for method, path in [("GET", "/_emulator/orgs"), ("GET", "/_emulator/state"), ("POST", "/_emulator/reset"),
-                         ("POST", "/_emulator/clock/step"), ("GET", "/_emulator/requests")]:
+    for method, path in [
+        ("GET", "/_emulator/orgs"),
+        ("GET", "/_emulator/state"),
+        ("POST", "/_emulator/reset"),
+        ("POST", "/_emulator/clock/step"),
+        ("GET", "/_emulator/requests"),
+    ]:
         for headers in ({}, {"X-Emulator-Token": "guess"}, {"X-Emulator-Token": token[:-1]}):
             r = httpx.request(method, base + path, headers=headers, timeout=10)
             _error(r, 401, "X-Emulator-Token")
@@ -128,26 +133,36 @@ def test_webhook_timeout_flag(up: Callable[..., Up]) -> None:
         hanging.close()
 
 
-@pytest.mark.parametrize("args, says", [((), "legacy calls off"), (("--legacy-calls",), "legacy calls on"),
-                                        (("--strict-webhook-urls",), "strict URLs on")])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        ((), "legacy calls off"),
+        (("--legacy-calls",), "legacy calls on"),
+        (("--strict-webhook-urls",), "strict URLs on"),
+    ],
+)
 def test_the_banner_says_what_is_on(up: Callable[..., Up], args: tuple[str, ...], says: str) -> None:
     server = up(*args)
     assert says in server.text
     assert re.search(r"^\s+dialect:\s+callingbox", server.text, re.MULTILINE)
 
 
-@pytest.mark.parametrize("args, env, says", [
-    (("--allowed-host", "http://emulator.internal/"), {}, "allowed host"),
-    ((), {"CALLINGBOX_EMULATOR_ALLOWED_HOSTS": "ok.example,bad host"}, "allowed host"),
-    (("--control-token", "two words"), {}, "control token"),
-    ((), {"CALLINGBOX_EMULATOR_CONTROL_TOKEN": "two words"}, "control token"),
-    (("--header-timeout", "0"), {}, "header timeout"),
-    (("--body-timeout", "-1"), {}, "body timeout"),
-    (("--webhook-timeout", "nan"), {}, "webhook timeout"),
-])
+@pytest.mark.parametrize(
+    "args, env, says",
+    [
+        (("--allowed-host", "http://emulator.internal/"), {}, "allowed host"),
+        ((), {"CALLINGBOX_EMULATOR_ALLOWED_HOSTS": "ok.example,bad host"}, "allowed host"),
+        (("--control-token", "two words"), {}, "control token"),
+        ((), {"CALLINGBOX_EMULATOR_CONTROL_TOKEN": "two words"}, "control token"),
+        (("--header-timeout", "0"), {}, "header timeout"),
+        (("--body-timeout", "-1"), {}, "body timeout"),
+        (("--webhook-timeout", "nan"), {}, "webhook timeout"),
+    ],
+)
 def test_unusable_exposure_settings_are_a_one_line_error(args: tuple[str, ...], env: dict[str, str], says: str) -> None:
-    result = subprocess.run([*MODULE, "up", "--port", "0", *args], env=clean_env(**env),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*MODULE, "up", "--port", "0", *args], env=clean_env(**env), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("callingbox-emulator: ") and says in lines[0], result.stderr

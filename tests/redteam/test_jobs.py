@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -79,8 +80,7 @@ async def health(client: httpx.AsyncClient) -> dict[str, Any]:
     return r.json()
 
 
-async def test_a_failing_job_is_isolated_under_advance(client: httpx.AsyncClient, api: Any,
-                                                        emulator: Emulator) -> None:
+async def test_a_failing_job_is_isolated_under_advance(client: httpx.AsyncClient, api: Any, emulator: Emulator) -> None:
     assert (await health(client))["status"] == "ok"
     assert (await health(client))["job_failures"] == {"count": 0, "recent": []}
     agent = await api.agent()
@@ -123,12 +123,18 @@ def test_the_realtime_driver_keeps_going_past_a_failing_job() -> None:
     emulator = Emulator(Config(clock="realtime", speed=20))
     emulator.scheduler.at(emulator.clock.now() + 1, boom)
     try:
-        with ServerThread(emulator) as server, httpx.Client(
-                base_url=server.base_url, headers={"Authorization": "Bearer sk_test_emulator"}, timeout=30) as http:
+        with (
+            ServerThread(emulator) as server,
+            httpx.Client(
+                base_url=server.base_url, headers={"Authorization": "Bearer sk_test_emulator"}, timeout=30
+            ) as http,
+        ):
             found = http.get("/v1/numbers/available", params={"area_code": "415", "limit": 1}).json()[0]
             number = http.post("/v1/numbers/purchase", json={"phone_number": found["phone_number"]}).json()
-            agent = http.post("/v1/agents", json={"name": "Driver", "type": "outbound", "number_ids": [number["id"]],
-                                                  "webhook_url": hook.url}).json()
+            agent = http.post(
+                "/v1/agents",
+                json={"name": "Driver", "type": "outbound", "number_ids": [number["id"]], "webhook_url": hook.url},
+            ).json()
             call = http.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006"})
             assert call.status_code == 201, call.text
 
@@ -142,7 +148,8 @@ def test_the_realtime_driver_keeps_going_past_a_failing_job() -> None:
 
 @pytest.mark.parametrize("replace", ["reset", "import"])
 async def test_a_replaced_state_takes_its_in_flight_attempt_with_it(
-        client: httpx.AsyncClient, api: Any, emulator: Emulator, receiver: Receiver, replace: str) -> None:
+    client: httpx.AsyncClient, api: Any, emulator: Emulator, receiver: Receiver, replace: str
+) -> None:
     start = (await client.get("/_emulator/state")).json()
     agent = await api.agent(webhook_url=receiver.url)
     await api.call(agent["id"])  # its call.queued delivery is due now

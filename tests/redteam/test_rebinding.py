@@ -5,7 +5,8 @@ route; and the request journal never keeps a key or a signing secret to leak in 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +21,15 @@ KEY = "sk_test_emulator"
 REBIND = "rebind.attacker.example"
 # What a rebinding page would read: the control plane's keys and secrets, the API with the guessable
 # default key, the contract; and what it would do: reset.
-ROUTES = [("GET", "/_emulator/orgs"), ("GET", "/_emulator/state"), ("GET", "/v1/numbers"), ("GET", "/openapi.yaml"),
-          ("GET", "/_emulator/requests"), ("POST", "/_emulator/reset"), ("GET", "/_emulator/health")]
+ROUTES = [
+    ("GET", "/_emulator/orgs"),
+    ("GET", "/_emulator/state"),
+    ("GET", "/v1/numbers"),
+    ("GET", "/openapi.yaml"),
+    ("GET", "/_emulator/requests"),
+    ("POST", "/_emulator/reset"),
+    ("GET", "/_emulator/health"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +40,24 @@ def server() -> Iterator[ServerThread]:
 
 def _send(server: ServerThread, method: str, path: str, host: str) -> httpx.Response:
     # Host set by hand: exactly what the browser sends after the rebinding.
-    return httpx.request(method, server.base_url + path, headers={"Host": host, "Authorization": f"Bearer {KEY}"},
-                         timeout=10)
+    return httpx.request(
+        method, server.base_url + path, headers={"Host": host, "Authorization": f"Bearer {KEY}"}, timeout=10
+    )
 
 
 @pytest.mark.parametrize("method, path", ROUTES)
-@pytest.mark.parametrize("host", [REBIND, f"{REBIND}:{8787}", "REBIND.attacker.example", "localhost.attacker.example",
-                                  "127.0.0.1.nip.io", "callingbox.test", "testserver"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        REBIND,
+        f"{REBIND}:{8787}",
+        "REBIND.attacker.example",
+        "localhost.attacker.example",
+        "127.0.0.1.nip.io",
+        "callingbox.test",
+        "testserver",
+    ],
+)
 def test_a_foreign_host_is_refused_on_every_route(server: ServerThread, method: str, path: str, host: str) -> None:
     secret = server.emulator.default_org.default_signing_secret
     r = _send(server, method, path, host)
@@ -48,8 +67,9 @@ def test_a_foreign_host_is_refused_on_every_route(server: ServerThread, method: 
     assert KEY not in r.text and secret not in r.text
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:8787", "127.0.0.1", "127.0.0.1:1", "[::1]:8787",
-                                  "app.localhost:3000", "LOCALHOST"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8787", "127.0.0.1", "127.0.0.1:1", "[::1]:8787", "app.localhost:3000", "LOCALHOST"]
+)
 def test_loopback_names_on_any_port_are_served(server: ServerThread, host: str) -> None:
     r = _send(server, "GET", "/_emulator/orgs", host)
     assert r.status_code == 200, r.text
@@ -57,8 +77,10 @@ def test_loopback_names_on_any_port_are_served(server: ServerThread, host: str) 
 
 
 def test_a_request_with_two_host_headers_is_judged_by_the_first(server: ServerThread) -> None:
-    raw = (b"GET /_emulator/orgs HTTP/1.1\r\nHost: " + REBIND.encode() + b"\r\nHost: localhost\r\n"
-           b"Connection: close\r\n\r\n")
+    raw = (
+        b"GET /_emulator/orgs HTTP/1.1\r\nHost: " + REBIND.encode() + b"\r\nHost: localhost\r\n"
+        b"Connection: close\r\n\r\n"
+    )
     import socket
     from urllib.parse import urlsplit
 
@@ -72,13 +94,16 @@ def test_a_request_with_two_host_headers_is_judged_by_the_first(server: ServerTh
     assert KEY.encode() not in answer
 
 
-@pytest.mark.parametrize("allowed, host, served", [
-    (("emulator.internal",), "emulator.internal:8787", True),
-    (("emulator.internal",), "EMULATOR.internal", True),
-    (("emulator.internal",), "other.internal", False),
-    (("a.example", "b.example:9999"), "b.example", True),
-    (("*",), REBIND, True),
-])
+@pytest.mark.parametrize(
+    "allowed, host, served",
+    [
+        (("emulator.internal",), "emulator.internal:8787", True),
+        (("emulator.internal",), "EMULATOR.internal", True),
+        (("emulator.internal",), "other.internal", False),
+        (("a.example", "b.example:9999"), "b.example", True),
+        (("*",), REBIND, True),
+    ],
+)
 def test_allowed_hosts_extend_the_list(allowed: tuple[str, ...], host: str, served: bool) -> None:
     with ServerThread(Emulator(Config(allowed_hosts=allowed))) as running:
         r = _send(running, "GET", "/_emulator/orgs", host)
@@ -97,8 +122,9 @@ def test_in_process_clients_keep_working_and_still_refuse_foreign_names() -> Non
         with httpx.Client(base_url="http://callingbox.test", transport=transport) as client:
             assert client.post("/_emulator/orgs", json={"name": "Plugin"}).status_code == 201
             assert client.get("/_emulator/orgs", headers={"Host": REBIND}).status_code == 403
-        with httpx.Client(base_url="http://testserver", transport=transport,
-                          headers={"Authorization": f"Bearer {KEY}"}) as client:
+        with httpx.Client(
+            base_url="http://testserver", transport=transport, headers={"Authorization": f"Bearer {KEY}"}
+        ) as client:
             assert client.get("/v1/numbers").status_code == 200
             assert client.get("/v1/numbers", headers={"Host": REBIND}).status_code == 403
     finally:
@@ -115,20 +141,29 @@ def test_the_journal_keeps_no_signing_secret_and_no_key(server: ServerThread) ->
     base, auth = server.base_url, {"Authorization": f"Bearer {KEY}"}
     with httpx.Client(base_url=base, headers=auth, timeout=10) as client:
         client.delete("/_emulator/requests")
-        made = client.post("/v1/webhook_endpoints", json={"url": base + "/_emulator/sinks/j",
-                                                          "description": "keep the secret out"})
+        made = client.post(
+            "/v1/webhook_endpoints", json={"url": base + "/_emulator/sinks/j", "description": "keep the secret out"}
+        )
         assert made.status_code == 201
         endpoint: dict[str, Any] = made.json()
         rotated = client.post(f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret")
         assert rotated.status_code == 200, rotated.text
-        secrets = {endpoint["signing_secret"], rotated.json()["signing_secret"],
-                   server.emulator.default_org.default_signing_secret}
+        secrets = {
+            endpoint["signing_secret"],
+            rotated.json()["signing_secret"],
+            server.emulator.default_org.default_signing_secret,
+        }
         # A client that sends secrets of its own in a body (a field the API ignores or refuses).
-        client.post("/v1/webhook_endpoints", json={"url": base + "/x", "secret": "whsec_mine_0123456789",
-                                                   "signing_secret": "whsec_other_0123456789"})
+        client.post(
+            "/v1/webhook_endpoints",
+            json={"url": base + "/x", "secret": "whsec_mine_0123456789", "signing_secret": "whsec_other_0123456789"},
+        )
         text = _journal_text(client)
     entries = json.loads(text)["data"]
-    assert {e["path"] for e in entries} >= {"/v1/webhook_endpoints", f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret"}
+    assert {e["path"] for e in entries} >= {
+        "/v1/webhook_endpoints",
+        f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret",
+    }
     for secret in (*secrets, "whsec_mine_0123456789", "whsec_other_0123456789", KEY):
         assert secret not in text, secret
     assert "[redacted]" in text
@@ -144,6 +179,7 @@ def test_a_secret_cut_by_the_journals_4_kib_limit_is_redacted_too(server: Server
     leave its first characters behind."""
     base = server.base_url
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as client:
+
         def create(description: str) -> tuple[dict[str, Any], str]:
             r = client.post("/v1/webhook_endpoints", json={"url": base + "/hook", "description": description})
             assert r.status_code == 201, r.text

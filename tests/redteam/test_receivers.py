@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -51,8 +52,11 @@ class RawServer:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
                 await reader.readexactly(length)
                 self.requests += 1
                 if not await self.behave(reader, writer):
@@ -103,6 +107,7 @@ def answer(raw: bytes, keep: bool = False) -> Behaviour:
         if not keep:
             await reader.read()  # hold the connection until the client gives up on it
         return keep
+
     return behave
 
 
@@ -113,6 +118,7 @@ async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bo
 
 def stream(first: bytes, piece: bytes, limit: int = 64 * 1024 * 1024) -> Behaviour:
     """Writes ``first``, then ``piece`` over and over (up to ``limit`` bytes) while the client reads."""
+
     async def behave(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(first)
         sent = 0
@@ -122,6 +128,7 @@ def stream(first: bytes, piece: bytes, limit: int = 64 * 1024 * 1024) -> Behavio
             await writer.drain()
         await reader.read()
         return False
+
     return behave
 
 
@@ -176,33 +183,37 @@ def sockets_to(ports: set[int], state: str) -> int:
 ESTABLISHED, CLOSE_WAIT = "01", "08"
 
 
-async def test_endless_header_lines_end_the_attempt_at_the_head_cap(client: httpx.AsyncClient, api: Any,
-                                                                    serve: Any) -> None:
+async def test_endless_header_lines_end_the_attempt_at_the_head_cap(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     server = await serve(stream(b"HTTP/1.1 200 OK\r\n", b"X-Filler-#: " + b"f" * 40 + b"\r\n"))
     attempt = await one_attempt(client, api, server.url)
     assert (attempt["response_status"], attempt["error"]) == (None, "answer has over 100 header lines")
 
 
-async def test_one_endless_header_line_ends_the_attempt_at_the_head_cap(client: httpx.AsyncClient, api: Any,
-                                                                        serve: Any) -> None:
+async def test_one_endless_header_line_ends_the_attempt_at_the_head_cap(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     server = await serve(stream(b"HTTP/1.1 200 OK\r\nX-Big: ", b"b" * 4096))
     attempt = await one_attempt(client, api, server.url)
     assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1_answer.MAX_HEAD} bytes")
 
 
-async def test_endless_interim_answers_end_at_the_head_cap(client: httpx.AsyncClient, api: Any,
-                                                           serve: Any) -> None:
+async def test_endless_interim_answers_end_at_the_head_cap(client: httpx.AsyncClient, api: Any, serve: Any) -> None:
     server = await serve(stream(b"", b"HTTP/1.1 100 Continue\r\n\r\n"))
     attempt = await one_attempt(client, api, server.url)
     assert (attempt["response_status"], attempt["error"]) == (None, f"answer head over {http1_answer.MAX_HEAD} bytes")
 
 
-@pytest.mark.parametrize(("head", "problem"), [
-    (b"Content-Length: -5", "Invalid character in Content-Length"),
-    (b"Content-Length: 2\r\nContent-Length: 3", "Duplicate Content-Length"),
-    (b"Content-Length: two", "Invalid character in Content-Length"),
-    (b"Transfer-Encoding: chunked\r\n\r\nzz", "Invalid character in chunk size"),
-])
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (b"Content-Length: -5", "Invalid character in Content-Length"),
+        (b"Content-Length: 2\r\nContent-Length: 3", "Duplicate Content-Length"),
+        (b"Content-Length: two", "Invalid character in Content-Length"),
+        (b"Transfer-Encoding: chunked\r\n\r\nzz", "Invalid character in chunk size"),
+    ],
+)
 async def test_a_bad_length_fails_the_attempt_and_the_connection_is_not_reused(
     client: httpx.AsyncClient, api: Any, serve: Any, head: bytes, problem: str
 ) -> None:
@@ -217,8 +228,7 @@ async def test_a_bad_length_fails_the_attempt_and_the_connection_is_not_reused(
     assert [a["error"] for a in await attempts(client)] == [attempt["error"]] * server.requests
 
 
-async def test_a_half_answer_then_a_close_is_a_failed_attempt(client: httpx.AsyncClient, api: Any,
-                                                             serve: Any) -> None:
+async def test_a_half_answer_then_a_close_is_a_failed_attempt(client: httpx.AsyncClient, api: Any, serve: Any) -> None:
     async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
         await writer.drain()
@@ -226,11 +236,14 @@ async def test_a_half_answer_then_a_close_is_a_failed_attempt(client: httpx.Asyn
 
     attempt = await one_attempt(client, api, (await serve(half)).url)
     assert (attempt["response_status"], attempt["error"]) == (
-        None, "connection closed by the receiver in the middle of the answer")
+        None,
+        "connection closed by the receiver in the middle of the answer",
+    )
 
 
-async def test_an_answer_cut_off_before_its_head_ends_is_a_failed_attempt(client: httpx.AsyncClient, api: Any,
-                                                                         serve: Any) -> None:
+async def test_an_answer_cut_off_before_its_head_ends_is_a_failed_attempt(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Le")
         await writer.drain()
@@ -244,8 +257,11 @@ async def test_an_answer_cut_off_before_its_head_ends_is_a_failed_attempt(client
 async def test_an_endless_body_is_cut_at_the_cap_the_status_stands_and_the_connection_goes(
     client: httpx.AsyncClient, api: Any, serve: Any, framing: str
 ) -> None:
-    heads = {"chunked": b"Transfer-Encoding: chunked\r\n\r\n", "length": b"Content-Length: 999999999999\r\n\r\n",
-             "close": b"\r\n"}
+    heads = {
+        "chunked": b"Transfer-Encoding: chunked\r\n\r\n",
+        "length": b"Content-Length: 999999999999\r\n\r\n",
+        "close": b"\r\n",
+    }
     piece = b"1000\r\n" + b"x" * 4096 + b"\r\n" if framing == "chunked" else b"x" * 4096
     server = await serve(stream(b"HTTP/1.1 200 OK\r\n" + heads[framing], piece))
     attempt = await one_attempt(client, api, server.url)
@@ -256,8 +272,9 @@ async def test_an_endless_body_is_cut_at_the_cap_the_status_stands_and_the_conne
     assert server.connections == 2
 
 
-async def test_bytes_a_receiver_sends_unasked_retire_its_pooled_connection(client: httpx.AsyncClient, api: Any,
-                                                                           serve: Any) -> None:
+async def test_bytes_a_receiver_sends_unasked_retire_its_pooled_connection(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     async def chatty(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(OK + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")  # an answer nobody asked for
         await writer.drain()
@@ -270,8 +287,9 @@ async def test_bytes_a_receiver_sends_unasked_retire_its_pooled_connection(clien
     assert server.connections == 4  # never reused: the stray answer would have been read as the next one
 
 
-async def test_receivers_that_go_away_leave_no_socket_in_close_wait(client: httpx.AsyncClient, api: Any,
-                                                                    serve: Any) -> None:
+async def test_receivers_that_go_away_leave_no_socket_in_close_wait(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     servers = [await serve(answer(OK, keep=True)) for _ in range(12)]
     for server in servers:
         await api.call((await agent_for(api, server.url))["id"], BUSY)
@@ -281,12 +299,12 @@ async def test_receivers_that_go_away_leave_no_socket_in_close_wait(client: http
 
     for server in servers:  # every receiver goes away
         await server.close()
-    await eventually(lambda: sockets_to(ports, ESTABLISHED) + sockets_to(ports, CLOSE_WAIT) == 0,
-                     "closed on our side")
+    await eventually(lambda: sockets_to(ports, ESTABLISHED) + sockets_to(ports, CLOSE_WAIT) == 0, "closed on our side")
 
 
-async def test_the_pool_keeps_at_most_its_cap_of_idle_connections(client: httpx.AsyncClient, api: Any,
-                                                                 serve: Any) -> None:
+async def test_the_pool_keeps_at_most_its_cap_of_idle_connections(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     servers = [await serve(answer(OK, keep=True)) for _ in range(http1.MAX_IDLE + 16)]
     agent = await api.agent(webhook_url=servers[0].url)
     for server in servers:
@@ -319,8 +337,9 @@ PATIENT = pytest.mark.parametrize("config", [Config(webhook_timeout=120.0)])
 
 
 @PATIENT
-async def test_a_receiver_that_never_answers_cannot_take_every_slot(client: httpx.AsyncClient, api: Any,
-                                                                   serve: Any) -> None:
+async def test_a_receiver_that_never_answers_cannot_take_every_slot(
+    client: httpx.AsyncClient, api: Any, serve: Any
+) -> None:
     dead = await serve(hold)
     good = await serve(answer(OK, keep=True))
     for n in range(70):  # more attempts to the dead receiver at one instant than there are slots in all

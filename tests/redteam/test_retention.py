@@ -13,15 +13,16 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from emulator.api.app import create_app
+from emulator.api.callingbox import retry
 from emulator.config import Config
 from emulator.runtime import Emulator
-from emulator.api.callingbox import retry
 
 BASE_URL = "http://emulator.test"
 SINK = f"{BASE_URL}/_emulator/sinks/retention"
@@ -73,7 +74,8 @@ async def setup(client: httpx.AsyncClient, api: Any) -> dict[str, Any]:
 
 
 async def test_the_newest_ended_calls_stay_and_older_ones_go_with_their_deliveries(
-        client: httpx.AsyncClient, api: Any) -> None:
+    client: httpx.AsyncClient, api: Any
+) -> None:
     agent = await setup(client, api)
     calls = [(await api.call(agent["id"]))["id"] for _ in range(5)]
     queued = {c: (await deliveries_of(client, c))[0]["id"] for c in calls}  # call.queued rows exist at once
@@ -88,8 +90,12 @@ async def test_the_newest_ended_calls_stay_and_older_ones_go_with_their_deliveri
     for kept in calls[2:]:
         assert (await ok(client, "GET", f"/v1/calls/{kept}"))["status"] == "completed"
         rows = await deliveries_of(client, kept)
-        assert sorted(r["event_type"] for r in rows) == ["call.answered", "call.completed", "call.queued",
-                                                         "call.ringing"]
+        assert sorted(r["event_type"] for r in rows) == [
+            "call.answered",
+            "call.completed",
+            "call.queued",
+            "call.ringing",
+        ]
         assert {r["status"] for r in rows} == {"delivered"}
     every = (await ok(client, "GET", "/v1/webhook_deliveries", params={"limit": 200}))["data"]
     assert {r["call_id"] for r in every} == set(calls[2:])
@@ -97,8 +103,14 @@ async def test_the_newest_ended_calls_stay_and_older_ones_go_with_their_deliveri
 
 async def test_a_call_in_flight_is_never_dropped(client: httpx.AsyncClient, api: Any) -> None:
     agent = await setup(client, api)
-    slow = await ok(client, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550006"},
-                    headers={"CallingBox-Emulator-Scenario": "slow"})
+    slow = await ok(
+        client,
+        "POST",
+        "/v1/calls",
+        201,
+        json={"agent_id": agent["id"], "to": "+15005550006"},
+        headers={"CallingBox-Emulator-Scenario": "slow"},
+    )
     quick = [(await api.call(agent["id"]))["id"] for _ in range(6)]
     await advance(client, 600)
 
@@ -112,7 +124,8 @@ async def test_a_call_in_flight_is_never_dropped(client: httpx.AsyncClient, api:
 
 @pytest.mark.parametrize("config", [1], indirect=True)
 async def test_a_call_whose_webhooks_are_still_retried_waits_until_they_settle(
-        client: httpx.AsyncClient, api: Any) -> None:
+    client: httpx.AsyncClient, api: Any
+) -> None:
     with socket.socket() as s:  # a port nobody listens on: every attempt is refused, retries follow
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
@@ -191,7 +204,8 @@ async def test_calls_waiting_only_for_a_dead_receiver_are_bounded_too(client: ht
 
 @pytest.mark.parametrize("config", [1], indirect=True)
 async def test_a_dropped_calls_webhooks_waiting_for_a_hung_receiver_are_never_sent(
-        emulator: Emulator, client: httpx.AsyncClient, api: Any) -> None:
+    emulator: Emulator, client: httpx.AsyncClient, api: Any
+) -> None:
     """Attempts queued behind a receiver that holds every request (its origin's few slots all
     taken) are given up with their call: they are never sent, and nothing of theirs is kept."""
     seen: list[str] = []
@@ -239,11 +253,16 @@ async def test_a_dropped_calls_webhooks_waiting_for_a_hung_receiver_are_never_se
 
 
 @pytest.mark.parametrize("config", [5], indirect=True)
-async def test_cursors_hold_while_rows_are_dropped_and_the_table_compacts(
-        client: httpx.AsyncClient, api: Any) -> None:
+async def test_cursors_hold_while_rows_are_dropped_and_the_table_compacts(client: httpx.AsyncClient, api: Any) -> None:
     agent = await setup(client, api)
-    slow = await ok(client, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550006"},
-                    headers={"CallingBox-Emulator-Scenario": "slow"})
+    slow = await ok(
+        client,
+        "POST",
+        "/v1/calls",
+        201,
+        json={"agent_id": agent["id"], "to": "+15005550006"},
+        headers={"CallingBox-Emulator-Scenario": "slow"},
+    )
     first = [(await api.call(agent["id"]))["id"] for _ in range(6)]
     await advance(client, 600)
     page = await ok(client, "GET", "/v1/calls", params={"limit": 2})
@@ -279,13 +298,21 @@ def test_the_library_default_keeps_every_call() -> None:
 @pytest.mark.parametrize("config", [2], indirect=True)
 async def test_an_import_is_brought_to_the_limit(client: httpx.AsyncClient, api: Any) -> None:
     source = Emulator(Config(retain_calls=0))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(source)), base_url=BASE_URL,
-                                 headers={"Authorization": "Bearer sk_test_emulator"}) as other:
-        await ok(other, "POST", "/_emulator/scenarios", 201, content=SLOW,
-                 headers={"Content-Type": "application/yaml"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(source)),
+        base_url=BASE_URL,
+        headers={"Authorization": "Bearer sk_test_emulator"},
+    ) as other:
+        await ok(other, "POST", "/_emulator/scenarios", 201, content=SLOW, headers={"Content-Type": "application/yaml"})
         agent = await api.__class__(other).agent()
-        slow = await ok(other, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550006"},
-                        headers={"CallingBox-Emulator-Scenario": "slow"})
+        slow = await ok(
+            other,
+            "POST",
+            "/v1/calls",
+            201,
+            json={"agent_id": agent["id"], "to": "+15005550006"},
+            headers={"CallingBox-Emulator-Scenario": "slow"},
+        )
         ended = [(await api.__class__(other).call(agent["id"]))["id"] for _ in range(5)]
         await advance(other, 600)
         doc = await ok(other, "GET", "/_emulator/state")
@@ -299,10 +326,20 @@ async def test_an_import_is_brought_to_the_limit(client: httpx.AsyncClient, api:
 
 
 def test_up_takes_retain_calls_and_refuses_a_negative_one() -> None:
-    bad = subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0", "--retain-calls", "-1"],
-                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    bad = subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "--port", "0", "--retain-calls", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert bad.returncode == 2 and "retain calls -1 must be 0 (keep all) or more" in bad.stderr, bad
-    env_bad = subprocess.run([sys.executable, "-m", "emulator", "up", "--port", "0"], capture_output=True, text=True,
-                             timeout=60, stdin=subprocess.DEVNULL,
-                             env={"PATH": "", "CALLINGBOX_EMULATOR_RETAIN_CALLS": "lots"})
+    env_bad = subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": "", "CALLINGBOX_EMULATOR_RETAIN_CALLS": "lots"},
+    )
     assert env_bad.returncode == 2 and "CALLINGBOX_EMULATOR_RETAIN_CALLS" in env_bad.stderr, env_bad

@@ -8,17 +8,17 @@ import contextlib
 import resource
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from up_process import Up, Ups
 
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
-from up_process import Up, Ups
 
 KEY = "sk_test_emulator"
 TIMEOUT = 1.5  # the server's header and body timeouts in these tests
@@ -130,8 +130,12 @@ def test_endless_headers_get_431_while_big_bodies_and_fair_headers_pass(server: 
     fair = {f"X-Fair-{i}": "b" * 100 for i in range(60)}
     assert httpx.get(server.base_url + "/_emulator/health", headers=fair, timeout=10).status_code == 200
     body = b"z" * 900_000
-    r = httpx.post(server.base_url + "/_emulator/sinks/big", content=body, timeout=30,
-                   headers={"content-type": "application/octet-stream"})
+    r = httpx.post(
+        server.base_url + "/_emulator/sinks/big",
+        content=body,
+        timeout=30,
+        headers={"content-type": "application/octet-stream"},
+    )
     assert r.status_code == 200, r.text[:200]
 
 
@@ -139,8 +143,10 @@ def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> No
     before = httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json()
     sock = _connect(server)
     try:
-        sock.sendall(b"POST /_emulator/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n{\"name\": \"Slo")
+        sock.sendall(
+            b"POST /_emulator/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"name": "Slo'
+        )
         answer = _read_until_closed(sock)  # and closed: the rest of the body is not read as a request
     finally:
         sock.close()
@@ -152,6 +158,7 @@ def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> No
 
 def _up(start: Ups, *args: str, soft: int = 256, hard: int | None = None) -> Up:
     """`up` on a free port under an open-files limit of ``soft`` (and ``hard``), once its banner is out."""
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard or resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
@@ -177,12 +184,13 @@ def _vanish(base: str, head: bytes) -> None:
 def test_clients_that_vanish_or_stall_mid_body_leave_no_traceback(up: Up) -> None:
     base = up.base_url
     heads = [
-        b"POST /v1/calls HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY.encode()
-        + b"\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"agent_id\": ",
+        b"POST /v1/calls HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+        + KEY.encode()
+        + b'\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"agent_id": ',
         b"POST /_emulator/orgs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 500\r\n\r\n{\"na",
+        b'Content-Length: 500\r\n\r\n{"na',
         b"PUT /_emulator/state HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"ver\r\n",
+        b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"ver\r\n',
         b"POST /_emulator/sinks/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500\r\n\r\nhalf",
     ]
     for head in heads:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from control.test_state_file import TIMEOUT as STOP_TIMEOUT, make_data
+from control.test_state_file import TIMEOUT as STOP_TIMEOUT
+from control.test_state_file import make_data
 from up_process import Up
 
 TIMEOUT = 60
@@ -23,8 +24,10 @@ def test_a_second_owner_is_refused_and_the_first_keeps_its_data(start: Callable[
     second = start("--port", "0", "--state-file", str(path))
     assert second.proc.wait(TIMEOUT) == 1
     lines = second.stderr().strip().splitlines()
-    assert lines == [f"callingbox-emulator: state file {path} is in use by another emulator "
-                     f"(pid {first.proc.pid}); stop that one or choose another --state-file"], lines
+    assert lines == [
+        f"callingbox-emulator: state file {path} is in use by another emulator "
+        f"(pid {first.proc.pid}); stop that one or choose another --state-file"
+    ], lines
     assert not path.exists()  # the second one wrote nothing
 
     first.ok("POST", "/_emulator/orgs", json={"name": "After the refusal"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import uuid
 from typing import TYPE_CHECKING
 
@@ -21,9 +20,11 @@ def test_create_sends_the_legacy_body_and_reads_it_back(legacy: Live) -> None:
     (number,) = legacy.buy()
 
     call = legacy.sdk.calls.create(
-        to=CALLEE, prompt="Confirm tomorrow's 3pm appointment.",
+        to=CALLEE,
+        prompt="Confirm tomorrow's 3pm appointment.",
         returns={"confirmed": "boolean", "reschedule_to": "string"},
-        context={"patient": "Ana", "slot": "15:00"}, language="es",
+        context={"patient": "Ana", "slot": "15:00"},
+        language="es",
     )
 
     assert isinstance(call, Call)
@@ -48,7 +49,9 @@ def test_create_sends_the_legacy_body_and_reads_it_back(legacy: Live) -> None:
 def test_create_defaults_and_optional_fields(legacy: Live, dead_url: str) -> None:
     oldest, newer = legacy.buy(2)
     lookup = tool.http(
-        name="lookup", description="Look up an order", url="https://example.com/lookup",
+        name="lookup",
+        description="Look up an order",
+        url="https://example.com/lookup",
         parameters=tool.object(order_id=tool.string(description="order id")),
     )
 
@@ -59,7 +62,11 @@ def test_create_defaults_and_optional_fields(legacy: Live, dead_url: str) -> Non
     assert plain.from_number == oldest.e164
 
     full = legacy.sdk.calls.create(
-        to=CALLEE, prompt="Hi", from_=newer.e164, webhook_url=dead_url, voicemail_action="leave_message",
+        to=CALLEE,
+        prompt="Hi",
+        from_=newer.e164,
+        webhook_url=dead_url,
+        voicemail_action="leave_message",
         tools=[lookup],  # a DSL object: the SDK serializes it with to_wire()
     )
     assert full.from_number == newer.e164

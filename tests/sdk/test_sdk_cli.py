@@ -32,16 +32,22 @@ def cli(legacy: Live, tmp_path: Path):
     """Run ``callingbox`` as the legacy org: env credentials, and a throwaway HOME so no real config
     is read or written."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLINGBOX_")}
-    env.update({
-        "CALLINGBOX_BASE_URL": legacy.base_url, "CALLINGBOX_API_KEY": legacy.api_key,
-        "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config"),
-        "COLUMNS": "200", "NO_COLOR": "1",
-    })
+    env.update(
+        {
+            "CALLINGBOX_BASE_URL": legacy.base_url,
+            "CALLINGBOX_API_KEY": legacy.api_key,
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+        }
+    )
 
     def run(*args: str, api_key: str | None = None) -> subprocess.CompletedProcess[str]:
         run_env = env if api_key is None else {**env, "CALLINGBOX_API_KEY": api_key}
-        return subprocess.run([str(CLI), *args], env=run_env, capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [str(CLI), *args], env=run_env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        )
 
     yield run
     assert not (tmp_path / ".config" / "callingbox").exists()  # nothing was saved
@@ -71,8 +77,9 @@ def test_numbers_search(cli) -> None:
 
 
 def test_numbers_buy_and_list(cli, legacy: Live) -> None:
-    first, second = (a["phone_number"] for a in ok_json(cli("--json", "numbers", "search", "--area-code", "312",
-                                                             "--limit", "2")))
+    first, second = (
+        a["phone_number"] for a in ok_json(cli("--json", "numbers", "search", "--area-code", "312", "--limit", "2"))
+    )
 
     bought = ok_json(cli("numbers", "buy", first, "-y"))  # piped stdout: JSON without --json
     assert bought["e164"] == first

@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 @pytest.mark.parametrize("key", ["sk_test_wrong", "sk_live_0000000000000000"])
 def test_a_wrong_api_key_raises_authentication_error(live_server: ServerThread, key: str) -> None:
     with Callingbox(api_key=key, base_url=live_server.base_url) as sdk:
-        for request in (sdk.numbers.list, sdk.calls.list, sdk.webhooks.list_endpoints,
-                        lambda: sdk.numbers.search_available(area_code="415")):
+        for request in (
+            sdk.numbers.list,
+            sdk.calls.list,
+            sdk.webhooks.list_endpoints,
+            lambda: sdk.numbers.search_available(area_code="415"),
+        ):
             with pytest.raises(AuthenticationError) as err:
                 request()
             assert err.value.status_code == 401
@@ -37,9 +41,19 @@ def test_not_found_carries_the_error_message(live: Live) -> None:
         (lambda: live.sdk.calls.retrieve_transcript(missing), f"call {missing} not found"),
         (lambda: live.sdk.webhooks.get_endpoint(missing), f"webhook endpoint {missing} not found"),
         (lambda: live.sdk.webhooks.get_delivery(missing), f"webhook delivery {missing} not found"),
-        (lambda: live.sdk.numbers.update_inbound_config(
-            missing, enabled=False, prompt=None, returns=None, webhook_url=None, language=None, tools=None,
-            voicemail_action=None), f"number {missing} not found"),
+        (
+            lambda: live.sdk.numbers.update_inbound_config(
+                missing,
+                enabled=False,
+                prompt=None,
+                returns=None,
+                webhook_url=None,
+                language=None,
+                tools=None,
+                voicemail_action=None,
+            ),
+            f"number {missing} not found",
+        ),
     ]
     for request, message in cases:
         with pytest.raises(NotFoundError) as err:

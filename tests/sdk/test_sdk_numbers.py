@@ -140,8 +140,14 @@ def test_update_inbound_config_is_a_full_replace(live: Live, dead_url: str) -> N
     end_call = tool.builtin(name="end_call", description="Hang up politely")
 
     updated = live.sdk.numbers.update_inbound_config(
-        number.id, enabled=True, prompt="Answer as the front desk.", returns={"booked": "boolean"},
-        webhook_url=dead_url, language="es", tools=[end_call.to_wire()], voicemail_action="leave_message",
+        number.id,
+        enabled=True,
+        prompt="Answer as the front desk.",
+        returns={"booked": "boolean"},
+        webhook_url=dead_url,
+        language="es",
+        tools=[end_call.to_wire()],
+        voicemail_action="leave_message",
     )
 
     assert updated.id == number.id and updated.e164 == number.e164
@@ -155,7 +161,13 @@ def test_update_inbound_config_is_a_full_replace(live: Live, dead_url: str) -> N
     assert live.sdk.numbers.list()[0] == updated  # read back through the list
 
     cleared = live.sdk.numbers.update_inbound_config(
-        number.id, enabled=False, prompt=None, returns=None, webhook_url=None, language=None, tools=None,
+        number.id,
+        enabled=False,
+        prompt=None,
+        returns=None,
+        webhook_url=None,
+        language=None,
+        tools=None,
         voicemail_action=None,
     )
     assert cleared.inbound_enabled is False
@@ -167,8 +179,9 @@ def test_update_inbound_config_is_a_full_replace(live: Live, dead_url: str) -> N
 
 def test_update_inbound_config_errors(live: Live, make_live) -> None:
     (number,) = live.buy()
-    blank = dict(enabled=True, prompt="x", returns=None, webhook_url=None, language=None, tools=None,
-                 voicemail_action=None)
+    blank = dict(
+        enabled=True, prompt="x", returns=None, webhook_url=None, language=None, tools=None, voicemail_action=None
+    )
 
     with pytest.raises(BadRequestError) as err:
         live.sdk.numbers.update_inbound_config(number.id, **{**blank, "returns": {"nested": {"a": "string"}}})

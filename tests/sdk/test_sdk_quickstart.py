@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from up_process import BIN, SCRIPT, Ups, clean_env
 
 
@@ -24,8 +23,14 @@ def emulator_up(start: Ups, tmp_path: Path) -> dict[str, str]:
     """``callingbox-emulator up --legacy-calls`` on a free port; the CLI's environment as the README exports it."""
     env = clean_env()
     banner = start("--legacy-calls", "--port", "0", env=env, argv0=SCRIPT, stderr_to_stdout=True).read_banner()
-    return {**env, "CALLINGBOX_BASE_URL": banner["base_url"], "CALLINGBOX_API_KEY": banner["api_key"],
-            "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config"), "NO_COLOR": "1"}
+    return {
+        **env,
+        "CALLINGBOX_BASE_URL": banner["base_url"],
+        "CALLINGBOX_API_KEY": banner["api_key"],
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+        "NO_COLOR": "1",
+    }
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -41,8 +46,17 @@ def test_the_quick_start_call_prints_its_result(emulator_up: dict[str, str]) -> 
     assert bought.returncode == 0, bought.stderr
 
     started = time.monotonic()
-    done = cli(env, "call", "--to", "+15005550006", "--prompt", "Confirm tomorrow's appointment",
-               "--returns", '{"confirmed": "boolean"}', timeout=180)
+    done = cli(
+        env,
+        "call",
+        "--to",
+        "+15005550006",
+        "--prompt",
+        "Confirm tomorrow's appointment",
+        "--returns",
+        '{"confirmed": "boolean"}',
+        timeout=180,
+    )
     took = time.monotonic() - started
     assert done.returncode == 0, (done.stdout, done.stderr)
     printed = json.loads(done.stdout)  # stdout is not a terminal: the CLI prints JSON

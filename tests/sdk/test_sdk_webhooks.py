@@ -23,7 +23,9 @@ CALLEE = "+15005550006"
 
 def test_create_endpoint_returns_the_secret_once(live: Live) -> None:
     created = live.sdk.webhooks.create_endpoint(
-        "https://hooks.example.com/callingbox", description="prod receiver", enabled_events=["call.completed"],
+        "https://hooks.example.com/callingbox",
+        description="prod receiver",
+        enabled_events=["call.completed"],
     )
 
     assert isinstance(created, WebhookEndpoint)
@@ -72,7 +74,9 @@ def test_update_endpoint(live: Live) -> None:
     ep = live.sdk.webhooks.create_endpoint("https://hooks.example.com/a", description="first")
 
     moved = live.sdk.webhooks.update_endpoint(
-        ep.id, url="https://hooks.example.com/b", enabled_events=["call.completed", "call.failed"],
+        ep.id,
+        url="https://hooks.example.com/b",
+        enabled_events=["call.completed", "call.failed"],
     )
     assert moved.url == "https://hooks.example.com/b"
     assert moved.enabled_events == ["call.completed", "call.failed"]
@@ -116,8 +120,7 @@ def test_delete_endpoint(live: Live) -> None:
     assert live.sdk.webhooks.delete_endpoint(gone.id) is None  # the JSON body is parsed and dropped
 
     assert [e.id for e in live.sdk.webhooks.list_endpoints()] == [keep.id]
-    for method, args in [("get_endpoint", ()), ("delete_endpoint", ()), ("rotate_secret", ()),
-                         ("update_endpoint", ())]:
+    for method, args in [("get_endpoint", ()), ("delete_endpoint", ()), ("rotate_secret", ()), ("update_endpoint", ())]:
         with pytest.raises(NotFoundError) as err:
             getattr(live.sdk.webhooks, method)(gone.id, *args)
         assert err.value.message == f"webhook endpoint {gone.id} not found"
@@ -144,8 +147,14 @@ def delivered(legacy: Live, dead_url: str) -> dict[str, Any]:
     disabled = hooks.create_endpoint(dead_url + "/disabled")
     hooks.update_endpoint(disabled.id, status="disabled")
     call = legacy.sdk.calls.create(to=CALLEE, prompt="Hi", webhook_url=dead_url + "/inline")
-    return {"live": legacy, "call": call, "every": every, "completions": completions, "disabled": disabled,
-            "url": dead_url}
+    return {
+        "live": legacy,
+        "call": call,
+        "every": every,
+        "completions": completions,
+        "disabled": disabled,
+        "url": dead_url,
+    }
 
 
 def queued_rows(rows: list[WebhookDelivery]) -> list[WebhookDelivery]:
@@ -159,10 +168,12 @@ def test_a_call_makes_one_delivery_per_destination(delivered: dict[str, Any]) ->
 
     assert all(isinstance(d, WebhookDelivery) for d in rows)
     queued = queued_rows(rows)
-    assert sorted((d.endpoint_id or "", d.url) for d in queued) == sorted([
-        ("", delivered["url"] + "/inline"),  # inline: no endpoint
-        (every.id, delivered["url"] + "/every"),
-    ])  # nothing for the completions-only endpoint, nothing for the disabled one
+    assert sorted((d.endpoint_id or "", d.url) for d in queued) == sorted(
+        [
+            ("", delivered["url"] + "/inline"),  # inline: no endpoint
+            (every.id, delivered["url"] + "/every"),
+        ]
+    )  # nothing for the completions-only endpoint, nothing for the disabled one
     for d in rows:
         assert d.org_id == live.org["id"]
         assert d.call_id == call.id
@@ -212,7 +223,12 @@ def test_get_delivery(delivered: dict[str, Any]) -> None:
     got = live.sdk.webhooks.get_delivery(row.id)
 
     assert (got.id, got.call_id, got.event_type, got.url, got.endpoint_id) == (
-        row.id, row.call_id, "call.queued", row.url, row.endpoint_id)
+        row.id,
+        row.call_id,
+        "call.queued",
+        row.url,
+        row.endpoint_id,
+    )
     assert got.status == "pending"
     missing = str(uuid.uuid4())
     with pytest.raises(NotFoundError) as err:

@@ -24,8 +24,9 @@ def test_an_unknown_dialect_stops_up_with_a_clear_error(how: str) -> None:
 
 
 def test_the_help_names_the_option() -> None:
-    done = subprocess.run([sys.executable, "-m", "emulator", "up", "--help"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "--dialect" in done.stdout
 
 

@@ -101,8 +101,12 @@ def test_neutral_changes_in_lifecycle_order() -> None:
     emulator.advance(600)
     kinds = [(c.kind, c.before, c.after) for c in seen]
     assert kinds == [
-        (STATUS, None, "queued"), (STATUS, "queued", "initiated"), (STATUS, "initiated", "ringing"),
-        (STATUS, "ringing", "in_progress"), (ENDED, None, None), (STATUS, "in_progress", "completed"),
+        (STATUS, None, "queued"),
+        (STATUS, "queued", "initiated"),
+        (STATUS, "initiated", "ringing"),
+        (STATUS, "ringing", "in_progress"),
+        (ENDED, None, None),
+        (STATUS, "in_progress", "completed"),
         (RESULT, None, None),
     ]
 
@@ -139,8 +143,11 @@ async def _place_call(emulator: Emulator, dialect: Dialect, **fields: Any) -> di
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE, headers=headers) as c:
         available = (await c.get("/v1/numbers/available", params={"area_code": "415", "limit": 1})).json()
         number = (await c.post("/v1/numbers/purchase", json={"phone_number": available[0]["phone_number"]})).json()
-        agent = (await c.post("/v1/agents", json={"name": "a", "type": "outbound", "persona": "p",
-                                                  "number_ids": [number["id"]]})).json()
+        agent = (
+            await c.post(
+                "/v1/agents", json={"name": "a", "type": "outbound", "persona": "p", "number_ids": [number["id"]]}
+            )
+        ).json()
         answer = await c.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550006", **fields})
         assert answer.status_code == 201, answer.text
         return answer.json()
@@ -148,8 +155,14 @@ async def _place_call(emulator: Emulator, dialect: Dialect, **fields: Any) -> di
 
 def test_a_dialect_names_its_events_and_its_deliveries_use_its_format() -> None:
     plain = JsonLinesFormat()
-    profile = replace(PROFILE, name="plain", events=_renamed, event_types=("plain.queued", "plain.completed"),
-                      webhook_format=plain.name, formats={plain.name: plain})
+    profile = replace(
+        PROFILE,
+        name="plain",
+        events=_renamed,
+        event_types=("plain.queued", "plain.completed"),
+        webhook_format=plain.name,
+        formats={plain.name: plain},
+    )
     dialect = replace(DIALECT, name="plain", profile=profile)
     emulator = Emulator(Config())
     call = asyncio.run(_place_call(emulator, dialect, webhook_url="http://127.0.0.1:9/hook"))
@@ -157,9 +170,15 @@ def test_a_dialect_names_its_events_and_its_deliveries_use_its_format() -> None:
     org = emulator.default_org
     rows = list(org.deliveries.oldest_first())
     assert [(d.event_type, d.format) for d in rows] == [
-        ("plain.queued", "plain"), ("plain.completed", "plain"), ("plain.result", "plain")]
+        ("plain.queued", "plain"),
+        ("plain.completed", "plain"),
+        ("plain.result", "plain"),
+    ]
     assert [e.type for e in emulator.history.events(call_id=call["id"])] == [
-        "plain.queued", "plain.completed", "plain.result"]
+        "plain.queued",
+        "plain.completed",
+        "plain.result",
+    ]
     assert plain.render(rows[0]) == json.dumps({"event": "plain.queued", "call": call["id"]}).encode()
 
 
@@ -170,11 +189,15 @@ def test_errors_carry_a_kind_and_the_field_and_callingbox_words_its_own() -> Non
     bad = InvalidRequest("to: must be a US number in E.164 form")
     assert (bad.kind, bad.field) == ("validation", "to")
     assert (NotFound.of("call", "x").kind, NotFound.of("call", "x").field) == ("not_found", None)
-    short = InsufficientCredits("the balance is too low", detail={
-        "reason": "call_hold", "available_milli_cents": 188_000, "required_milli_cents": 300_000})
+    short = InsufficientCredits(
+        "the balance is too low",
+        detail={"reason": "call_hold", "available_milli_cents": 188_000, "required_milli_cents": 300_000},
+    )
     assert short.kind == "quota" and short.message == "the balance is too low"
-    assert describe(short) == ("Calls paused. Your balance is $1.88 but each call requires a $3.00 hold (we "
-                               "release it back if no one answers). Add $1.12 or more in credits to keep calling.")
+    assert describe(short) == (
+        "Calls paused. Your balance is $1.88 but each call requires a $3.00 hold (we "
+        "release it back if no one answers). Add $1.12 or more in credits to keep calling."
+    )
     answer = render(short)
     assert answer.status_code == 402 and json.loads(answer.body) == {"error": describe(short)}
     assert render(bad).status_code == 400 and json.loads(render(bad).body) == {"error": bad.message}

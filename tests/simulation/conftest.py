@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -75,9 +76,17 @@ async def trace(client: httpx.AsyncClient, call_id: str, seconds: int) -> list[t
 async def inbound_line(api: Any, name: str = "Front desk", **fields: Any) -> tuple[dict[str, Any], str]:
     """A new number with a new inbound agent on it: (agent, the number's E.164)."""
     number = await api.buy_number()
-    agent = await api.ok("POST", "/v1/agents", 201, json={
-        "name": name, "type": "inbound", "number_ids": [number["id"]], **fields,
-    })
+    agent = await api.ok(
+        "POST",
+        "/v1/agents",
+        201,
+        json={
+            "name": name,
+            "type": "inbound",
+            "number_ids": [number["id"]],
+            **fields,
+        },
+    )
     return agent, number["e164"]
 
 

@@ -18,16 +18,19 @@ async def clock(client: httpx.AsyncClient) -> dict[str, Any]:
     return r.json()
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ({"seconds": -1}, "seconds"),
-    ({"seconds": -0.5}, "seconds"),
-    ({"seconds": "5"}, "seconds"),
-    ({"seconds": True}, "seconds"),
-    ({"seconds": None}, "seconds"),
-    ({"seconds": [1]}, "seconds"),
-    ({}, "seconds"),
-    ({"seconds": 1, "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"seconds": -1}, "seconds"),
+        ({"seconds": -0.5}, "seconds"),
+        ({"seconds": "5"}, "seconds"),
+        ({"seconds": True}, "seconds"),
+        ({"seconds": None}, "seconds"),
+        ({"seconds": [1]}, "seconds"),
+        ({}, "seconds"),
+        ({"seconds": 1, "extra": 1}, "extra"),
+    ],
+)
 async def test_advancing_by_a_bad_amount_is_a_400(client: httpx.AsyncClient, body: Any, needle: str) -> None:
     before = await clock(client)
     error_of(await client.post("/_emulator/clock/advance", json=body), 400, needle)
@@ -62,10 +65,17 @@ async def test_switching_to_realtime_and_back(client: httpx.AsyncClient, emulato
     assert (await clock(client))["unix"] == frozen == emulator.clock.now()
 
 
-@pytest.mark.parametrize("body", [
-    {"mode": "fast"}, {"mode": "realtime", "speed": 0}, {"mode": "realtime", "speed": -2},
-    {"mode": "realtime", "speed": "50"}, {"speed": 5}, {},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mode": "fast"},
+        {"mode": "realtime", "speed": 0},
+        {"mode": "realtime", "speed": -2},
+        {"mode": "realtime", "speed": "50"},
+        {"speed": 5},
+        {},
+    ],
+)
 async def test_a_bad_clock_setting_is_a_400(client: httpx.AsyncClient, body: Any) -> None:
     before = await clock(client)
     r = await client.post("/_emulator/clock", json=body)
@@ -74,7 +84,9 @@ async def test_a_bad_clock_setting_is_a_400(client: httpx.AsyncClient, body: Any
 
 
 async def test_jobs_run_at_their_due_time_not_at_the_advance_target(
-    client: httpx.AsyncClient, api: Any, events: Events,
+    client: httpx.AsyncClient,
+    api: Any,
+    events: Events,
 ) -> None:
     agent = await api.agent(returns={"ok": "boolean"})
     first = await api.call(agent["id"], to="+15005550006")  # ring 3, talk 30, extraction 2
@@ -89,10 +101,16 @@ async def test_jobs_run_at_their_due_time_not_at_the_advance_target(
     assert [since(one, f) for f in ("started_at", "answered_at", "ended_at", "updated_at")] == [2, 5, 35, 37]
     assert [since(two, f) for f in ("started_at", "answered_at", "ended_at", "updated_at")] == [2, 6, 51, 53]
     assert events.offsets(first["id"]) == [
-        ("call.queued", 0), ("call.ringing", 2), ("call.answered", 5), ("call.completed", 37),
+        ("call.queued", 0),
+        ("call.ringing", 2),
+        ("call.answered", 5),
+        ("call.completed", 37),
     ]
     assert events.offsets(second["id"]) == [
-        ("call.queued", 0), ("call.ringing", 2), ("call.answered", 6), ("call.completed", 53),
+        ("call.queued", 0),
+        ("call.ringing", 2),
+        ("call.answered", 6),
+        ("call.completed", 53),
     ]
     # the two calls' events interleave in virtual-time order
     stamps = [e.created for e in events.all]

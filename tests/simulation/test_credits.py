@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -86,18 +87,23 @@ async def test_exactly_one_hold_is_enough(client: httpx.AsyncClient, funded: Any
 
 
 async def test_settlement_of_long_and_odd_calls(client: httpx.AsyncClient, api: Any, org_id: str) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: long-call, match: {to: "+1212"}, outcome: completed, timing: {ring: 1, talk: 61, extraction: 1}}
   - {name: odd-call, match: {to: "+1213"}, outcome: completed, timing: {ring: 1, talk: 0.2, extraction: 1}}
   - {name: ten-minutes, match: {to: "+1214"}, outcome: completed, timing: {ring: 1, talk: 600, extraction: 1}}
-""")
+""",
+    )
     agent = await api.agent()
     before = (await org_state(client, org_id))["balance_milli_cents"]
     calls = [await api.call(agent["id"], to=to) for to in ("+12125550100", "+12135550100", "+12145550100")]
     await advance(client, 700)
-    billed = [(c["billed_duration_seconds"], c["billing_amount_milli_cents"], c["reservation_status"])
-              for c in [await get_call(client, call["id"]) for call in calls]]
+    billed = [
+        (c["billed_duration_seconds"], c["billing_amount_milli_cents"], c["reservation_status"])
+        for c in [await get_call(client, call["id"]) for call in calls]
+    ]
     # $0.05 = 5,000 milli-cents a minute of connected time; connected seconds round up, and so does
     # the charge to whole milli-cents: 61 s = 5,083.33 -> 5,084; 1 s = 83.33 -> 84; 600 s = 50,000
     assert billed == [(61, 5084, "settled"), (1, 84, "settled"), (600, 50_000, "settled")]

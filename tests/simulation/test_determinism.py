@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -13,8 +14,16 @@ from emulator.runtime import Emulator
 from .conftest import CALLER, DEFAULT_KEY, PLAIN_TO, YAML
 
 START = 1_800_000_000
-RETURNS = {"confirmed": "boolean", "attendees": "number", "amount": "number", "email": "string",
-           "reschedule_to": "string", "contact_name": "string", "reason": "string", "topic": "string"}
+RETURNS = {
+    "confirmed": "boolean",
+    "attendees": "number",
+    "amount": "number",
+    "email": "string",
+    "reschedule_to": "string",
+    "contact_name": "string",
+    "reason": "string",
+    "topic": "string",
+}
 
 
 async def session(client: httpx.AsyncClient) -> list[Any]:
@@ -29,13 +38,27 @@ async def session(client: httpx.AsyncClient) -> list[Any]:
         found = await ok("GET", "/v1/numbers/available", params={"limit": 1})
         return await ok("POST", "/v1/numbers/purchase", json={"phone_number": found[0]["phone_number"]})
 
-    outbound = await ok("POST", "/v1/agents", json={
-        "name": "Reminders", "type": "outbound", "number_ids": [(await number())["id"]], "returns": RETURNS,
-    })
+    outbound = await ok(
+        "POST",
+        "/v1/agents",
+        json={
+            "name": "Reminders",
+            "type": "outbound",
+            "number_ids": [(await number())["id"]],
+            "returns": RETURNS,
+        },
+    )
     line = await number()
-    await ok("POST", "/v1/agents", json={
-        "name": "Desk", "type": "inbound", "number_ids": [line["id"]], "returns": RETURNS,
-    })
+    await ok(
+        "POST",
+        "/v1/agents",
+        json={
+            "name": "Desk",
+            "type": "inbound",
+            "number_ids": [line["id"]],
+            "returns": RETURNS,
+        },
+    )
     busy_303 = b"scenarios:\n  - {name: x, match: {to: '+1303'}, outcome: busy}\n"
     await ok("POST", "/_emulator/scenarios", content=busy_303, headers=YAML)
     ids = []
@@ -76,6 +99,8 @@ async def test_a_different_seed_gives_different_ids_and_results(connect: Callabl
     results = [[c["result"] for c in run[0]["data"] if c["result_status"] == "completed"] for run in (seven, eight)]
     assert results[0] != results[1]
     # what does not depend on the seed is the same: statuses and timings
-    shape = [[(c["status"], c["direction"], c["created_at"], c["ended_at"]) for c in run[0]["data"]]
-             for run in (seven, eight)]
+    shape = [
+        [(c["status"], c["direction"], c["created_at"], c["ended_at"]) for c in run[0]["data"]]
+        for run in (seven, eight)
+    ]
     assert shape[0] == shape[1]

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from .conftest import (
-    CALLER, HOLD, LOCAL_NUMBER_COST, Events, advance, error_of, get_call, inbound_line, load_scenarios, org_state,
-    segments, since, trace,
+    CALLER,
+    HOLD,
+    LOCAL_NUMBER_COST,
+    Events,
+    advance,
+    error_of,
+    get_call,
+    inbound_line,
+    load_scenarios,
+    org_state,
+    segments,
+    since,
+    trace,
 )
 
 
@@ -17,20 +29,29 @@ async def ring(client: httpx.AsyncClient, to: str, **fields: Any) -> httpx.Respo
 
 
 async def test_an_inbound_call_runs_under_the_numbers_inbound_agent(
-    client: httpx.AsyncClient, api: Any, events: Events, org_id: str,
+    client: httpx.AsyncClient,
+    api: Any,
+    events: Events,
+    org_id: str,
 ) -> None:
-    agent, number = await inbound_line(api, returns={"wants_callback": "boolean"},
-                                       instructions="Take a message.", persona="You are the front desk.")
+    agent, number = await inbound_line(
+        api, returns={"wants_callback": "boolean"}, instructions="Take a message.", persona="You are the front desk."
+    )
     before = await org_state(client, org_id)
     r = await ring(client, number)
     assert r.status_code == 201, r.text
     call = r.json()
     assert (call["direction"], call["agent_id"], call["from_number"], call["to_number"]) == (
-        "inbound", agent["id"], CALLER, number,
+        "inbound",
+        agent["id"],
+        CALLER,
+        number,
     )
     assert (call["status"], call["result_status"], call["reservation_status"]) == ("queued", "pending", "reserved")
     assert (call["persona"], call["instructions"], call["returns"]) == (
-        "You are the front desk.", "Take a message.", {"wants_callback": "boolean"},
+        "You are the front desk.",
+        "Take a message.",
+        {"wants_callback": "boolean"},
     )
     assert (await org_state(client, org_id))["held_milli_cents"] == HOLD
     listed = (await client.get("/v1/calls")).json()["data"]
@@ -46,7 +67,10 @@ async def test_an_inbound_call_runs_under_the_numbers_inbound_agent(
         (53, "completed", "completed", "settled"),
     ]
     assert events.offsets(call["id"]) == [
-        ("call.queued", 0), ("call.ringing", 2), ("call.answered", 6), ("call.completed", 53),
+        ("call.queued", 0),
+        ("call.ringing", 2),
+        ("call.answered", 6),
+        ("call.completed", 53),
     ]
     done = await get_call(client, call["id"])
     assert isinstance(done["result"]["wants_callback"], bool)
@@ -58,7 +82,10 @@ async def test_an_inbound_call_runs_under_the_numbers_inbound_agent(
 
 
 async def test_a_number_without_an_inbound_agent_rejects_the_call(
-    client: httpx.AsyncClient, api: Any, events: Events, org_id: str,
+    client: httpx.AsyncClient,
+    api: Any,
+    events: Events,
+    org_id: str,
 ) -> None:
     outbound = await api.agent()  # its number has an outbound agent only
     bare = await api.buy_number()  # and this one has no agent at all
@@ -89,7 +116,9 @@ async def test_inbound_input_is_checked(client: httpx.AsyncClient, api: Any) -> 
 async def test_scenarios_can_match_inbound_calls(client: httpx.AsyncClient, api: Any) -> None:
     agent, number = await inbound_line(api, name="Front desk")
     _, other = await inbound_line(api, name="Night line")
-    await load_scenarios(client, f"""
+    await load_scenarios(
+        client,
+        f"""
 scenarios:
   - name: inbound-to-front-desk
     match: {{direction: inbound, to: "{number}"}}
@@ -102,7 +131,8 @@ scenarios:
     match: {{direction: inbound, agent: Night line}}
     outcome: no_answer
     timing: {{ring: 9}}
-""")
+""",
+    )
     front = (await ring(client, number)).json()
     night = (await ring(client, other)).json()
     await advance(client, 20)
@@ -110,7 +140,8 @@ scenarios:
     assert (front["status"], since(front, "answered_at"), since(front, "ended_at")) == ("completed", 3, 15)
     assert front["agent_id"] == agent["id"]
     assert [(s["role"], s["source"]) for s in await segments(client, front["id"])] == [
-        ("user", "stt"), ("agent", "tts"),
+        ("user", "stt"),
+        ("agent", "tts"),
     ]
     assert (night["status"], since(night, "ended_at")) == ("no_answer", 11)
 
@@ -131,7 +162,9 @@ async def test_an_inbound_call_can_name_its_scenario(client: httpx.AsyncClient, 
 
 
 async def test_inbound_calls_pause_below_the_hold(
-    client: httpx.AsyncClient, api: Any, connect: Callable[..., httpx.AsyncClient],
+    client: httpx.AsyncClient,
+    api: Any,
+    connect: Callable[..., httpx.AsyncClient],
 ) -> None:
     r = await client.post("/_emulator/orgs", json={"balance_milli_cents": LOCAL_NUMBER_COST + HOLD - 1})
     own = connect(r.json()["api_key"])

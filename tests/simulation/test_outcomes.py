@@ -7,7 +7,8 @@ ring, talk and extraction take the scenario's seconds.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +17,17 @@ from emulator.api.app import create_app
 from emulator.runtime import Emulator
 
 from .conftest import (
-    HOLD, LOCAL_NUMBER_COST, PLAIN_TO, Events, advance, error_of, get_call, org_state, rel, segments, since,
+    HOLD,
+    LOCAL_NUMBER_COST,
+    PLAIN_TO,
+    Events,
+    advance,
+    error_of,
+    get_call,
+    org_state,
+    rel,
+    segments,
+    since,
     trace,
 )
 
@@ -47,14 +58,23 @@ def failure(call: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
 
 
 async def test_completed_runs_every_step_at_its_second(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
+    org_id: str,
 ) -> None:
     before = await org_state(client, org_id)
     call = await api.call(agent["id"], to="+15005550006")
     assert (call["status"], call["result_status"], call["reservation_status"]) == ("queued", "pending", "reserved")
     assert timeline(call) == {
-        "started_at": None, "answered_at": None, "ended_at": None, "duration_seconds": None,
-        "billed_duration_seconds": None, "billing_amount_milli_cents": None, "reservation_status": "reserved",
+        "started_at": None,
+        "answered_at": None,
+        "ended_at": None,
+        "duration_seconds": None,
+        "billed_duration_seconds": None,
+        "billing_amount_milli_cents": None,
+        "reservation_status": "reserved",
     }
     assert (await org_state(client, org_id))["held_milli_cents"] == HOLD
 
@@ -68,12 +88,20 @@ async def test_completed_runs_every_step_at_its_second(
         (37, "completed", "completed", "settled"),
     ]
     assert events.offsets(call["id"]) == [
-        ("call.queued", 0), ("call.ringing", 2), ("call.answered", 5), ("call.completed", 37),
+        ("call.queued", 0),
+        ("call.ringing", 2),
+        ("call.answered", 5),
+        ("call.completed", 37),
     ]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": 2, "answered_at": 5, "ended_at": 35, "duration_seconds": 33,
-        "billed_duration_seconds": 30, "billing_amount_milli_cents": 2500, "reservation_status": "settled",
+        "started_at": 2,
+        "answered_at": 5,
+        "ended_at": 35,
+        "duration_seconds": 33,
+        "billed_duration_seconds": 30,
+        "billing_amount_milli_cents": 2500,
+        "reservation_status": "settled",
     }  # $0.05 a minute of connected time = 5,000 milli-cents a minute: 30 s cost 2,500
     assert failure(done) == (None, None, "normal_clearing", "human")
     assert set(done["result"]) == set(RETURNS) and done["result_error"] is None
@@ -85,7 +113,10 @@ async def test_completed_runs_every_step_at_its_second(
 
 
 async def test_a_call_is_completed_only_once_its_result_is_final(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
 ) -> None:
     """Status, result and call.completed land together; the end time stays the hangup's."""
     call = await api.call(agent["id"], to="+15005550006")
@@ -108,13 +139,19 @@ async def test_a_call_is_completed_only_once_its_result_is_final(
 
 
 async def test_event_snapshots_populate_fields_as_the_docs_say(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
 ) -> None:
     call = await api.call(agent["id"], to="+15005550006")
     await advance(client, 40)
     queued, ringing, answered, completed = (e.call for e in events.of(call["id"]))
     assert [queued.status, ringing.status, answered.status, completed.status] == [
-        "queued", "ringing", "in_progress", "completed",
+        "queued",
+        "ringing",
+        "in_progress",
+        "completed",
     ]
     created = queued.created_at
     assert queued.started_at is None and queued.answered_at is None and queued.ended_at is None
@@ -130,37 +167,64 @@ async def test_event_snapshots_populate_fields_as_the_docs_say(
     assert completed.reservation_status == "settled"
 
 
-RINGS = [(0, "queued", "pending", "reserved"), (1, "initiated", "pending", "reserved"),
-         (2, "ringing", "pending", "reserved")]
+RINGS = [
+    (0, "queued", "pending", "reserved"),
+    (1, "initiated", "pending", "reserved"),
+    (2, "ringing", "pending", "reserved"),
+]
 CARRIER_ERROR = ("carrier_unreachable", "The carrier could not connect the call.", "network_out_of_order", None)
 
 
-@pytest.mark.parametrize("to, steps, ringing, end, error", [
-    # busy: no ringing; the carrier's answer comes 2 s after dispatch
-    ("+15005550001", [*RINGS[:2], (2, "busy", "pending", "released")], False, 2, (None, None, "user_busy", None)),
-    # no answer: rings for the scenario's 30 s
-    ("+15005550002", [*RINGS, (32, "no_answer", "pending", "released")], True, 32, (None, None, "no_answer", None)),
-    # failed: the carrier error, no ringing
-    ("+15005550003", [*RINGS[:2], (2, "failed", "pending", "released")], False, 2, CARRIER_ERROR),
-    # voicemail with voicemail_action hangup: ring 8 s, the machine answers, the agent hangs up
-    ("+15005550004", [*RINGS, (10, "no_answer", "pending", "released")], True, 10,
-     (None, None, "machine_detected", "machine")),
-], ids=["busy", "no_answer", "failed", "voicemail"])
+@pytest.mark.parametrize(
+    "to, steps, ringing, end, error",
+    [
+        # busy: no ringing; the carrier's answer comes 2 s after dispatch
+        ("+15005550001", [*RINGS[:2], (2, "busy", "pending", "released")], False, 2, (None, None, "user_busy", None)),
+        # no answer: rings for the scenario's 30 s
+        ("+15005550002", [*RINGS, (32, "no_answer", "pending", "released")], True, 32, (None, None, "no_answer", None)),
+        # failed: the carrier error, no ringing
+        ("+15005550003", [*RINGS[:2], (2, "failed", "pending", "released")], False, 2, CARRIER_ERROR),
+        # voicemail with voicemail_action hangup: ring 8 s, the machine answers, the agent hangs up
+        (
+            "+15005550004",
+            [*RINGS, (10, "no_answer", "pending", "released")],
+            True,
+            10,
+            (None, None, "machine_detected", "machine"),
+        ),
+    ],
+    ids=["busy", "no_answer", "failed", "voicemail"],
+)
 async def test_an_unconnected_call_ends_free_and_releases_the_hold(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
-    to: str, steps: list[tuple[int, str, str, str]], ringing: bool, end: int, error: tuple[Any, ...],
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
+    org_id: str,
+    to: str,
+    steps: list[tuple[int, str, str, str]],
+    ringing: bool,
+    end: int,
+    error: tuple[Any, ...],
 ) -> None:
     before = await org_state(client, org_id)
     call = await api.call(agent["id"], to=to)
     assert await trace(client, call["id"], end + 3) == steps
     status = steps[-1][1]
-    assert events.offsets(call["id"]) == [("call.queued", 0), *([("call.ringing", 2)] * ringing),
-                                          (f"call.{status}", end)]
+    assert events.offsets(call["id"]) == [
+        ("call.queued", 0),
+        *([("call.ringing", 2)] * ringing),
+        (f"call.{status}", end),
+    ]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": 2 if ringing else None, "answered_at": None, "ended_at": end,
+        "started_at": 2 if ringing else None,
+        "answered_at": None,
+        "ended_at": end,
         "duration_seconds": end - 2 if ringing else 0,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
+        "billed_duration_seconds": 0,
+        "billing_amount_milli_cents": 0,
+        "reservation_status": "released",
     }
     assert failure(done) == error
     assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
@@ -170,7 +234,9 @@ async def test_an_unconnected_call_ends_free_and_releases_the_hold(
 
 
 async def test_voicemail_with_leave_message_speaks_then_ends_without_charge(
-    client: httpx.AsyncClient, api: Any, events: Events,
+    client: httpx.AsyncClient,
+    api: Any,
+    events: Events,
 ) -> None:
     agent = await api.agent(returns=RETURNS, voicemail_action="leave_message")
     call = await api.call(agent["id"], to="+15005550004")
@@ -184,8 +250,13 @@ async def test_voicemail_with_leave_message_speaks_then_ends_without_charge(
     assert events.types(call["id"]) == ["call.queued", "call.ringing", "call.no_answer"]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": 2, "answered_at": None, "ended_at": 22, "duration_seconds": 20,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
+        "started_at": 2,
+        "answered_at": None,
+        "ended_at": 22,
+        "duration_seconds": 20,
+        "billed_duration_seconds": 0,
+        "billing_amount_milli_cents": 0,
+        "reservation_status": "released",
     }
     assert done["answered_by"] == "machine" and done["result"] is None and done["result_status"] == "pending"
     [message] = await segments(client, call["id"])
@@ -195,7 +266,10 @@ async def test_voicemail_with_leave_message_speaks_then_ends_without_charge(
 
 
 async def test_canceled_while_ringing(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
 ) -> None:
     call = await api.call(agent["id"], to="+15005550005")
     assert await trace(client, call["id"], 10) == [
@@ -207,8 +281,13 @@ async def test_canceled_while_ringing(
     assert events.offsets(call["id"]) == [("call.queued", 0), ("call.ringing", 2), ("call.canceled", 7)]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": 2, "answered_at": None, "ended_at": 7, "duration_seconds": 5,
-        "billed_duration_seconds": 0, "billing_amount_milli_cents": 0, "reservation_status": "released",
+        "started_at": 2,
+        "answered_at": None,
+        "ended_at": 7,
+        "duration_seconds": 5,
+        "billed_duration_seconds": 0,
+        "billing_amount_milli_cents": 0,
+        "reservation_status": "released",
     }
     assert failure(done) == (None, None, "originator_cancel", None)
     assert {k: done[k] for k in NO_CONVERSATION_RESULT} == NO_CONVERSATION_RESULT
@@ -216,7 +295,11 @@ async def test_canceled_while_ringing(
 
 
 async def test_extraction_failure_completes_with_null_fields(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, org_id: str,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
+    org_id: str,
 ) -> None:
     before = await org_state(client, org_id)
     call = await api.call(agent["id"], to="+15005550007")
@@ -230,21 +313,32 @@ async def test_extraction_failure_completes_with_null_fields(
         (28, "completed", "failed", "settled"),
     ]
     assert events.offsets(call["id"]) == [
-        ("call.queued", 0), ("call.ringing", 2), ("call.answered", 5), ("call.completed", 28),
+        ("call.queued", 0),
+        ("call.ringing", 2),
+        ("call.answered", 5),
+        ("call.completed", 28),
     ]
     done = await get_call(client, call["id"])
     assert done["result"] == {"confirmed": None, "attendees": None, "reason": None}
     assert done["result_error"] == "extraction failed: the transcript did not contain the requested fields"
     assert timeline(done) == {
-        "started_at": 2, "answered_at": 5, "ended_at": 25, "duration_seconds": 23,
-        "billed_duration_seconds": 20, "billing_amount_milli_cents": 1667, "reservation_status": "settled",
+        "started_at": 2,
+        "answered_at": 5,
+        "ended_at": 25,
+        "duration_seconds": 23,
+        "billed_duration_seconds": 20,
+        "billing_amount_milli_cents": 1667,
+        "reservation_status": "settled",
     }  # 20 s at 5,000 milli-cents a minute is 1,666.67, rounded up to whole milli-cents
     assert len(await segments(client, call["id"])) > 0  # there was a conversation
     assert (await org_state(client, org_id))["balance_milli_cents"] == before["balance_milli_cents"] - 1667
 
 
 async def test_dispatch_refused_keeps_no_call_and_no_hold(
-    client: httpx.AsyncClient, agent: dict[str, Any], events: Events, org_id: str,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    events: Events,
+    org_id: str,
 ) -> None:
     before = await org_state(client, org_id)
     r = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": "+15005550008"})
@@ -259,7 +353,10 @@ async def test_dispatch_refused_keeps_no_call_and_no_hold(
 
 
 async def test_other_numbers_get_the_default_scenario(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
 ) -> None:
     call = await api.call(agent["id"], to=PLAIN_TO)
     # default: ring 4 s, talk 45 s, extraction 2 s
@@ -273,8 +370,13 @@ async def test_other_numbers_get_the_default_scenario(
     ]
     done = await get_call(client, call["id"])
     assert timeline(done) == {
-        "started_at": 2, "answered_at": 6, "ended_at": 51, "duration_seconds": 49,
-        "billed_duration_seconds": 45, "billing_amount_milli_cents": 3750, "reservation_status": "settled",
+        "started_at": 2,
+        "answered_at": 6,
+        "ended_at": 51,
+        "duration_seconds": 49,
+        "billed_duration_seconds": 45,
+        "billing_amount_milli_cents": 3750,
+        "reservation_status": "settled",
     }  # 45 s at 5,000 milli-cents a minute
 
 
@@ -287,14 +389,20 @@ async def hook(emulator: Emulator) -> AsyncIterator[str]:
 
 
 async def test_delivery_ledger_and_webhooks_carry_each_event(
-    client: httpx.AsyncClient, agent: dict[str, Any], api: Any, events: Events, hook: str,
+    client: httpx.AsyncClient,
+    agent: dict[str, Any],
+    api: Any,
+    events: Events,
+    hook: str,
 ) -> None:
     call = await api.call(agent["id"], to="+15005550006", webhook_url=hook)
     busy = await api.call(agent["id"], to="+15005550001", webhook_url=hook)
     await advance(client, 40)
 
-    for one, expected in ((call, ["call.queued", "call.ringing", "call.answered", "call.completed"]),
-                          (busy, ["call.queued", "call.busy"])):
+    for one, expected in (
+        (call, ["call.queued", "call.ringing", "call.answered", "call.completed"]),
+        (busy, ["call.queued", "call.busy"]),
+    ):
         r = await client.get("/v1/webhook_deliveries", params={"call_id": one["id"]})
         assert r.status_code == 200, r.text
         rows = list(reversed(r.json()["data"]))  # oldest first
@@ -307,8 +415,10 @@ async def test_delivery_ledger_and_webhooks_carry_each_event(
     sent = {(item["body"]["type"], item["body"]["data"]["call"]["id"]): item for item in received}
     assert len(received) == len(sent) == 6
     assert all(item["verified"] for item in received)
-    snapshots = [sent[(kind, call["id"])]["body"]["data"]["call"] for kind in
-                 ("call.queued", "call.ringing", "call.answered", "call.completed")]
+    snapshots = [
+        sent[(kind, call["id"])]["body"]["data"]["call"]
+        for kind in ("call.queued", "call.ringing", "call.answered", "call.completed")
+    ]
     assert [c["status"] for c in snapshots] == ["queued", "ringing", "in_progress", "completed"]
     assert [since(c, "started_at") for c in snapshots] == [None, 2, 2, 2]
     assert [since(c, "answered_at") for c in snapshots] == [None, None, 5, 5]

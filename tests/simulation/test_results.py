@@ -36,9 +36,17 @@ def check_segments(call: dict[str, Any], segs: list[dict[str, Any]]) -> None:
 
 async def test_results_follow_the_returns_types(client: httpx.AsyncClient, api: Any) -> None:
     returns = {
-        "confirmed": "boolean", "interested": "boolean", "amount": "number", "score": "number",
-        "attendees": "number", "email": "string", "callback_phone": "string", "reschedule_to": "string",
-        "contact_name": "string", "reason": "string", "topic": "string",
+        "confirmed": "boolean",
+        "interested": "boolean",
+        "amount": "number",
+        "score": "number",
+        "attendees": "number",
+        "email": "string",
+        "callback_phone": "string",
+        "reschedule_to": "string",
+        "contact_name": "string",
+        "reason": "string",
+        "topic": "string",
     }
     agent = await api.agent(returns=returns)
     calls = [await api.call(agent["id"], to="+15005550006") for _ in range(5)]
@@ -69,14 +77,18 @@ async def test_a_call_without_returns_has_a_null_result(client: httpx.AsyncClien
     await advance(client, 40)
     done = await get_call(client, call["id"])
     assert (done["status"], done["result_status"], done["result"], done["result_error"]) == (
-        "completed", "completed", None, None,
+        "completed",
+        "completed",
+        None,
+        None,
     )
 
 
 async def test_library_scenario_gives_its_literal_result_and_transcript(client: httpx.AsyncClient, api: Any) -> None:
     agent = await api.agent(returns=APPOINTMENT_RETURNS)
-    r = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": PLAIN_TO},
-                          headers={SCENARIO: "appointment-confirmed"})
+    r = await client.post(
+        "/v1/calls", json={"agent_id": agent["id"], "to": PLAIN_TO}, headers={SCENARIO: "appointment-confirmed"}
+    )
     assert r.status_code == 201, r.text
     call = r.json()
     await advance(client, 44)  # ring 5 s, talk 38 s: hangup at +45
@@ -98,16 +110,20 @@ async def test_library_scenario_gives_its_literal_result_and_transcript(client: 
 
 
 async def test_literal_values_win_and_the_other_fields_are_generated(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - name: partial-result
     match: {to: "+1303"}
     outcome: completed
     timing: {ring: 1, talk: 10, extraction: 1}
     result: {interested: false, budget: 1500, note: "call back in May", unknown_field: 7}
-""")
-    agent = await api.agent(returns={"interested": "boolean", "budget": "number", "note": "string",
-                                     "company": "string", "seats": "number"})
+""",
+    )
+    agent = await api.agent(
+        returns={"interested": "boolean", "budget": "number", "note": "string", "company": "string", "seats": "number"}
+    )
     call = await api.call(agent["id"], to="+13035550199")
     await advance(client, 20)
     result = (await get_call(client, call["id"]))["result"]
@@ -148,7 +164,9 @@ async def test_per_call_instructions_drive_the_conversation(client: httpx.AsyncC
 
 
 async def test_scenario_transcript_spreads_over_fractional_talk_time(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - name: short-and-odd
     match: {to: "+1303"}
@@ -158,7 +176,8 @@ scenarios:
       - {role: user, text: "Hello?"}
       - {role: agent, text: "Hi! Quick question about your order."}
       - {role: user, text: "Sure."}
-""")
+""",
+    )
     agent = await api.agent(returns={"ok": "boolean"})
     call = await api.call(agent["id"], to="+13035550100")
     await advance(client, 35.5)
@@ -167,7 +186,9 @@ scenarios:
     assert done["result_status"] == "completed"
     # connected 30.5 s: billed as 31 s, charged ceil(31 * 5000 / 60) = 2584 milli-cents
     assert (done["duration_seconds"], done["billed_duration_seconds"], done["billing_amount_milli_cents"]) == (
-        33, 31, 2584,
+        33,
+        31,
+        2584,
     )
     segs = await segments(client, call["id"])
     assert [(s["role"], s["source"]) for s in segs] == [("user", "stt"), ("agent", "tts"), ("user", "stt")]

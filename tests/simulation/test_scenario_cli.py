@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def emulator_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emulator", "scenarios", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", "scenarios", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_shipped_library_validates() -> None:
@@ -29,16 +30,27 @@ def test_the_shipped_library_validates() -> None:
 
 
 BROKEN = {
-    "yaml-error": ("scenarios:\n  - name: a\n    outcome: busy\n  - name: b\n    outcome: [busy\n", 6,
-                   "YAML error"),
-    "unknown-outcome": ("scenarios:\n  - name: a\n    outcome: busy\n  - name: b\n    outcome: exploded\n", 5,
-                        "scenarios.1.outcome: Input should be 'completed', "),
-    "wrong-type": ("scenarios:\n  - name: a\n    outcome: completed\n    timing:\n      ring: soon\n", 5,
-                   "scenarios.0.timing.ring: Input should be a valid number"),
-    "bad-regex": ("scenarios:\n  - name: a\n    match:\n      to_regex: '+1(555'\n    outcome: busy\n", 4,
-                  "scenarios.0.match.to_regex: bad regular expression '+1(555'"),
-    "duplicate-name": ("scenarios:\n  - name: a\n    outcome: busy\n  - name: a\n    outcome: failed\n", 4,
-                       "scenarios.1.name: duplicate scenario name 'a'"),
+    "yaml-error": ("scenarios:\n  - name: a\n    outcome: busy\n  - name: b\n    outcome: [busy\n", 6, "YAML error"),
+    "unknown-outcome": (
+        "scenarios:\n  - name: a\n    outcome: busy\n  - name: b\n    outcome: exploded\n",
+        5,
+        "scenarios.1.outcome: Input should be 'completed', ",
+    ),
+    "wrong-type": (
+        "scenarios:\n  - name: a\n    outcome: completed\n    timing:\n      ring: soon\n",
+        5,
+        "scenarios.0.timing.ring: Input should be a valid number",
+    ),
+    "bad-regex": (
+        "scenarios:\n  - name: a\n    match:\n      to_regex: '+1(555'\n    outcome: busy\n",
+        4,
+        "scenarios.0.match.to_regex: bad regular expression '+1(555'",
+    ),
+    "duplicate-name": (
+        "scenarios:\n  - name: a\n    outcome: busy\n  - name: a\n    outcome: failed\n",
+        4,
+        "scenarios.1.name: duplicate scenario name 'a'",
+    ),
 }
 
 
@@ -58,12 +70,15 @@ def test_validate_reports_file_and_line(tmp_path: Path, kind: str) -> None:
 def test_validate_reports_a_name_repeated_across_the_files_of_a_directory(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("scenarios:\n  - {name: shared, outcome: busy}\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text(
-        "scenarios:\n  - {name: own, outcome: busy}\n  - {name: shared, outcome: failed}\n", encoding="utf-8",
+        "scenarios:\n  - {name: own, outcome: busy}\n  - {name: shared, outcome: failed}\n",
+        encoding="utf-8",
     )
     done = emulator_cli("validate", str(tmp_path))
     assert done.returncode == 1
-    assert done.stderr == (f"error: {tmp_path / 'b.yaml'}:3: scenarios.1.name: duplicate scenario name 'shared' "
-                           f"(also in {tmp_path / 'a.yaml'})\n")
+    assert done.stderr == (
+        f"error: {tmp_path / 'b.yaml'}:3: scenarios.1.name: duplicate scenario name 'shared' "
+        f"(also in {tmp_path / 'a.yaml'})\n"
+    )
 
 
 def test_validate_of_a_missing_path_fails(tmp_path: Path) -> None:
@@ -73,8 +88,9 @@ def test_validate_of_a_missing_path_fails(tmp_path: Path) -> None:
 
 
 def test_list_shows_extra_scenarios_first(tmp_path: Path) -> None:
-    (tmp_path / "ours.yaml").write_text("scenarios:\n  - {name: ours, match: {to: '+1303'}, outcome: busy}\n",
-                                        encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(
+        "scenarios:\n  - {name: ours, match: {to: '+1303'}, outcome: busy}\n", encoding="utf-8"
+    )
     done = emulator_cli("list", "--scenarios", str(tmp_path))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

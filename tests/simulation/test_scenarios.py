@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -34,8 +35,9 @@ async def outcome(client: httpx.AsyncClient, call_id: str) -> tuple[str, str | N
     return call["status"], call["error_code"]
 
 
-async def place(client: httpx.AsyncClient, agent_id: str, to: str, scenario: str | None = None,
-                **fields: Any) -> dict[str, Any]:
+async def place(
+    client: httpx.AsyncClient, agent_id: str, to: str, scenario: str | None = None, **fields: Any
+) -> dict[str, Any]:
     headers = {SCENARIO: scenario} if scenario else {}
     r = await client.post("/v1/calls", json={"agent_id": agent_id, "to": to, **fields}, headers=headers)
     assert r.status_code == 201, r.text
@@ -54,7 +56,9 @@ async def test_the_header_beats_a_magic_number(client: httpx.AsyncClient, api: A
 
 
 async def test_an_unknown_scenario_name_is_a_400_listing_the_known_ones(
-    client: httpx.AsyncClient, api: Any, org_id: str,
+    client: httpx.AsyncClient,
+    api: Any,
+    org_id: str,
 ) -> None:
     agent = await api.agent()
     r = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": PLAIN_TO}, headers={SCENARIO: "nope"})
@@ -67,8 +71,9 @@ async def test_an_unknown_scenario_name_is_a_400_listing_the_known_ones(
 
 async def test_the_header_can_refuse_a_dispatch(client: httpx.AsyncClient, api: Any, org_id: str) -> None:
     agent = await api.agent()
-    r = await client.post("/v1/calls", json={"agent_id": agent["id"], "to": PLAIN_TO},
-                          headers={SCENARIO: "provider-refused"})
+    r = await client.post(
+        "/v1/calls", json={"agent_id": agent["id"], "to": PLAIN_TO}, headers={SCENARIO: "provider-refused"}
+    )
     error_of(r, 502, "The telephony provider could not place the call.")
     assert (await client.get("/v1/calls")).json()["data"] == []
     assert (await org_state(client, org_id))["held_milli_cents"] == 0
@@ -78,13 +83,16 @@ async def test_the_header_can_refuse_a_dispatch(client: httpx.AsyncClient, api: 
 
 
 async def test_control_plane_scenarios_beat_the_magic_numbers(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - name: all-magic-fail
     match: {to: "+150055500"}
     outcome: failed
     error: {code: overridden}
-""")
+""",
+    )
     agent = await api.agent()
     call = await place(client, agent["id"], "+15005550006")
     assert await outcome(client, call["id"]) == ("failed", "overridden")
@@ -93,14 +101,20 @@ scenarios:
 
 
 async def test_the_latest_load_wins(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: first-load, match: {to: "+1212"}, outcome: failed, error: {code: first_load}}
-""")
-    await load_scenarios(client, """
+""",
+    )
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: second-load, match: {to: "+1212555"}, outcome: failed, error: {code: second_load}}
-""")
+""",
+    )
     agent = await api.agent()
     both = await place(client, agent["id"], "+12125550100")
     older_only = await place(client, agent["id"], "+12129990100")
@@ -109,11 +123,14 @@ scenarios:
 
 
 async def test_within_one_file_the_first_match_wins(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: top, match: {to: "+1212"}, outcome: failed, error: {code: top_of_file}}
   - {name: below, match: {to: "+1212555"}, outcome: failed, error: {code: further_down}}
-""")
+""",
+    )
     agent = await api.agent()
     call = await place(client, agent["id"], "+12125550100")  # both match
     assert await outcome(client, call["id"]) == ("failed", "top_of_file")
@@ -122,10 +139,13 @@ scenarios:
 
 
 async def test_loading_a_known_name_replaces_it(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: magic-busy, match: {to: "+15005550001"}, outcome: no_answer, timing: {ring: 3}}
-""")
+""",
+    )
     listed = (await client.get("/_emulator/scenarios")).json()["data"]
     assert [s["source"] for s in listed if s["name"] == "magic-busy"] == ["control plane"]
     agent = await api.agent()
@@ -141,13 +161,19 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 async def test_config_dirs_beat_the_library_and_the_control_plane_beats_them(
-    tmp_path: Path, connect: Callable[..., httpx.AsyncClient], api: Any,
+    tmp_path: Path,
+    connect: Callable[..., httpx.AsyncClient],
+    api: Any,
 ) -> None:
-    write(tmp_path / "extra", "ours.yaml", """
+    write(
+        tmp_path / "extra",
+        "ours.yaml",
+        """
 scenarios:
   - {name: ours-completed-is-busy, match: {to: "+15005550006"}, outcome: busy}
   - {name: ours-plain, match: {to: "+1415"}, outcome: canceled, timing: {ring: 1}}
-""")
+""",
+    )
     emulator = Emulator(Config(scenarios=(str(tmp_path / "extra"),)))
     client = connect(target=emulator)
     api = type(api)(client)
@@ -163,10 +189,13 @@ scenarios:
     assert await outcome(client, plain["id"]) == ("canceled", None)
     assert await outcome(client, untouched["id"]) == ("failed", "carrier_unreachable")
 
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: later, match: {to: "+15005550006"}, outcome: failed, error: {code: control_plane}}
-""")
+""",
+    )
     later = await place(client, agent["id"], "+15005550006")
     named = await place(client, agent["id"], "+15005550006", scenario="magic-completed")
     assert await outcome(client, later["id"]) == ("failed", "control_plane")
@@ -181,8 +210,11 @@ def test_a_config_dir_may_not_reuse_a_shipped_name(tmp_path: Path) -> None:
 
 def test_a_config_dir_may_not_repeat_a_name_across_its_files(tmp_path: Path) -> None:
     write(tmp_path / "extra", "a.yaml", "scenarios:\n  - {name: twice, outcome: busy}\n")
-    second = write(tmp_path / "extra", "b.yaml",
-                   "scenarios:\n  - {name: once, outcome: busy}\n  - {name: twice, outcome: failed}\n")
+    second = write(
+        tmp_path / "extra",
+        "b.yaml",
+        "scenarios:\n  - {name: once, outcome: busy}\n  - {name: twice, outcome: failed}\n",
+    )
     with pytest.raises(ScenarioError) as caught:
         Emulator(Config(scenarios=(str(tmp_path / "extra"),)))
     assert str(caught.value).startswith(f"{second}:3: ")
@@ -191,12 +223,16 @@ def test_a_config_dir_may_not_repeat_a_name_across_its_files(tmp_path: Path) -> 
 
 def test_a_broken_config_dir_fails_with_file_and_line(tmp_path: Path) -> None:
     write(tmp_path / "extra", "fine.yaml", "scenarios:\n  - {name: fine, outcome: busy}\n")
-    broken = write(tmp_path / "extra", "zz-broken.yaml", """scenarios:
+    broken = write(
+        tmp_path / "extra",
+        "zz-broken.yaml",
+        """scenarios:
   - name: fine-too
     outcome: busy
   - name: broken
     outcome: exploded
-""")
+""",
+    )
     with pytest.raises(ScenarioError) as caught:
         Emulator(Config(scenarios=(str(tmp_path / "extra"),)))
     message = str(caught.value)
@@ -216,13 +252,15 @@ async def test_match_keys(client: httpx.AsyncClient, api: Any) -> None:
     reminders = await api.agent(name="Reminders")
     collections = await api.agent(name="Collections")
     by_id = await api.agent(name="Surveys")
-    await load_scenarios(client, f"""
+    await load_scenarios(
+        client,
+        f"""
 scenarios:
   - {{name: exact, match: {{to: "+13035550100"}}, outcome: failed, error: {{code: exact}}}}
   - {{name: prefix, match: {{to: "+1304"}}, outcome: failed, error: {{code: prefix}}}}
   - {{name: regex, match: {{to_regex: "^\\\\+1212555\\\\d{{4}}$"}}, outcome: failed, error: {{code: regex}}}}
   - {{name: agent-name, match: {{agent: Collections}}, outcome: failed, error: {{code: agent_name}}}}
-  - {{name: agent-id, match: {{agent: "{by_id['id']}"}}, outcome: failed, error: {{code: agent_id}}}}
+  - {{name: agent-id, match: {{agent: "{by_id["id"]}"}}, outcome: failed, error: {{code: agent_id}}}}
   - name: context
     match: {{context: {{tier: vip, region: west}}}}
     outcome: failed
@@ -235,7 +273,8 @@ scenarios:
     match: {{to: "+1646", agent: Reminders, direction: outbound, metadata: {{ab: 2}}}}
     outcome: failed
     error: {{code: all_keys}}
-""")
+""",
+    )
     a = reminders["id"]
     cases = [
         (a, "+13035550100", {}, "exact"),
@@ -262,10 +301,13 @@ scenarios:
 
 
 async def test_a_regex_is_searched_not_only_anchored(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: ends-in-99, match: {to_regex: "99$"}, outcome: busy}
-""")
+""",
+    )
     agent = await api.agent()
     hit = await place(client, agent["id"], "+13125550199")
     miss = await place(client, agent["id"], "+13125559100")
@@ -274,10 +316,13 @@ scenarios:
 
 
 async def test_direction_outbound_does_not_catch_inbound(client: httpx.AsyncClient, api: Any) -> None:
-    await load_scenarios(client, """
+    await load_scenarios(
+        client,
+        """
 scenarios:
   - {name: out-only, match: {direction: outbound}, outcome: failed, error: {code: outbound_only}}
-""")
+""",
+    )
     outbound = await api.agent()
     _, number = await inbound_line(api)
     call = await place(client, outbound["id"], PLAIN_TO)
@@ -302,39 +347,60 @@ async def test_the_list_shows_every_scenario_with_its_source(client: httpx.Async
     assert listed["appointment-confirmed"]["match"] is None
     assert listed["appointment-confirmed"]["source"].endswith("library.yaml")
 
-    body = await load_scenarios(client, """
+    body = await load_scenarios(
+        client,
+        """
 scenarios:
   - name: vip-declines
     description: VIPs say no.
     match: {to: "+1555123", agent: Reminders, direction: outbound, context: {tier: vip}}
     outcome: completed
     result: {interested: false}
-""")
+""",
+    )
     assert body["data"][0] == {
-        "name": "vip-declines", "description": "VIPs say no.", "outcome": "completed", "source": "control plane",
+        "name": "vip-declines",
+        "description": "VIPs say no.",
+        "outcome": "completed",
+        "source": "control plane",
         "match": {"to": "+1555123", "agent": "Reminders", "direction": "outbound", "context": {"tier": "vip"}},
     }
     assert (await client.get("/_emulator/scenarios")).json() == body
 
 
-@pytest.mark.parametrize(("text", "needles"), [
-    ("scenarios:\n  - name: x\n    outcome: exploded\n", ["request body:3:", "scenarios.0.outcome", "'completed'"]),
-    ("scenarios:\n  - name: x\n    outcome: busy\n    timing: {ring: fast}\n",
-     ["request body:4:", "scenarios.0.timing.ring", "number"]),
-    ("scenarios:\n  - name: x\n    match: {to_regex: '([a-'}\n    outcome: busy\n",
-     ["request body:3:", "scenarios.0.match.to_regex", "bad regular expression"]),
-    ("scenarios:\n  - name: x\n    outcome: busy\n  - name: x\n    outcome: failed\n",
-     ["request body:4:", "duplicate scenario name 'x'"]),
-    ("scenarios:\n  - name: x\n    outcome: busy\n   bad: [\n", ["request body:4:", "YAML error"]),
-    ("scenarios:\n  - name: x\n    outcome: busy\n    transcript:\n      - {role: user, text: hi}\n",
-     ["request body:2:", "scenarios.0:", "outcome busy has no conversation"]),
-    ("scenarios:\n  - name: x\n    outcome: no_answer\n    result: {a: 1}\n",
-     ["request body:2:", "scenarios.0:", "outcome no_answer extracts no result"]),
-    ("scenarios:\n  - name: x\n    outcome: busy\n    colour: red\n", ["request body:4:", "scenarios.0.colour"]),
-    ("scenarios: []\n", ["request body:1:", "scenarios"]),
-])
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("scenarios:\n  - name: x\n    outcome: exploded\n", ["request body:3:", "scenarios.0.outcome", "'completed'"]),
+        (
+            "scenarios:\n  - name: x\n    outcome: busy\n    timing: {ring: fast}\n",
+            ["request body:4:", "scenarios.0.timing.ring", "number"],
+        ),
+        (
+            "scenarios:\n  - name: x\n    match: {to_regex: '([a-'}\n    outcome: busy\n",
+            ["request body:3:", "scenarios.0.match.to_regex", "bad regular expression"],
+        ),
+        (
+            "scenarios:\n  - name: x\n    outcome: busy\n  - name: x\n    outcome: failed\n",
+            ["request body:4:", "duplicate scenario name 'x'"],
+        ),
+        ("scenarios:\n  - name: x\n    outcome: busy\n   bad: [\n", ["request body:4:", "YAML error"]),
+        (
+            "scenarios:\n  - name: x\n    outcome: busy\n    transcript:\n      - {role: user, text: hi}\n",
+            ["request body:2:", "scenarios.0:", "outcome busy has no conversation"],
+        ),
+        (
+            "scenarios:\n  - name: x\n    outcome: no_answer\n    result: {a: 1}\n",
+            ["request body:2:", "scenarios.0:", "outcome no_answer extracts no result"],
+        ),
+        ("scenarios:\n  - name: x\n    outcome: busy\n    colour: red\n", ["request body:4:", "scenarios.0.colour"]),
+        ("scenarios: []\n", ["request body:1:", "scenarios"]),
+    ],
+)
 async def test_a_broken_document_is_a_400_naming_line_and_reason(
-    client: httpx.AsyncClient, text: str, needles: list[str],
+    client: httpx.AsyncClient,
+    text: str,
+    needles: list[str],
 ) -> None:
     before = (await client.get("/_emulator/scenarios")).json()
     r = await client.post("/_emulator/scenarios", content=text.encode(), headers=YAML)
@@ -345,6 +411,9 @@ async def test_a_broken_document_is_a_400_naming_line_and_reason(
 async def test_loading_needs_a_yaml_content_type(client: httpx.AsyncClient) -> None:
     r = await client.post("/_emulator/scenarios", json={"scenarios": [{"name": "x", "outcome": "busy"}]})
     error_of(r, 415, "application/yaml")
-    r = await client.post("/_emulator/scenarios", content=b"scenarios:\n  - {name: x, outcome: busy}\n",
-                          headers={"Content-Type": "application/x-yaml"})
+    r = await client.post(
+        "/_emulator/scenarios",
+        content=b"scenarios:\n  - {name: x, outcome: busy}\n",
+        headers={"Content-Type": "application/x-yaml"},
+    )
     assert r.status_code == 201, r.text

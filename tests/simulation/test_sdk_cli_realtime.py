@@ -10,8 +10,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -30,22 +30,42 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         org = httpx.post(f"{server.base_url}/_emulator/orgs", json={"name": "CLI user"}).json()
         auth = {"Authorization": f"Bearer {org['api_key']}"}
         found = httpx.get(f"{server.base_url}/v1/numbers/available", params={"limit": 1}, headers=auth).json()
-        r = httpx.post(f"{server.base_url}/v1/numbers/purchase", json={"phone_number": found[0]["phone_number"]},
-                       headers=auth)
+        r = httpx.post(
+            f"{server.base_url}/v1/numbers/purchase", json={"phone_number": found[0]["phone_number"]}, headers=auth
+        )
         assert r.status_code == 201, r.text
         home = tmp_path_factory.mktemp("home")
         yield {
-            **os.environ, "CALLINGBOX_BASE_URL": server.base_url, "CALLINGBOX_API_KEY": org["api_key"],
-            "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "NO_COLOR": "1", "COLUMNS": "200",
+            **os.environ,
+            "CALLINGBOX_BASE_URL": server.base_url,
+            "CALLINGBOX_API_KEY": org["api_key"],
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
         }
 
 
 def call(env: dict[str, str], to: str) -> subprocess.CompletedProcess[str]:
     # --json is an option of the `callingbox` command itself, before the subcommand
     return subprocess.run(
-        [CLI, "--json", "call", "--to", to, "--prompt", "Confirm the appointment",
-         "--returns", '{"confirmed": "boolean"}', "--timeout", "60"],
-        env=env, capture_output=True, text=True, timeout=90,
+        [
+            CLI,
+            "--json",
+            "call",
+            "--to",
+            to,
+            "--prompt",
+            "Confirm the appointment",
+            "--returns",
+            '{"confirmed": "boolean"}',
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
 
 

@@ -14,8 +14,9 @@ KEY = "sk_live_emulator"
 async def test_a_voxbridge_call_has_a_story_that_replays_clean_and_answers_on_contract() -> None:
     emulator = Emulator(Config(conformance="strict"))
     app = create_app(emulator, "voxbridge")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
-                                 headers={"Authorization": f"Bearer {KEY}"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {KEY}"}
+    ) as client:
         made = await client.post("/v1/calls/outbound", json={"to": "5551234567", "client_name": "Jane Doe"})
         assert made.status_code == 201, made.text
         assert (await client.post("/_emulator/clock/advance", json={"seconds": 300})).status_code == 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-INNER = '''
+INNER = """
 def test_fails(callingbox):
     agent = callingbox.ready_agent()
     first = callingbox.call(agent["id"])
@@ -27,14 +27,16 @@ def test_replay(callingbox):
         answer = callingbox.client.post("/_emulator/timelines/replay", json=json.loads(path.read_text()))
         assert answer.status_code == 200, answer.text
         assert answer.json()["differences"] == [], path
-'''
+"""
 LEAN = ("-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker")
 
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
-                     "addopts = -p no:cacheprovider\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+        "addopts = -p no:cacheprovider\n"
+    )
     return pytester
 
 
@@ -49,8 +51,10 @@ def test_a_failing_test_leaves_its_calls_timelines(inner: pytest.Pytester, tmp_p
     assert len(saved) == 2
     docs = [json.loads(p.read_text()) for p in saved]
     assert sorted(d["call"]["status"] for d in docs) == ["busy", "completed"]
-    assert all(d["format"] == "callingbox-emulator.timeline/1" and d["call"]["id"] + ".json" == p.name
-               for d, p in zip(docs, saved, strict=True))
+    assert all(
+        d["format"] == "callingbox-emulator.timeline/1" and d["call"]["id"] + ".json" == p.name
+        for d, p in zip(docs, saved, strict=True)
+    )
     replayed = inner.runpytest(*LEAN, "-k", "replay")
     replayed.assert_outcomes(passed=1)
 

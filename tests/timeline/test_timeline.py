@@ -49,23 +49,41 @@ async def test_the_story_of_a_completed_call_in_order(wired: httpx.AsyncClient, 
     doc = await finished(wired, call)
     assert doc["format"] == "callingbox-emulator.timeline/1" and doc["truncated"] == []
     assert doc["call"]["id"] == call["id"] and doc["call"]["status"] == "completed"
-    assert doc["scenario"] == {"name": "magic-completed", "reason": "match", "match": {"to": "+15005550006"},
-                               "source": doc["scenario"]["source"]}
+    assert doc["scenario"] == {
+        "name": "magic-completed",
+        "reason": "match",
+        "match": {"to": "+15005550006"},
+        "source": doc["scenario"]["source"],
+    }
     offsets = [e["offset"] for e in doc["entries"]]
     assert offsets == sorted(offsets)
     requests = [e for e in doc["entries"] if e["kind"] == "request"]
-    assert [(r["method"], r["status"], r["creates_call"]) for r in requests] == [("POST", 201, True), ("GET", 200, False)]
+    assert [(r["method"], r["status"], r["creates_call"]) for r in requests] == [
+        ("POST", 201, True),
+        ("GET", 200, False),
+    ]
     assert call["id"] in requests[0]["response_body"] and requests[0]["offset"] == 0
     steps = [(e["from"], e["to"]) for e in doc["entries"] if e["kind"] == "transition"]
-    assert steps == [(None, "queued"), ("queued", "initiated"), ("initiated", "ringing"), ("ringing", "in_progress"),
-                     ("in_progress", "completed")]
-    assert all(e["wall"].endswith("Z") and e["at"].endswith("Z") for e in doc["entries"] if e["kind"] in ("transition", "event"))
+    assert steps == [
+        (None, "queued"),
+        ("queued", "initiated"),
+        ("initiated", "ringing"),
+        ("ringing", "in_progress"),
+        ("in_progress", "completed"),
+    ]
+    assert all(
+        e["wall"].endswith("Z") and e["at"].endswith("Z")
+        for e in doc["entries"]
+        if e["kind"] in ("transition", "event")
+    )
     events = [e["type"] for e in doc["entries"] if e["kind"] == "event"]
     assert events == ["call.queued", "call.ringing", "call.answered", "call.completed"]
     attempts = [e for e in doc["entries"] if e["kind"] == "webhook_attempt"]
     assert [a["event_type"] for a in attempts] == events
     assert all(a["response_status"] == 200 and a["latency_ms"] >= 0 and a["url"] == SINK for a in attempts)
-    assert '"call.completed"' in attempts[-1]["request_body"] and "CallingBox-Signature" in attempts[-1]["request_headers"]
+    assert (
+        '"call.completed"' in attempts[-1]["request_body"] and "CallingBox-Signature" in attempts[-1]["request_headers"]
+    )
     assert sorted(doc["generated"]["result"]) == ["interested", "note"]
     assert doc["agent"]["returns"] == {"interested": "boolean", "note": "string"}
 
@@ -75,8 +93,10 @@ async def test_the_reason_a_scenario_was_chosen(wired: httpx.AsyncClient, api: A
     by_match = await a_call(api, wired, to="+15551234567")
     by_header = await a_call(api, wired, to="+15551234567", **{"CallingBox-Emulator-Scenario": "magic-busy"})
     by_default = await a_call(api, wired, to="+14155550199")
-    choice = {c["id"]: (await ok(wired, "GET", f"/_emulator/calls/{c['id']}/timeline"))["scenario"]
-              for c in (by_match, by_header, by_default)}
+    choice = {
+        c["id"]: (await ok(wired, "GET", f"/_emulator/calls/{c['id']}/timeline"))["scenario"]
+        for c in (by_match, by_header, by_default)
+    }
     assert (choice[by_match["id"]]["name"], choice[by_match["id"]]["reason"]) == ("mine", "match")
     assert choice[by_match["id"]]["match"] == {"to": "+1555123"}
     assert (choice[by_header["id"]]["name"], choice[by_header["id"]]["reason"]) == ("magic-busy", "header")
@@ -150,8 +170,9 @@ async def test_replay_moves_nothing_of_the_running_emulator(wired: httpx.AsyncCl
     assert await ok(wired, "GET", "/_emulator/sinks/story") == sink  # the replay's webhooks reached no one
 
 
-async def test_a_failing_receiver_is_answered_the_same_way_in_the_replay(wired: httpx.AsyncClient, api: Any,
-                                                                         dead_url: str) -> None:
+async def test_a_failing_receiver_is_answered_the_same_way_in_the_replay(
+    wired: httpx.AsyncClient, api: Any, dead_url: str
+) -> None:
     agent = await api.agent(webhook_url=dead_url)
     call = await ok(wired, "POST", "/v1/calls", 201, json={"agent_id": agent["id"], "to": "+15005550001"})
     await ok(wired, "POST", "/_emulator/clock/advance", json={"seconds": 600})
@@ -162,18 +183,22 @@ async def test_a_failing_receiver_is_answered_the_same_way_in_the_replay(wired: 
     assert answer["differences"] == []
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(format="other/1"), "format"),
-    (lambda d: d.pop("entries"), "entries: is required"),
-    (lambda d: d["entries"][0].update(path="/_emulator/reset"), "entries.0: path"),
-    (lambda d: d["entries"][0].update(method="TRACE"), "entries.0: method"),
-    (lambda d: d["entries"][0].update(offset=-1), "entries.0: offset"),
-    (lambda d: d["call"].update(created_at="soon"), "call.created_at"),
-    (lambda d: d["captured_at"].update(offset=1e12), "captured_at.offset"),
-    (lambda d: d["entries"].insert(0, 5), "entries.0: must be a JSON object"),
-])
-async def test_a_bad_document_is_400_and_changes_nothing(wired: httpx.AsyncClient, api: Any, change: Any,
-                                                         message: str) -> None:
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(format="other/1"), "format"),
+        (lambda d: d.pop("entries"), "entries: is required"),
+        (lambda d: d["entries"][0].update(path="/_emulator/reset"), "entries.0: path"),
+        (lambda d: d["entries"][0].update(method="TRACE"), "entries.0: method"),
+        (lambda d: d["entries"][0].update(offset=-1), "entries.0: offset"),
+        (lambda d: d["call"].update(created_at="soon"), "call.created_at"),
+        (lambda d: d["captured_at"].update(offset=1e12), "captured_at.offset"),
+        (lambda d: d["entries"].insert(0, 5), "entries.0: must be a JSON object"),
+    ],
+)
+async def test_a_bad_document_is_400_and_changes_nothing(
+    wired: httpx.AsyncClient, api: Any, change: Any, message: str
+) -> None:
     doc = await finished(wired, await a_call(api, wired))
     clock = await ok(wired, "GET", "/_emulator/clock")
     change(doc)
@@ -194,8 +219,11 @@ async def test_not_json_and_empty_bodies(wired: httpx.AsyncClient) -> None:
 async def test_a_hand_edited_story_is_compared_never_a_500(wired: httpx.AsyncClient, api: Any) -> None:
     doc = await finished(wired, await a_call(api, wired))
     doc["generated"] = [1, 2]
-    doc["entries"] += [{"kind": "transition"}, {"kind": "webhook_attempt", "request_body": {"not": "text"}},
-                       {"kind": "event", "type": ["odd"]}]
+    doc["entries"] += [
+        {"kind": "transition"},
+        {"kind": "webhook_attempt", "request_body": {"not": "text"}},
+        {"kind": "event", "type": ["odd"]},
+    ]
     answer = await ok(wired, "POST", "/_emulator/timelines/replay", json=doc)
     found = {d["pointer"]: (d["recorded"], d["replayed"]) for d in answer["differences"]}
     assert found["/transitions/5"] == ([None, None, None], None)

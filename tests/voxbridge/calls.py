@@ -44,11 +44,21 @@ class FakeCall:
 
 def answered_call(**changes: Any) -> FakeCall:
     """Answered at T0+10, talked 45 s, line dropped, result final."""
-    call = FakeCall(status="completed", answered_by="human", started_at=T0 + 5, answered_at=T0 + 10,
-                    ended_at=T0 + 55, attempt_count=1, billed_duration_seconds=45,
-                    result={"interested": True}, result_status="completed",
-                    transcript=[Turn("agent", "Hi, is this Jane?", T0 + 10, T0 + 13.5),
-                                Turn("user", "Yes, speaking.", T0 + 14, T0 + 16)])
+    call = FakeCall(
+        status="completed",
+        answered_by="human",
+        started_at=T0 + 5,
+        answered_at=T0 + 10,
+        ended_at=T0 + 55,
+        attempt_count=1,
+        billed_duration_seconds=45,
+        result={"interested": True},
+        result_status="completed",
+        transcript=[
+            Turn("agent", "Hi, is this Jane?", T0 + 10, T0 + 13.5),
+            Turn("user", "Yes, speaking.", T0 + 14, T0 + 16),
+        ],
+    )
     for key, value in changes.items():
         setattr(call, key, value)
     return call

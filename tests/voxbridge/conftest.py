@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,10 +19,17 @@ from emulator.runtime import Emulator
 BASE = "http://emulator.test"
 KEY = "sk_live_emulator"
 # docs/voxbridge.md's example request (the seed's), verbatim but for a local webhook URL.
-SEED_REQUEST = {"to": "+15551234567", "from": "+15559876543", "agent_id": None, "client_name": "Jane Doe",
-                "context": {"reference_number": "398690", "product": "personal_loan"},
-                "metadata": {"crm_id": "lead_8821"}, "schedule_at": None,
-                "webhook_url": BASE + "/_emulator/sinks/seed", "max_attempts": 3}
+SEED_REQUEST = {
+    "to": "+15551234567",
+    "from": "+15559876543",
+    "agent_id": None,
+    "client_name": "Jane Doe",
+    "context": {"reference_number": "398690", "product": "personal_loan"},
+    "metadata": {"crm_id": "lead_8821"},
+    "schedule_at": None,
+    "webhook_url": BASE + "/_emulator/sinks/seed",
+    "max_attempts": 3,
+}
 
 
 @pytest.fixture
@@ -34,8 +42,9 @@ async def vox(vox_emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(vox_emulator, "voxbridge")
     vox_emulator.base_url = BASE
     vox_emulator.transport.mount(BASE, app)  # webhooks to the emulator's own sinks, in-process
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE,
-                                 headers={"Authorization": f"Bearer {KEY}"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, headers={"Authorization": f"Bearer {KEY}"}
+    ) as client:
         yield client
     await vox_emulator.transport.aclose()
 

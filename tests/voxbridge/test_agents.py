@@ -21,16 +21,21 @@ class Agent:
 
 def test_the_two_default_agents_are_the_docs_signup_table() -> None:
     rows = [(a["name"], a["slug"], a["direction"], a["voice_id"], a["is_default"]) for a in agents.DEFAULT_AGENTS]
-    assert rows == [("Welcome Call Agent", "welcome", "outbound", "warm_female", True),
-                    ("Inbound Support Agent", "inbound-support", "inbound", "calm_support", False)]
+    assert rows == [
+        ("Welcome Call Agent", "welcome", "outbound", "warm_female", True),
+        ("Inbound Support Agent", "inbound-support", "inbound", "calm_support", False),
+    ]
     for agent in agents.DEFAULT_AGENTS:
         assert agents.check_prompt(agent["system_prompt"]) and agent["is_active"]
     assert agents.placeholders(agents.DEFAULT_AGENTS[0]["system_prompt"]) == ["client_name", "reference_number"]
 
 
 def test_the_welcome_prompt_is_filled_from_the_docs_example_request() -> None:
-    prompt = agents.render_prompt(agents.DEFAULT_AGENTS[0]["system_prompt"],
-                                  {"reference_number": "398690", "product": "personal_loan"}, "Jane Doe")
+    prompt = agents.render_prompt(
+        agents.DEFAULT_AGENTS[0]["system_prompt"],
+        {"reference_number": "398690", "product": "personal_loan"},
+        "Jane Doe",
+    )
     assert "Confirm you are speaking with Jane Doe" in prompt and "reference number 398690" in prompt
     assert "{{" not in prompt
 
@@ -68,15 +73,23 @@ def test_an_inbound_agent_cannot_place_an_outbound_call() -> None:
 
 
 def test_without_agent_id_the_active_default_outbound_agent() -> None:
-    pool = [Agent("old", is_default=True, is_active=False, created_at=1), Agent("inb", "inbound", True, created_at=2),
-            Agent("new", is_default=True, created_at=5), Agent("newer", is_default=True, created_at=9),
-            Agent("plain", created_at=0)]
+    pool = [
+        Agent("old", is_default=True, is_active=False, created_at=1),
+        Agent("inb", "inbound", True, created_at=2),
+        Agent("new", is_default=True, created_at=5),
+        Agent("newer", is_default=True, created_at=9),
+        Agent("plain", created_at=0),
+    ]
     assert agents.resolve(pool, None).id == "new"
 
 
 def test_no_default_is_a_400() -> None:
-    for pool in ([], [Agent("a")], [Agent("a", is_default=True, is_active=False)],
-                 [Agent("a", direction="inbound", is_default=True)]):
+    for pool in (
+        [],
+        [Agent("a")],
+        [Agent("a", is_default=True, is_active=False)],
+        [Agent("a", direction="inbound", is_default=True)],
+    ):
         with pytest.raises(VoxError) as caught:
             agents.resolve(pool, None)
         assert (caught.value.kind, caught.value.message) == ("bad_request", "No default agent configured")
@@ -90,8 +103,11 @@ def test_setting_a_default_clears_the_others_of_its_direction() -> None:
 def test_an_inbound_call_is_answered_by_the_inbound_default_or_the_oldest_inbound_agent() -> None:
     signup = [Agent("welcome", is_default=True, created_at=0), Agent("support", "inbound", created_at=0)]
     assert agents.resolve_inbound(signup).id == "support"
-    later = [*signup, Agent("vip", "inbound", is_default=True, created_at=9), Agent("gone", "inbound", created_at=-1,
-                                                                                     is_active=False)]
+    later = [
+        *signup,
+        Agent("vip", "inbound", is_default=True, created_at=9),
+        Agent("gone", "inbound", created_at=-1, is_active=False),
+    ]
     assert agents.resolve_inbound(later).id == "vip"
     with pytest.raises(VoxError) as caught:
         agents.resolve_inbound([Agent("welcome", is_default=True), Agent("off", "inbound", is_active=False)])

@@ -89,18 +89,41 @@ def test_an_hour_is_the_cap_and_streams_without_holding_the_file() -> None:
     assert total == audio.size(3600) and biggest <= audio.CHUNK
 
 
-@pytest.mark.parametrize("start, end", [(0, 44), (0, 45), (43, 47), (44, 46), (45, 1000), (1001, 20001),
-                                        (28001, 28003), (56000, 160044), (160000, 999999)])
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (0, 44),
+        (0, 45),
+        (43, 47),
+        (44, 46),
+        (45, 1000),
+        (1001, 20001),
+        (28001, 28003),
+        (56000, 160044),
+        (160000, 999999),
+    ],
+)
 def test_any_byte_range_is_the_same_slice_of_the_whole(start: int, end: int) -> None:
     full = whole()
     assert b"".join(audio.stream(CALL, 10, TURNS, start=start, end=end, chunk=777)) == full[start:end]
 
 
-@pytest.mark.parametrize("header, answer", [
-    (None, None), ("bytes=0-99", (0, 100)), ("bytes=100-", (100, 1044)), ("bytes=-44", (1000, 1044)),
-    ("bytes=1000-5000", (1000, 1044)), ("items=0-1", None), ("bytes=5-1", None), ("bytes=0-1,5-6", None),
-    ("bytes=abc", None), ("bytes=-0", "unsatisfiable"), ("bytes=1044-", "unsatisfiable"),
-])
+@pytest.mark.parametrize(
+    "header, answer",
+    [
+        (None, None),
+        ("bytes=0-99", (0, 100)),
+        ("bytes=100-", (100, 1044)),
+        ("bytes=-44", (1000, 1044)),
+        ("bytes=1000-5000", (1000, 1044)),
+        ("items=0-1", None),
+        ("bytes=5-1", None),
+        ("bytes=0-1,5-6", None),
+        ("bytes=abc", None),
+        ("bytes=-0", "unsatisfiable"),
+        ("bytes=1044-", "unsatisfiable"),
+    ],
+)
 def test_range_headers(header: str | None, answer: object) -> None:
     if answer == "unsatisfiable":
         with pytest.raises(audio.Unsatisfiable):

@@ -14,12 +14,20 @@ def test_a_live_key_is_taken() -> None:
     assert auth.new_key("0" * 32) == "sk_live_" + "0" * 32
 
 
-@pytest.mark.parametrize("header, says", [
-    (None, "Not authenticated"), ("", "Not authenticated"), ("sk_live_abc", "Invalid authorization header"),
-    ("Basic sk_live_abc", "Invalid authorization header"), ("Bearer ", "Invalid authorization header"),
-    ("Bearer sk_test_abc", "keys start with sk_live_"), ("Bearer whsec_abc", "keys start with sk_live_"),
-    ("Bearer sk_live_" + "a" * 300, "keys start with sk_live_"), ("Bearer sk_live_é", "keys start with sk_live_"),
-])
+@pytest.mark.parametrize(
+    "header, says",
+    [
+        (None, "Not authenticated"),
+        ("", "Not authenticated"),
+        ("sk_live_abc", "Invalid authorization header"),
+        ("Basic sk_live_abc", "Invalid authorization header"),
+        ("Bearer ", "Invalid authorization header"),
+        ("Bearer sk_test_abc", "keys start with sk_live_"),
+        ("Bearer whsec_abc", "keys start with sk_live_"),
+        ("Bearer sk_live_" + "a" * 300, "keys start with sk_live_"),
+        ("Bearer sk_live_é", "keys start with sk_live_"),
+    ],
+)
 def test_anything_else_is_401(header: str | None, says: str) -> None:
     with pytest.raises(VoxError) as caught:
         auth.bearer_key(header)

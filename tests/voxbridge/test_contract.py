@@ -12,24 +12,27 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
+from contract.support import AcceptingTransport
 from hypothesis import HealthCheck, settings
 
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
-from contract.support import AcceptingTransport
 
 PACKAGE = Path(__file__).resolve().parents[2] / "emulator" / "api" / "voxbridge"
 SPEC, CONTROL_SPEC = PACKAGE / "openapi.yaml", PACKAGE / "control-openapi.yaml"
-HYPOTHESIS = settings(max_examples=40, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+HYPOTHESIS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 CONFIG: dict[str, Any] = {
     "generation": {"database": "none"},
     "auth": {"openapi": {"bearerAuth": {"bearer": "sk_live_emulator"}}},
     # Schema-valid data may still meet the state: an agent_id no org has (404), the month's
     # minutes used up (402), a magic number the provider refuses (502, documented).
-    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "402", "404"]},
-               "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502"]}},
+    "checks": {
+        "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "402", "404"]},
+        "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502"]},
+    },
 }
 
 
@@ -62,4 +65,3 @@ def test_voxbridge_operation(case) -> None:
 @HYPOTHESIS
 def test_voxbridge_control_operation(case) -> None:
     case.call_and_validate()
-

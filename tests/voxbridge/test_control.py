@@ -29,47 +29,73 @@ def test_each_default_agent_is_a_valid_agent_body() -> None:
 
 def test_slug_and_voice_default_from_name_and_direction() -> None:
     outbound = AgentIn.model_validate({"name": "Loan Reminders (v2)", "system_prompt": PROMPT})
-    assert (outbound.resolved_slug(), outbound.resolved_voice(), outbound.direction) == \
-        ("loan-reminders-v2", "warm_female", "outbound")
+    assert (outbound.resolved_slug(), outbound.resolved_voice(), outbound.direction) == (
+        "loan-reminders-v2",
+        "warm_female",
+        "outbound",
+    )
     inbound = AgentIn.model_validate({"name": "Front desk", "system_prompt": PROMPT, "direction": "inbound"})
     assert inbound.resolved_voice() == "calm_support" and not inbound.is_default and inbound.is_active
     assert slugify("!!!") == "agent" and len(slugify("x" * 200)) == 64
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"name": "A", "system_prompt": "too short"}, "system_prompt"),
-    ({"name": "A", "system_prompt": " " * 30}, "system_prompt"),
-    ({"name": "", "system_prompt": PROMPT}, "name"),
-    ({"name": "A", "system_prompt": PROMPT, "slug": "Not A Slug"}, "slug"),
-    ({"name": "A", "system_prompt": PROMPT, "direction": "sideways"}, "direction"),
-    ({"name": "A", "system_prompt": PROMPT, "is_default": "yes"}, "is_default"),
-    ({"name": "A", "system_prompt": PROMPT, "voice_id": None}, "voice_id"),
-    ({"name": "A", "system_prompt": PROMPT, "returns": {}}, "returns"),
-    ({"system_prompt": PROMPT}, "name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "A", "system_prompt": "too short"}, "system_prompt"),
+        ({"name": "A", "system_prompt": " " * 30}, "system_prompt"),
+        ({"name": "", "system_prompt": PROMPT}, "name"),
+        ({"name": "A", "system_prompt": PROMPT, "slug": "Not A Slug"}, "slug"),
+        ({"name": "A", "system_prompt": PROMPT, "direction": "sideways"}, "direction"),
+        ({"name": "A", "system_prompt": PROMPT, "is_default": "yes"}, "is_default"),
+        ({"name": "A", "system_prompt": PROMPT, "voice_id": None}, "voice_id"),
+        ({"name": "A", "system_prompt": PROMPT, "returns": {}}, "returns"),
+        ({"system_prompt": PROMPT}, "name"),
+    ],
+)
 def test_bad_agent_bodies_name_the_field(body: dict[str, Any], field: str) -> None:
     assert field in [issue["loc"][1] for issue in refused(AgentIn, body)]
 
 
 def test_a_patch_changes_only_what_it_sends() -> None:
     assert AgentPatch.model_validate({}).changes() == {}
-    assert AgentPatch.model_validate({"is_default": True, "voice_id": "calm_support"}).changes() == \
-        {"is_default": True, "voice_id": "calm_support"}
+    assert AgentPatch.model_validate({"is_default": True, "voice_id": "calm_support"}).changes() == {
+        "is_default": True,
+        "voice_id": "calm_support",
+    }
     assert refused(AgentPatch, {"is_active": None})[0]["loc"] == ["body", "is_active"]
     assert refused(AgentPatch, {"direction": "inbound"})[0]["type"] == "extra_forbidden"
 
 
 def test_org_patch_sets_or_clears_the_webhook_url_and_sets_minutes() -> None:
     assert OrgPatch.model_validate({"webhook_url": None}).changes() == {"webhook_url": None}
-    assert OrgPatch.model_validate({"webhook_url": "http://127.0.0.1:9000/h", "monthly_minutes": 0}).changes() == \
-        {"webhook_url": "http://127.0.0.1:9000/h", "monthly_minutes": 0}
-    for body in ({"monthly_minutes": -1}, {"monthly_minutes": None}, {"monthly_minutes": 10**8},
-                 {"webhook_url": "mailto:x@example.com"}, {"balance_milli_cents": 5}):
+    assert OrgPatch.model_validate({"webhook_url": "http://127.0.0.1:9000/h", "monthly_minutes": 0}).changes() == {
+        "webhook_url": "http://127.0.0.1:9000/h",
+        "monthly_minutes": 0,
+    }
+    for body in (
+        {"monthly_minutes": -1},
+        {"monthly_minutes": None},
+        {"monthly_minutes": 10**8},
+        {"webhook_url": "mailto:x@example.com"},
+        {"balance_milli_cents": 5},
+    ):
         assert refused(OrgPatch, body)
 
 
 def test_agent_out_renders_timestamps_like_the_call() -> None:
-    out = AgentOut(id="a", org_id="o", name="n", slug="s", direction="outbound", voice_id="v", system_prompt=PROMPT,
-                   is_default=True, is_active=True, created_at=1780322400.0, updated_at=1780322400.25)
+    out = AgentOut(
+        id="a",
+        org_id="o",
+        name="n",
+        slug="s",
+        direction="outbound",
+        voice_id="v",
+        system_prompt=PROMPT,
+        is_default=True,
+        is_active=True,
+        created_at=1780322400.0,
+        updated_at=1780322400.25,
+    )
     shown = json.loads(out.model_dump_json())
     assert (shown["created_at"], shown["updated_at"]) == ("2026-06-01T14:00:00Z", "2026-06-01T14:00:00.250000Z")

@@ -3,11 +3,12 @@ dialect's call (disposition, structured answers) and the page raises nothing."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from browser.conftest import TIMEOUT_MS, Live, browser  # noqa: F401  (the module-scoped Chromium)
+
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
@@ -36,8 +37,7 @@ def tab(browser: Any) -> Iterator[Any]:  # noqa: F811
 
 
 def test_a_voxbridge_call_in_the_dashboard(tab: Any, vox_live: Live) -> None:
-    call = vox_live.ok(vox_live.api, "POST", "/v1/calls/outbound", 201, json={"to": "+15005550001",
-                                                                             "max_attempts": 1})
+    call = vox_live.ok(vox_live.api, "POST", "/v1/calls/outbound", 201, json={"to": "+15005550001", "max_attempts": 1})
     vox_live.ok(vox_live.control, "POST", "/_emulator/clock/run_until_idle", json={})
     tab.goto(f"{vox_live.base_url}/_emulator/ui#/calls")
     tab.locator("#live.live").wait_for()

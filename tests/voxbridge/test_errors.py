@@ -9,9 +9,22 @@ from emulator.api.voxbridge import errors
 from emulator.api.voxbridge.wire import OutboundCallRequest
 
 
-@pytest.mark.parametrize("kind, status", [("bad_request", 400), ("conflict", 400), ("auth", 401), ("quota", 402),
-                                          ("not_found", 404), ("too_large", 413), ("media_type", 415),
-                                          ("provider", 502), ("timeout", 408), ("method", 405), ("range", 416)])
+@pytest.mark.parametrize(
+    "kind, status",
+    [
+        ("bad_request", 400),
+        ("conflict", 400),
+        ("auth", 401),
+        ("quota", 402),
+        ("not_found", 404),
+        ("too_large", 413),
+        ("media_type", 415),
+        ("provider", 502),
+        ("timeout", 408),
+        ("method", 405),
+        ("range", 416),
+    ],
+)
 def test_each_kind_has_its_status_and_a_string_detail(kind: str, status: int) -> None:
     got, body, _ = errors.render(kind, "what went wrong")
     assert (got, body) == (status, {"detail": "what went wrong"})
@@ -39,7 +52,10 @@ def test_validation_is_a_422_list_locating_the_field() -> None:
 def test_a_vox_error_renders_as_its_kind() -> None:
     error = errors.VoxError("validation", "Input should be 'queued'", ["query", "status"], "enum")
     assert errors.render_error(error) == (
-        422, {"detail": [{"loc": ["query", "status"], "msg": "Input should be 'queued'", "type": "enum"}]}, {})
+        422,
+        {"detail": [{"loc": ["query", "status"], "msg": "Input should be 'queued'", "type": "enum"}]},
+        {},
+    )
 
 
 def test_an_unknown_kind_is_a_programming_error() -> None:
@@ -60,14 +76,19 @@ def test_validation_lists_at_most_max_issues_and_never_echoes_input() -> None:
 def test_core_errors_render_in_this_dialects_shape() -> None:
     from emulator import errors as core
 
-    assert errors.from_domain(core.InvalidRequest("request body is not valid JSON: x")) == \
-        (422, {"detail": [{"loc": ["body"], "msg": "request body is not valid JSON: x", "type": "value_error"}]}, {})
+    assert errors.from_domain(core.InvalidRequest("request body is not valid JSON: x")) == (
+        422,
+        {"detail": [{"loc": ["body"], "msg": "request body is not valid JSON: x", "type": "value_error"}]},
+        {},
+    )
     status, body, _ = errors.from_domain(core.InvalidRequest("context.tier: must be a string"))
     assert status == 422 and body["detail"][0]["loc"] == ["body", "context", "tier"]
     assert errors.from_domain(core.Conflict("already there"))[:2] == (400, {"detail": "already there"})
     assert errors.from_domain(core.Unauthorized("Invalid API key"))[0] == 401
-    assert errors.from_domain(core.InsufficientCredits(errors.QUOTA_REACHED))[:2] == \
-        (402, {"detail": "Monthly minute limit reached"})
+    assert errors.from_domain(core.InsufficientCredits(errors.QUOTA_REACHED))[:2] == (
+        402,
+        {"detail": "Monthly minute limit reached"},
+    )
     assert errors.from_domain(core.NotFound.of("call", "x"))[:2] == (404, {"detail": "call x not found"})
     assert errors.from_domain(core.PayloadTooLarge("too big"))[0] == 413
     assert errors.from_domain(core.UnsupportedMediaType("json only"))[0] == 415

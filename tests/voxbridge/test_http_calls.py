@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import struct
 import uuid
+from datetime import UTC
 
 import pytest
 
@@ -16,14 +17,14 @@ from emulator.runtime import Emulator
 
 from .conftest import KEY, SEED_REQUEST
 from .seeds import RESPONSE
-from datetime import UTC
 
 EXAMPLE_FIELDS = list(json.loads(RESPONSE))
 
 
 async def test_the_seed_request_sent_verbatim_answers_201_with_exactly_the_examples_fields(vox, api) -> None:
-    r = await vox.post("/v1/calls/outbound", content=json.dumps(SEED_REQUEST),
-                       headers={"Content-Type": "application/json"})
+    r = await vox.post(
+        "/v1/calls/outbound", content=json.dumps(SEED_REQUEST), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 201, r.text
     call = r.json()
     assert list(call) == [*EXAMPLE_FIELDS, "error_message"]  # the example's order; error_message documented last
@@ -33,8 +34,19 @@ async def test_the_seed_request_sent_verbatim_answers_201_with_exactly_the_examp
     assert call["context"] == SEED_REQUEST["context"] and call["metadata"] == {"crm_id": "lead_8821"}
     assert call["attempt_count"] == 0 and call["max_attempts"] == 3
     assert call["scheduled_at"] == call["created_at"]  # schedule_at null: now
-    assert all(call[k] is None for k in ("disposition", "transcript", "recording_url", "structured_answers",
-                                         "duration_seconds", "started_at", "completed_at", "error_message"))
+    assert all(
+        call[k] is None
+        for k in (
+            "disposition",
+            "transcript",
+            "recording_url",
+            "structured_answers",
+            "duration_seconds",
+            "started_at",
+            "completed_at",
+            "error_message",
+        )
+    )
     agents = await api.ok("GET", f"/_emulator/orgs/{(await api.org())['id']}/agents")
     welcome = next(a for a in agents["data"] if a["slug"] == "welcome")
     assert call["agent_id"] == welcome["id"]  # agent_id null: the org's default outbound agent
@@ -46,17 +58,20 @@ async def test_a_us_ten_digit_number_is_normalised_to_plus_one(api) -> None:
     assert (call["to_number"], call["from_number"]) == ("+15551234567", "+12125550100")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"to": "+1555123456"}, "to"),  # a +1 number needs ten digits
-    ({"to": "555-123-4567"}, "to"),
-    ({"to": "+15551234567", "max_attempts": 0}, "max_attempts"),
-    ({"to": "+15551234567", "max_attempts": 11}, "max_attempts"),
-    ({"to": "+15551234567", "max_attempts": "3"}, "max_attempts"),
-    ({"to": "+15551234567", "schedule_time": "2026-12-03T00:00:00Z"}, "schedule_time"),
-    ({"to": "+15551234567", "schedule_at": "2026-12-03T00:00:00"}, "schedule_at"),  # no zone
-    ({"to": "+15551234567", "agent_id": "welcome"}, "agent_id"),
-    ({}, "to"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"to": "+1555123456"}, "to"),  # a +1 number needs ten digits
+        ({"to": "555-123-4567"}, "to"),
+        ({"to": "+15551234567", "max_attempts": 0}, "max_attempts"),
+        ({"to": "+15551234567", "max_attempts": 11}, "max_attempts"),
+        ({"to": "+15551234567", "max_attempts": "3"}, "max_attempts"),
+        ({"to": "+15551234567", "schedule_time": "2026-12-03T00:00:00Z"}, "schedule_time"),
+        ({"to": "+15551234567", "schedule_at": "2026-12-03T00:00:00"}, "schedule_at"),  # no zone
+        ({"to": "+15551234567", "agent_id": "welcome"}, "agent_id"),
+        ({}, "to"),
+    ],
+)
 async def test_a_body_the_schema_refuses_is_a_422_naming_the_field_and_keeps_nothing(vox, body, field) -> None:
     r = await vox.post("/v1/calls/outbound", json=body)
     assert r.status_code == 422, r.text
@@ -67,15 +82,23 @@ async def test_a_body_the_schema_refuses_is_a_422_naming_the_field_and_keeps_not
 
 
 async def test_refused_requests_do_not_move_the_seeded_id_stream(vox) -> None:
-    for body in ({"to": "1"}, {"to": "+15551234567", "max_attempts": 99}, {"to": "+15551234567",
-                                                                            "agent_id": str(uuid.UUID(int=7))}):
+    for body in (
+        {"to": "1"},
+        {"to": "+15551234567", "max_attempts": 99},
+        {"to": "+15551234567", "agent_id": str(uuid.UUID(int=7))},
+    ):
         assert (await vox.post("/v1/calls/outbound", json=body)).status_code in (404, 422)
     first = (await vox.post("/v1/calls/outbound", json={"to": "+15551234567"})).json()["id"]
     fresh = Emulator(Config())
-    from emulator.api.app import create_app
     import httpx
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(fresh, "voxbridge")),
-                                 base_url="http://emulator.test", headers={"Authorization": f"Bearer {KEY}"}) as c:
+
+    from emulator.api.app import create_app
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(fresh, "voxbridge")),
+        base_url="http://emulator.test",
+        headers={"Authorization": f"Bearer {KEY}"},
+    ) as c:
         assert (await c.post("/v1/calls/outbound", json={"to": "+15551234567"})).json()["id"] == first
 
 
@@ -86,12 +109,16 @@ async def test_a_body_that_is_not_json_is_a_4xx_in_the_detail_shape(vox) -> None
     assert r.status_code == 415 and isinstance(r.json()["detail"], str)
 
 
-@pytest.mark.parametrize("header", [None, "Bearer sk_test_emulator", "Bearer sk_live_nobody_has_this", "Basic abc",
-                                    f"Token {KEY}"])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer sk_test_emulator", "Bearer sk_live_nobody_has_this", "Basic abc", f"Token {KEY}"]
+)
 async def test_keys_other_than_an_orgs_sk_live_key_are_401(vox, header) -> None:
     headers = {"Authorization": header} if header else {"Authorization": ""}
-    for method, path in (("POST", "/v1/calls/outbound"), ("GET", "/v1/calls"),
-                         ("GET", f"/v1/calls/{uuid.UUID(int=1)}")):
+    for method, path in (
+        ("POST", "/v1/calls/outbound"),
+        ("GET", "/v1/calls"),
+        ("GET", f"/v1/calls/{uuid.UUID(int=1)}"),
+    ):
         r = await vox.request(method, path, headers=headers, json={"to": "+15551234567"} if method == "POST" else None)
         assert r.status_code == 401, (method, path, r.text)
         assert isinstance(r.json()["detail"], str) and r.headers["www-authenticate"] == "Bearer"
@@ -109,8 +136,9 @@ async def test_no_default_agent_is_a_400_and_an_unknown_or_inactive_agent_a_404(
     await api.ok("PATCH", f"/_emulator/orgs/{org['id']}/agents/{welcome['id']}", json={"is_active": False})
     r = await api.client.post("/v1/calls/outbound", json={"to": "+15551234567", "agent_id": welcome["id"]})
     assert (r.status_code, r.json()) == (404, {"detail": "Agent not found or inactive"})
-    await api.ok("PATCH", f"/_emulator/orgs/{org['id']}/agents/{welcome['id']}", json={"is_active": True,
-                                                                                      "is_default": True})
+    await api.ok(
+        "PATCH", f"/_emulator/orgs/{org['id']}/agents/{welcome['id']}", json={"is_active": True, "is_default": True}
+    )
     assert (await api.call())["agent_id"] == welcome["id"]
 
 
@@ -148,8 +176,13 @@ async def test_the_list_is_newest_first_with_total_limit_offset_and_a_status_fil
 async def test_another_orgs_call_is_a_404_and_a_bad_id_a_422(api) -> None:
     other = await api.ok("POST", "/_emulator/orgs", 201, json={})
     assert other["api_key"].startswith("sk_live_") and len(other["api_key"]) == len("sk_live_") + 32
-    theirs = await api.ok("POST", "/v1/calls/outbound", 201, json={"to": "+15551234567"},
-                          headers={"Authorization": f"Bearer {other['api_key']}"})
+    theirs = await api.ok(
+        "POST",
+        "/v1/calls/outbound",
+        201,
+        json={"to": "+15551234567"},
+        headers={"Authorization": f"Bearer {other['api_key']}"},
+    )
     r = await api.client.get(f"/v1/calls/{theirs['id']}")
     assert (r.status_code, r.json()) == (404, {"detail": "Call not found"})
     assert (await api.ok("GET", "/v1/calls"))["total"] == 0
@@ -198,11 +231,14 @@ async def test_the_recording_is_a_playable_wav_as_long_as_the_call(api) -> None:
     assert keyed.status_code == 200 and keyed.content == wav
 
 
-@pytest.mark.parametrize("to, disposition, message", [
-    ("+15005550001", "busy", "Line busy after 3 attempts"),
-    ("+15005550002", "no_answer", "No answer after 3 attempts"),
-    ("+15005550004", "voicemail", "Reached voicemail after 3 attempts"),
-])
+@pytest.mark.parametrize(
+    "to, disposition, message",
+    [
+        ("+15005550001", "busy", "Line busy after 3 attempts"),
+        ("+15005550002", "no_answer", "No answer after 3 attempts"),
+        ("+15005550004", "voicemail", "Reached voicemail after 3 attempts"),
+    ],
+)
 async def test_unanswered_attempts_are_redialled_then_the_call_fails(api, to, disposition, message) -> None:
     call = await api.call(to=to)
     await api.advance(60)
@@ -230,6 +266,7 @@ async def test_one_attempt_allowed_fails_at_once_and_a_canceled_call_is_not_redi
 async def test_a_scheduled_call_waits_queued_until_schedule_at(api) -> None:
     now = (await api.ok("GET", "/_emulator/clock"))["unix"]
     from datetime import datetime
+
     at = datetime.fromtimestamp(int(now) + 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     call = await api.call(schedule_at=at)
     assert call["scheduled_at"] == at
@@ -246,10 +283,11 @@ async def test_a_refused_dispatch_is_a_502_and_nothing_is_kept(api) -> None:
 
 
 async def test_structured_answers_are_the_scenarios_result_values(api) -> None:
-    yaml_text = ("scenarios:\n  - name: confirmed\n    match: {to: \"+15551230000\"}\n    outcome: completed\n"
-                 "    result: {confirmed: true, reason: null}\n")
-    await api.ok("POST", "/_emulator/scenarios", 201, content=yaml_text,
-                 headers={"Content-Type": "application/yaml"})
+    yaml_text = (
+        'scenarios:\n  - name: confirmed\n    match: {to: "+15551230000"}\n    outcome: completed\n'
+        "    result: {confirmed: true, reason: null}\n"
+    )
+    await api.ok("POST", "/_emulator/scenarios", 201, content=yaml_text, headers={"Content-Type": "application/yaml"})
     call = await api.call(to="+15551230000")
     await api.advance(300)
     assert (await api.get(call["id"]))["structured_answers"] == {"confirmed": True, "reason": None}

@@ -13,10 +13,11 @@ from .conftest import KEY
 async def test_every_org_starts_with_the_two_default_agents(api) -> None:
     for org in (await api.org(), await api.ok("POST", "/_emulator/orgs", 201, json={"name": "Second"})):
         agents = (await api.ok("GET", f"/_emulator/orgs/{org['id']}/agents"))["data"]
-        shown = [(a["name"], a["slug"], a["direction"], a["voice_id"], a["is_default"], a["is_active"])
-                 for a in agents]
-        assert shown == [("Welcome Call Agent", "welcome", "outbound", "warm_female", True, True),
-                         ("Inbound Support Agent", "inbound-support", "inbound", "calm_support", False, True)]
+        shown = [(a["name"], a["slug"], a["direction"], a["voice_id"], a["is_default"], a["is_active"]) for a in agents]
+        assert shown == [
+            ("Welcome Call Agent", "welcome", "outbound", "warm_female", True, True),
+            ("Inbound Support Agent", "inbound-support", "inbound", "calm_support", False, True),
+        ]
         assert all(len(a["system_prompt"]) >= 20 for a in agents)
 
 
@@ -25,15 +26,18 @@ async def test_the_org_shows_its_key_webhook_secret_url_and_minutes(api) -> None
     assert org["api_key"] == KEY
     assert org["webhook_secret"].startswith("vbsec_") and len(org["webhook_secret"]) == 6 + 32
     assert (org["webhook_url"], org["monthly_minutes"], org["minutes_used"]) == (None, 1000, 0)
-    changed = await api.ok("PATCH", f"/_emulator/orgs/{org['id']}",
-                           json={"webhook_url": "http://127.0.0.1:9/hooks", "monthly_minutes": 5})
+    changed = await api.ok(
+        "PATCH", f"/_emulator/orgs/{org['id']}", json={"webhook_url": "http://127.0.0.1:9/hooks", "monthly_minutes": 5}
+    )
     assert (changed["webhook_url"], changed["monthly_minutes"]) == ("http://127.0.0.1:9/hooks", 5)
     cleared = await api.ok("PATCH", f"/_emulator/orgs/{org['id']}", json={"webhook_url": None})
     assert (cleared["webhook_url"], cleared["monthly_minutes"]) == (None, 5)
 
 
-@pytest.mark.parametrize("body", [{"webhook_url": "ftp://x"}, {"monthly_minutes": -1}, {"monthly_minutes": "5"},
-                                  {"webhook_secret": "mine"}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [{"webhook_url": "ftp://x"}, {"monthly_minutes": -1}, {"monthly_minutes": "5"}, {"webhook_secret": "mine"}, {}],
+)
 async def test_a_bad_org_patch_is_a_400_naming_the_field_and_changes_nothing(api, body) -> None:
     org = await api.org()
     r = await api.client.patch(f"/_emulator/orgs/{org['id']}", json=body)
@@ -42,8 +46,11 @@ async def test_a_bad_org_patch_is_a_400_naming_the_field_and_changes_nothing(api
 
 
 async def test_an_unknown_org_is_a_404(api) -> None:
-    for method, path in (("GET", "/_emulator/orgs/nope"), ("GET", "/_emulator/orgs/nope/agents"),
-                         ("PATCH", "/_emulator/orgs/nope/agents/x")):
+    for method, path in (
+        ("GET", "/_emulator/orgs/nope"),
+        ("GET", "/_emulator/orgs/nope/agents"),
+        ("PATCH", "/_emulator/orgs/nope/agents/x"),
+    ):
         r = await api.client.request(method, path, json={"is_default": True} if method == "PATCH" else None)
         assert r.status_code == 404 and "error" in r.json()
 
@@ -51,8 +58,16 @@ async def test_an_unknown_org_is_a_404(api) -> None:
 async def test_agents_are_created_and_a_new_default_clears_the_old_one(api) -> None:
     org = await api.org()
     base = f"/_emulator/orgs/{org['id']}/agents"
-    made = await api.ok("POST", base, 201, json={"name": "Renewal Reminder", "is_default": True,
-                                                  "system_prompt": "Remind {{client_name}} about {{product}}."})
+    made = await api.ok(
+        "POST",
+        base,
+        201,
+        json={
+            "name": "Renewal Reminder",
+            "is_default": True,
+            "system_prompt": "Remind {{client_name}} about {{product}}.",
+        },
+    )
     assert (made["slug"], made["voice_id"], made["direction"]) == ("renewal-reminder", "warm_female", "outbound")
     defaults = [a["slug"] for a in (await api.ok("GET", base))["data"] if a["is_default"]]
     assert defaults == ["renewal-reminder"]
@@ -65,10 +80,15 @@ async def test_agents_are_created_and_a_new_default_clears_the_old_one(api) -> N
     assert (voiced["voice_id"], voiced["name"]) == ("calm_male", "Renewals")
 
 
-@pytest.mark.parametrize("body", [{"name": "x", "system_prompt": "too short"},
-                                  {"name": "x", "system_prompt": "long enough for an agent prompt", "slug": "Bad Slug"},
-                                  {"name": "x", "system_prompt": "long enough for an agent prompt", "direction": "both"},
-                                  {"name": "x", "system_prompt": "long enough for an agent prompt", "extra": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "system_prompt": "too short"},
+        {"name": "x", "system_prompt": "long enough for an agent prompt", "slug": "Bad Slug"},
+        {"name": "x", "system_prompt": "long enough for an agent prompt", "direction": "both"},
+        {"name": "x", "system_prompt": "long enough for an agent prompt", "extra": 1},
+    ],
+)
 async def test_a_bad_agent_is_a_400_and_draws_no_id(api, body) -> None:
     org = await api.org()
     base = f"/_emulator/orgs/{org['id']}/agents"
@@ -79,9 +99,12 @@ async def test_a_bad_agent_is_a_400_and_draws_no_id(api, body) -> None:
 
 async def test_an_inbound_call_is_answered_by_the_inbound_agent_and_sends_no_call_queued(api) -> None:
     org = await api.org()
-    inbound = next(a for a in (await api.ok("GET", f"/_emulator/orgs/{org['id']}/agents"))["data"]
-                   if a["direction"] == "inbound")
-    await api.ok("PATCH", f"/_emulator/orgs/{org['id']}", json={"webhook_url": "http://emulator.test/_emulator/sinks/in"})
+    inbound = next(
+        a for a in (await api.ok("GET", f"/_emulator/orgs/{org['id']}/agents"))["data"] if a["direction"] == "inbound"
+    )
+    await api.ok(
+        "PATCH", f"/_emulator/orgs/{org['id']}", json={"webhook_url": "http://emulator.test/_emulator/sinks/in"}
+    )
     call = await api.ok("POST", "/_emulator/inbound_calls", 201, json={"from": "4155550100", "to": "+15551234567"})
     assert (call["direction"], call["agent_id"], call["from_number"]) == ("inbound", inbound["id"], "+14155550100")
     await api.advance(300)
@@ -119,16 +142,16 @@ async def test_a_snapshot_round_trip_keeps_a_voxbridge_state(api) -> None:
     await api.ok("PUT", "/_emulator/state", content=state, headers={"Content-Type": "application/json"})
     assert [await api.get(done["id"]), await api.get(waiting["id"])] == before
     again = await api.org()
-    assert (again["monthly_minutes"], again["minutes_used"], again["webhook_secret"]) == (
-        7, 1, org["webhook_secret"])
+    assert (again["monthly_minutes"], again["minutes_used"], again["webhook_secret"]) == (7, 1, org["webhook_secret"])
     await api.advance(2000)
     redialled = await api.get(waiting["id"])
     assert (redialled["status"], redialled["attempt_count"]) == ("failed", 3)
 
 
 async def test_the_dashboard_journal_and_faults_serve_voxbridge(api) -> None:
-    fault = await api.ok("POST", "/_emulator/faults", 201,
-                         json={"path": "/v1/calls/outbound", "method": "POST", "status": 503})
+    fault = await api.ok(
+        "POST", "/_emulator/faults", 201, json={"path": "/v1/calls/outbound", "method": "POST", "status": 503}
+    )
     refused = await api.client.post("/v1/calls/outbound", json={"to": "+15551234567"})
     assert refused.status_code == 503 and fault["id"] in refused.json()["error"]  # the control plane's fault
     call = await api.call()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from webhooks.helpers import Receiver
 
 from .conftest import BASE, SEED_REQUEST
@@ -48,9 +48,17 @@ async def test_an_answered_call_sends_queued_ended_analyzed_to_the_org_url_signe
     queued, ended, analyzed = bodies
     assert list(queued) == ["event", "org_id", "call_id", "timestamp", "to", "status", "metadata"]
     assert (queued["org_id"], queued["call_id"], queued["to"], queued["status"]) == (
-        org["id"], call["id"], "+15551234567", "queued")
+        org["id"],
+        call["id"],
+        "+15551234567",
+        "queued",
+    )
     assert (ended["status"], ended["disposition"], ended["duration_seconds"], ended["attempt_count"]) == (
-        "completed", "answered", 45, 1)
+        "completed",
+        "answered",
+        45,
+        1,
+    )
     assert analyzed["transcript"] and analyzed["recording_url"].startswith(f"{BASE}/v1/calls/{call['id']}/")
     assert all(b["metadata"] == {"crm_id": "lead_8821"} for b in bodies)
     assert hooks.hits[0].headers["content-type"] == "application/json"
@@ -75,7 +83,11 @@ async def test_a_failed_call_sends_one_call_ended_after_its_last_attempt_and_no_
     assert [e["event"] for e in events] == ["call.queued", "call.ended"]
     ended = events[1]
     assert (ended["call_id"], ended["status"], ended["disposition"], ended["attempt_count"]) == (
-        call["id"], "failed", "busy", 3)
+        call["id"],
+        "failed",
+        "busy",
+        3,
+    )
     assert ended["error_message"] == "Line busy after 3 attempts"
 
 
@@ -101,11 +113,13 @@ async def test_the_emulators_sink_verifies_a_voxbridge_delivery(api) -> None:
     assert r.status_code == 201
     await api.advance(300)
     received = await api.sink("seed")
-    assert [json.loads(i["raw_body"])["event"] for i in received] == ["call.queued", "call.ended",
-                                                                       "call.analyzed"]
+    assert [json.loads(i["raw_body"])["event"] for i in received] == ["call.queued", "call.ended", "call.analyzed"]
     assert all(i["verified"] and i["verified_with"] == "org default secret" for i in received)
-    forged = await api.client.post("/_emulator/sinks/forged", content=received[0]["raw_body"],
-                                   headers={"Content-Type": "application/json", "X-Voice-Signature": "sha256=00"})
+    forged = await api.client.post(
+        "/_emulator/sinks/forged",
+        content=received[0]["raw_body"],
+        headers={"Content-Type": "application/json", "X-Voice-Signature": "sha256=00"},
+    )
     assert forged.status_code < 300
     assert (await api.sink("forged"))[0]["verified"] is False
 

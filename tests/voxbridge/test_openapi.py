@@ -39,8 +39,12 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     schema.validate()
     assert DOC["openapi"] == "3.1.0"
     operations = {(path, method) for path, item in DOC["paths"].items() for method in item}
-    assert operations == {("/v1/calls/outbound", "post"), ("/v1/calls", "get"), ("/v1/calls/{call_id}", "get"),
-                          ("/v1/calls/{call_id}/recording.wav", "get")}
+    assert operations == {
+        ("/v1/calls/outbound", "post"),
+        ("/v1/calls", "get"),
+        ("/v1/calls/{call_id}", "get"),
+        ("/v1/calls/{call_id}/recording.wav", "get"),
+    }
     assert set(DOC["webhooks"]) == set(webhooks.EVENTS)
 
 
@@ -69,11 +73,18 @@ def test_the_docs_example_request_and_event_match_their_schemas() -> None:
     assert errors_of("CallQueuedEvent", json.loads(QUEUED_EVENT)) == []
 
 
-@pytest.mark.parametrize("call", [FakeCall(), FakeCall(status="ringing", attempt_count=1, started_at=T0),
-                                  answered_call(status="in_progress", result=None, result_status="pending"),
-                                  answered_call(), FakeCall(status="busy", attempt_count=1, ended_at=T0),
-                                  FakeCall(status="failed", attempt_count=3, ended_at=T0, billed_duration_seconds=0)],
-                         ids=["queued", "calling", "hung-up", "analyzed", "redial", "failed"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        FakeCall(),
+        FakeCall(status="ringing", attempt_count=1, started_at=T0),
+        answered_call(status="in_progress", result=None, result_status="pending"),
+        answered_call(),
+        FakeCall(status="busy", attempt_count=1, ended_at=T0),
+        FakeCall(status="failed", attempt_count=3, ended_at=T0, billed_duration_seconds=0),
+    ],
+    ids=["queued", "calling", "hung-up", "analyzed", "redial", "failed"],
+)
 def test_every_rendered_call_and_event_matches_the_contract(call: FakeCall) -> None:
     shown = json.loads(present.call_out(call, URL).model_dump_json())
     assert errors_of("CallOut", shown) == []
@@ -81,20 +92,34 @@ def test_every_rendered_call_and_event_matches_the_contract(call: FakeCall) -> N
     names = {"call.queued": "CallQueuedEvent", "call.ended": "CallEndedEvent", "call.analyzed": "CallAnalyzedEvent"}
     final = shown["status"] in ("completed", "failed")
     # Each event is rendered at its moment: call.queued from the stored call, the others at the end.
-    for event in ((("call.queued",) if call.status == "queued" else ()) + (("call.ended",) if final else ())
-                  + (("call.analyzed",) if shown["recording_url"] else ())):
+    for event in (
+        (("call.queued",) if call.status == "queued" else ())
+        + (("call.ended",) if final else ())
+        + (("call.analyzed",) if shown["recording_url"] else ())
+    ):
         payload = json.loads(webhooks.body(webhooks.envelope(event, ORG, call.id, T0 + 0.5, fields)))
         assert errors_of(names[event], payload) == [], event
 
 
 BODIES = [
-    {"to": "+15551234567"}, {"to": "5551234567"}, {"to": "+442071838750"}, {"to": "+1555123456"},
-    {"to": "1555123456"}, {"to": "+15551234567\n"}, {}, {"to": None}, {"to": 15551234567},
-    {"to": "+15551234567", "max_attempts": 0}, {"to": "+15551234567", "max_attempts": 10},
-    {"to": "+15551234567", "max_attempts": 11}, {"to": "+15551234567", "max_attempts": "3"},
-    {"to": "+15551234567", "max_attempts": None}, {"to": "+15551234567", "max_attempts": 3.0},
+    {"to": "+15551234567"},
+    {"to": "5551234567"},
+    {"to": "+442071838750"},
+    {"to": "+1555123456"},
+    {"to": "1555123456"},
+    {"to": "+15551234567\n"},
+    {},
+    {"to": None},
+    {"to": 15551234567},
+    {"to": "+15551234567", "max_attempts": 0},
+    {"to": "+15551234567", "max_attempts": 10},
+    {"to": "+15551234567", "max_attempts": 11},
+    {"to": "+15551234567", "max_attempts": "3"},
+    {"to": "+15551234567", "max_attempts": None},
+    {"to": "+15551234567", "max_attempts": 3.0},
     {"to": "+15551234567", "agent_id": "6ba7b810-9dad-11d1-80b4-00c04fd430c8"},
-    {"to": "+15551234567", "agent_id": "6ba7b810"}, {"to": "+15551234567", "extra": 1},
+    {"to": "+15551234567", "agent_id": "6ba7b810"},
+    {"to": "+15551234567", "extra": 1},
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00Z"},
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00"},
     {"to": "+15551234567", "schedule_at": "2026-06-01T14:00:00.5+05:30"},
@@ -104,7 +129,8 @@ BODIES = [
     {"to": "+15551234567", "webhook_url": "https://hooks.example"},
     {"to": "+15551234567", "webhook_url": "ftp://hooks.example"},
     {"to": "+15551234567", "webhook_url": "https://hooks example/x"},
-    {"to": "+15551234567", "client_name": "x" * 255}, {"to": "+15551234567", "client_name": "x" * 256},
+    {"to": "+15551234567", "client_name": "x" * 255},
+    {"to": "+15551234567", "client_name": "x" * 256},
     {"to": "+15551234567", "context": None, "metadata": None, "from": None, "client_name": None},
     {"to": "+15551234567", "context": [], "metadata": "x"},
 ]
@@ -132,7 +158,8 @@ def test_patterns_are_the_codes_own() -> None:
 
 
 REQUEST_SCHEMA = jsonschema_rs.validator_for(
-    {"$ref": "#/components/schemas/OutboundCallRequest", "components": DOC["components"]}, validate_formats=True)
+    {"$ref": "#/components/schemas/OutboundCallRequest", "components": DOC["components"]}, validate_formats=True
+)
 CREATE = schemathesis.openapi.from_path(str(SPEC))["/v1/calls/outbound"]["POST"]
 FUZZ = settings(max_examples=200, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -27,8 +27,10 @@ class Agent:
     voice_id: str
 
 
-SIGNUP = [Agent(f"agent-{i}", a["direction"], a["is_default"], True, 0.0, a["system_prompt"], a["voice_id"])
-          for i, a in enumerate(DEFAULT_AGENTS)]
+SIGNUP = [
+    Agent(f"agent-{i}", a["direction"], a["is_default"], True, 0.0, a["system_prompt"], a["voice_id"])
+    for i, a in enumerate(DEFAULT_AGENTS)
+]
 
 
 def request(**fields: object) -> OutboundCallRequest:

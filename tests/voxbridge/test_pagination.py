@@ -10,20 +10,30 @@ from emulator.api.voxbridge.errors import VoxError, render_error
 
 def test_defaults_and_values() -> None:
     assert pagination.parse([]) == pagination.ListQuery(None, 25, 0)
-    assert pagination.parse([("status", "queued"), ("limit", "100"), ("offset", "40")]) == \
-        pagination.ListQuery("queued", 100, 40)
+    assert pagination.parse([("status", "queued"), ("limit", "100"), ("offset", "40")]) == pagination.ListQuery(
+        "queued", 100, 40
+    )
 
 
-@pytest.mark.parametrize("params, loc, kind", [
-    ([("limit", "0")], "limit", "greater_than_equal"), ([("limit", "101")], "limit", "less_than_equal"),
-    ([("limit", "-1")], "limit", "greater_than_equal"), ([("offset", "-1")], "offset", "greater_than_equal"),
-    ([("limit", "ten")], "limit", "int_parsing"), ([("limit", " 5")], "limit", "int_parsing"),
-    ([("limit", "5_0")], "limit", "int_parsing"), ([("offset", "9" * 5000)], "offset", "int_parsing"),
-    ([("limit", "")], "limit", "int_parsing"), ([("offset", "١")], "offset", "int_parsing"),
-    ([("offset", "1000000001")], "offset", "less_than_equal"),
-    ([("status", "no_answer")], "status", "enum"), ([("stauts", "queued")], "stauts", "extra_forbidden"),
-    ([("limit", "5"), ("limit", "6")], "limit", "value_error"),
-])
+@pytest.mark.parametrize(
+    "params, loc, kind",
+    [
+        ([("limit", "0")], "limit", "greater_than_equal"),
+        ([("limit", "101")], "limit", "less_than_equal"),
+        ([("limit", "-1")], "limit", "greater_than_equal"),
+        ([("offset", "-1")], "offset", "greater_than_equal"),
+        ([("limit", "ten")], "limit", "int_parsing"),
+        ([("limit", " 5")], "limit", "int_parsing"),
+        ([("limit", "5_0")], "limit", "int_parsing"),
+        ([("offset", "9" * 5000)], "offset", "int_parsing"),
+        ([("limit", "")], "limit", "int_parsing"),
+        ([("offset", "١")], "offset", "int_parsing"),
+        ([("offset", "1000000001")], "offset", "less_than_equal"),
+        ([("status", "no_answer")], "status", "enum"),
+        ([("stauts", "queued")], "stauts", "extra_forbidden"),
+        ([("limit", "5"), ("limit", "6")], "limit", "value_error"),
+    ],
+)
 def test_bad_queries_are_422_naming_the_parameter(params: list[tuple[str, str]], loc: str, kind: str) -> None:
     with pytest.raises(VoxError) as caught:
         pagination.parse(params)

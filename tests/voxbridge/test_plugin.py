@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio",
-        "-p", "no:randomly")
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:schemathesis", "-p", "no:faker", "-p", "no:anyio", "-p", "no:randomly")
 
-INNER = '''
+INNER = """
 import hashlib, hmac, json
 import pytest
 
@@ -46,7 +45,7 @@ def test_live(callingbox):
 def test_the_default_dialect_is_unchanged(callingbox):
     assert callingbox.api_key.startswith("sk_test_")
     assert callingbox.client.get("/v1/calls").json() == {"data": [], "has_more": False}
-'''
+"""
 
 
 def test_the_plugin_serves_voxbridge_by_marker(pytester: pytest.Pytester) -> None:

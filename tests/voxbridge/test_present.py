@@ -35,7 +35,12 @@ def test_after_hangup_before_analysis_the_call_is_completed_without_results() ->
 
 def test_while_calling_nothing_final_shows() -> None:
     shown = present.call_out(FakeCall(status="ringing", attempt_count=1, started_at=T0 + 5), URL)
-    assert (shown.status, shown.disposition, shown.duration_seconds, shown.completed_at) == ("calling", None, None, None)
+    assert (shown.status, shown.disposition, shown.duration_seconds, shown.completed_at) == (
+        "calling",
+        None,
+        None,
+        None,
+    )
     assert shown.started_at == T0 + 5 and shown.attempt_count == 1
 
 
@@ -45,8 +50,12 @@ def test_between_redials_the_call_is_queued_without_a_disposition() -> None:
 
 
 def test_a_failed_call_has_zero_duration_and_a_message() -> None:
-    shown = present.call_out(FakeCall(status="no_answer", answered_by="machine", attempt_count=3, ended_at=T0 + 40,
-                                      billed_duration_seconds=0), URL)
+    shown = present.call_out(
+        FakeCall(
+            status="no_answer", answered_by="machine", attempt_count=3, ended_at=T0 + 40, billed_duration_seconds=0
+        ),
+        URL,
+    )
     assert (shown.status, shown.disposition, shown.duration_seconds) == ("failed", "voicemail", 0)
     assert shown.error_message == "Reached voicemail after 3 attempts" and shown.recording_url is None
 

@@ -9,8 +9,9 @@ from emulator.api.voxbridge import statuses
 from .calls import T0, FakeCall, Turn, answered_call
 
 
-@pytest.mark.parametrize("neutral, vox", [("queued", "queued"), ("initiated", "calling"), ("ringing", "calling"),
-                                          ("in_progress", "calling")])
+@pytest.mark.parametrize(
+    "neutral, vox", [("queued", "queued"), ("initiated", "calling"), ("ringing", "calling"), ("in_progress", "calling")]
+)
 def test_before_the_end(neutral: str, vox: str) -> None:
     call = FakeCall(status=neutral, attempt_count=1)
     assert statuses.status(call) == vox and statuses.disposition(call) is None
@@ -24,15 +25,19 @@ def test_an_answered_call_is_completed_from_hangup_on() -> None:
     assert statuses.error_message(answered_call()) is None
 
 
-@pytest.mark.parametrize("neutral, answered_by, disposition, message", [
-    ("no_answer", None, "no_answer", "No answer"),
-    ("no_answer", "machine", "voicemail", "Reached voicemail"),
-    ("busy", None, "busy", "Line busy"),
-    ("failed", None, "failed", "Call could not be connected"),
-    ("canceled", None, "canceled", "Call was canceled"),
-])
-def test_unanswered_ends_are_failed_with_a_disposition(neutral: str, answered_by: str | None, disposition: str,
-                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    "neutral, answered_by, disposition, message",
+    [
+        ("no_answer", None, "no_answer", "No answer"),
+        ("no_answer", "machine", "voicemail", "Reached voicemail"),
+        ("busy", None, "busy", "Line busy"),
+        ("failed", None, "failed", "Call could not be connected"),
+        ("canceled", None, "canceled", "Call was canceled"),
+    ],
+)
+def test_unanswered_ends_are_failed_with_a_disposition(
+    neutral: str, answered_by: str | None, disposition: str, message: str
+) -> None:
     call = FakeCall(status=neutral, answered_by=answered_by, attempt_count=1, max_attempts=1)
     assert statuses.status(call) == "failed"
     assert statuses.disposition(call) == disposition
@@ -40,8 +45,9 @@ def test_unanswered_ends_are_failed_with_a_disposition(neutral: str, answered_by
 
 
 def test_the_cores_failure_message_wins_and_attempts_are_counted() -> None:
-    call = FakeCall(status="failed", error_message="The carrier could not connect the call.",
-                    attempt_count=3, max_attempts=3)
+    call = FakeCall(
+        status="failed", error_message="The carrier could not connect the call.", attempt_count=3, max_attempts=3
+    )
     assert statuses.error_message(call) == "The carrier could not connect the call after 3 attempts"
 
 

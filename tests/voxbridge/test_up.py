@@ -4,17 +4,18 @@ the banner, a curl-like call, the state file), and the event stream on a real so
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
+from observe.conftest import Stream
+from up_process import Up, clean_env
 
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
-from observe.conftest import Stream
-from up_process import Up, clean_env
 
 KEY = "sk_live_emulator"
 TIMEOUT = 30.0
@@ -25,8 +26,9 @@ def post(up: Up, path: str, body: dict[str, Any], key: str = KEY) -> httpx.Respo
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])
-def test_up_speaks_voxbridge_and_its_banner_gives_the_key_and_webhook_secret(start: Callable[..., Up],
-                                                                             how: str) -> None:
+def test_up_speaks_voxbridge_and_its_banner_gives_the_key_and_webhook_secret(
+    start: Callable[..., Up], how: str
+) -> None:
     if how == "flag":
         up = start("--port", "0", "--dialect", "voxbridge").ready()
     else:
@@ -70,8 +72,12 @@ def test_the_event_stream_carries_voxbridge_events_and_calls() -> None:
     with ServerThread(Emulator(Config(dialect="voxbridge", conformance="strict"))) as server:
         stream = Stream(server.base_url)
         try:
-            made = httpx.post(server.base_url + "/v1/calls/outbound", json={"to": "+15551234567"},
-                              headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+            made = httpx.post(
+                server.base_url + "/v1/calls/outbound",
+                json={"to": "+15551234567"},
+                headers={"Authorization": f"Bearer {KEY}"},
+                timeout=10,
+            )
             assert made.status_code == 201
             httpx.post(server.base_url + "/_emulator/clock/advance", json={"seconds": 300}, timeout=30)
             seen = stream.until(lambda m: m.event == "call.analyzed")

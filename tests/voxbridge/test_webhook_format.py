@@ -21,9 +21,18 @@ SECRET = "0f" * 32
 
 
 def delivery(event_type: str, call: FakeCall, at: float = T0 + 0.25) -> Delivery:
-    return Delivery(id="d1", org_id=ORG, endpoint_id=None, call_id=call.id, event_type=event_type,
-                    url="http://127.0.0.1:9/h", event=Event(type=event_type, call=call, created=at),  # type: ignore[arg-type]
-                    created_at=at, updated_at=at, next_attempt_at=at)
+    return Delivery(
+        id="d1",
+        org_id=ORG,
+        endpoint_id=None,
+        call_id=call.id,
+        event_type=event_type,
+        url="http://127.0.0.1:9/h",
+        event=Event(type=event_type, call=call, created=at),  # type: ignore[arg-type]
+        created_at=at,
+        updated_at=at,
+        next_attempt_at=at,
+    )
 
 
 def test_neutral_changes_map_to_the_three_events() -> None:
@@ -57,8 +66,11 @@ def test_a_delivery_renders_the_flat_envelope_and_signs_it() -> None:
 
 def test_queued_renders_the_docs_fields() -> None:
     payload = json.loads(VoxBridgeFormat().render(delivery("call.queued", FakeCall())))
-    assert {k: payload[k] for k in ("to", "status", "metadata")} == \
-        {"to": "+15551234567", "status": "queued", "metadata": {"crm_id": "lead_8821"}}
+    assert {k: payload[k] for k in ("to", "status", "metadata")} == {
+        "to": "+15551234567",
+        "status": "queued",
+        "metadata": {"crm_id": "lead_8821"},
+    }
 
 
 def test_sinks_verify_with_any_known_secret_and_refuse_the_rest() -> None:

@@ -21,8 +21,13 @@ SECRET = "whsec_0123456789abcdef"
 
 
 def test_the_docs_queued_example_is_what_the_renderer_gives() -> None:
-    payload = webhooks.envelope("call.queued", ORG, CALL, AT,
-                                {"to": "+15551234567", "status": "queued", "metadata": {"source": "crm"}, "extra": 1})
+    payload = webhooks.envelope(
+        "call.queued",
+        ORG,
+        CALL,
+        AT,
+        {"to": "+15551234567", "status": "queued", "metadata": {"source": "crm"}, "extra": 1},
+    )
     assert payload == json.loads(QUEUED_EVENT)
     assert list(payload) == list(json.loads(QUEUED_EVENT))
 
@@ -33,12 +38,31 @@ def test_timestamps_always_have_microseconds_and_the_utc_offset() -> None:
 
 
 def test_each_event_carries_its_fields_at_the_top_level() -> None:
-    fields = {"status": "failed", "duration_seconds": 0, "disposition": "busy", "error_message": "Line busy",
-              "attempt_count": 3, "metadata": {}, "transcript": [], "structured_answers": None,
-              "recording_url": "http://x/r.wav", "to": "+15551234567"}
+    fields = {
+        "status": "failed",
+        "duration_seconds": 0,
+        "disposition": "busy",
+        "error_message": "Line busy",
+        "attempt_count": 3,
+        "metadata": {},
+        "transcript": [],
+        "structured_answers": None,
+        "recording_url": "http://x/r.wav",
+        "to": "+15551234567",
+    }
     ended = webhooks.envelope("call.ended", ORG, CALL, AT, fields)
-    assert list(ended) == ["event", "org_id", "call_id", "timestamp", "status", "duration_seconds",
-                           "disposition", "error_message", "attempt_count", "metadata"]
+    assert list(ended) == [
+        "event",
+        "org_id",
+        "call_id",
+        "timestamp",
+        "status",
+        "duration_seconds",
+        "disposition",
+        "error_message",
+        "attempt_count",
+        "metadata",
+    ]
     analyzed = webhooks.envelope("call.analyzed", ORG, CALL, AT, fields)
     assert list(analyzed)[4:] == ["transcript", "structured_answers", "recording_url", "metadata"]
     assert "data" not in ended and "data" not in analyzed
@@ -90,8 +114,9 @@ def test_five_attempts_on_the_documented_schedule_with_seeded_jitter() -> None:
         webhooks.delay_before(6, rng)
 
 
-@pytest.mark.parametrize("status, ok", [(200, True), (204, True), (299, True), (301, False), (404, False),
-                                        (500, False), (None, False)])
+@pytest.mark.parametrize(
+    "status, ok", [(200, True), (204, True), (299, True), (301, False), (404, False), (500, False), (None, False)]
+)
 def test_any_2xx_is_success(status: int | None, ok: bool) -> None:
     assert webhooks.succeeded(status) is ok
 

@@ -25,8 +25,11 @@ def test_the_dialects_contracts_are_package_files_the_wheel_takes() -> None:
         path = resources.openapi_path(name)
         assert path == resources.PACKAGE / name and path.is_file()  # inside the package, not the checkout
         relative = str(path.relative_to(REPO))
-        assert subprocess.run(["git", "ls-files", "--error-unmatch", relative], cwd=REPO,
-                              capture_output=True).returncode == 0, f"{relative} is not tracked"
-        assert subprocess.run(["git", "check-ignore", "-q", relative], cwd=REPO).returncode == 1, \
+        assert (
+            subprocess.run(["git", "ls-files", "--error-unmatch", relative], cwd=REPO, capture_output=True).returncode
+            == 0
+        ), f"{relative} is not tracked"
+        assert subprocess.run(["git", "check-ignore", "-q", relative], cwd=REPO).returncode == 1, (
             f"{relative} is ignored"
+        )
         assert resources.openapi_yaml(name).startswith(b"openapi: 3.1.0")

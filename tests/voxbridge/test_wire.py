@@ -37,34 +37,53 @@ def test_only_to_is_required_and_max_attempts_defaults_to_3() -> None:
     assert refusal({}) == [{"loc": ["body", "to"], "msg": "Field required", "type": "missing"}]
 
 
-@pytest.mark.parametrize("to, e164", [("5551234567", "+15551234567"), ("2125550100", "+12125550100"),
-                                      ("+442071838750", "+442071838750"), ("+15551234567", "+15551234567")])
+@pytest.mark.parametrize(
+    "to, e164",
+    [
+        ("5551234567", "+15551234567"),
+        ("2125550100", "+12125550100"),
+        ("+442071838750", "+442071838750"),
+        ("+15551234567", "+15551234567"),
+    ],
+)
 def test_e164_passes_and_us_ten_digits_gain_plus_1(to: str, e164: str) -> None:
     assert OutboundCallRequest.model_validate({"to": to, "from": to}).to == e164
     assert OutboundCallRequest.model_validate({"to": to, "from": to}).from_ == e164
 
 
-@pytest.mark.parametrize("to, says", [
-    ("+1555123456", "exactly 10 digits after +1"),
-    ("+155512345678", "exactly 10 digits after +1"),
-    ("+1555", "4 digits after '+'"),
-    ("+4420718387501234", "16 digits after '+'"),
-    ("555123456", "9 digits"),
-    ("15551234567", "11 digits"),
-    ("1555123456", "cannot start with 0 or 1"),
-    ("(555) 123-4567", "not a phone number"),
-    ("+1 555 123 4567", "not a phone number"),
-    ("+1555123456\n", "not a phone number"),
-    ("+1５５５1234567", "not a phone number"),
-])
+@pytest.mark.parametrize(
+    "to, says",
+    [
+        ("+1555123456", "exactly 10 digits after +1"),
+        ("+155512345678", "exactly 10 digits after +1"),
+        ("+1555", "4 digits after '+'"),
+        ("+4420718387501234", "16 digits after '+'"),
+        ("555123456", "9 digits"),
+        ("15551234567", "11 digits"),
+        ("1555123456", "cannot start with 0 or 1"),
+        ("(555) 123-4567", "not a phone number"),
+        ("+1 555 123 4567", "not a phone number"),
+        ("+1555123456\n", "not a phone number"),
+        ("+1５５５1234567", "not a phone number"),
+    ],
+)
 def test_phone_problems_are_422_naming_the_field(to: str, says: str) -> None:
     (issue,) = refusal({"to": to})
     assert issue["loc"] == ["body", "to"] and issue["type"] == "value_error"
     assert says in issue["msg"]
 
 
-@pytest.mark.parametrize("value, kind", [(0, "greater_than_equal"), (11, "less_than_equal"), ("3", "int_type"),
-                                         (True, "int_type"), (2.5, "int_type"), (None, "int_type")])
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (0, "greater_than_equal"),
+        (11, "less_than_equal"),
+        ("3", "int_type"),
+        (True, "int_type"),
+        (2.5, "int_type"),
+        (None, "int_type"),
+    ],
+)
 def test_max_attempts_is_an_integer_from_1_to_10(value: object, kind: str) -> None:
     (issue,) = refusal({"to": "+15551234567", "max_attempts": value})
     assert issue["loc"] == ["body", "max_attempts"] and issue["type"] == kind
@@ -80,40 +99,68 @@ def test_unknown_fields_are_refused_each_named() -> None:
     assert {i["type"] for i in issues} == {"extra_forbidden"}
 
 
-@pytest.mark.parametrize("field, value", [("context", "x"), ("metadata", []), ("client_name", 5),
-                                          ("agent_id", "not-a-uuid"), ("webhook_url", "ftp://x.example/h"),
-                                          ("webhook_url", "https://"), ("webhook_url", ""), ("from", 15551234567),
-                                          ("client_name", "x" * 256), ("webhook_url", "https://a.example/" + "p" * 2048)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("context", "x"),
+        ("metadata", []),
+        ("client_name", 5),
+        ("agent_id", "not-a-uuid"),
+        ("webhook_url", "ftp://x.example/h"),
+        ("webhook_url", "https://"),
+        ("webhook_url", ""),
+        ("from", 15551234567),
+        ("client_name", "x" * 256),
+        ("webhook_url", "https://a.example/" + "p" * 2048),
+    ],
+)
 def test_wrong_types_and_shapes_are_refused(field: str, value: object) -> None:
     (issue,) = refusal({"to": "+15551234567", field: value})
     assert issue["loc"] == ["body", field]
 
 
 def test_agent_id_is_kept_lowercase() -> None:
-    request = OutboundCallRequest.model_validate({"to": "+15551234567", "agent_id": "6BA7B810-9DAD-11D1-80B4-00C04FD430C8"})
+    request = OutboundCallRequest.model_validate(
+        {"to": "+15551234567", "agent_id": "6BA7B810-9DAD-11D1-80B4-00C04FD430C8"}
+    )
     assert request.agent_id == "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-06-01T14:00:00Z", "2026-06-01T14:00:00Z"),
-    ("2026-06-01t14:00:00z", "2026-06-01T14:00:00Z"),
-    ("2026-06-01T16:00:00+02:00", "2026-06-01T14:00:00Z"),
-    ("2026-06-01T09:30:00-04:30", "2026-06-01T14:00:00Z"),
-    ("2026-06-01T14:00:00.250Z", "2026-06-01T14:00:00.250000Z"),
-    ("2026-06-01T14:00:00.123456789Z", "2026-06-01T14:00:00.123456Z"),
-    ("0001-01-01T00:00:00-01:00", "0001-01-01T01:00:00Z"),
-    ("9999-12-31T23:59:59+01:00", "9999-12-31T22:59:59Z"),
-    ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-06-01T14:00:00Z", "2026-06-01T14:00:00Z"),
+        ("2026-06-01t14:00:00z", "2026-06-01T14:00:00Z"),
+        ("2026-06-01T16:00:00+02:00", "2026-06-01T14:00:00Z"),
+        ("2026-06-01T09:30:00-04:30", "2026-06-01T14:00:00Z"),
+        ("2026-06-01T14:00:00.250Z", "2026-06-01T14:00:00.250000Z"),
+        ("2026-06-01T14:00:00.123456789Z", "2026-06-01T14:00:00.123456Z"),
+        ("0001-01-01T00:00:00-01:00", "0001-01-01T01:00:00Z"),
+        ("9999-12-31T23:59:59+01:00", "9999-12-31T22:59:59Z"),
+        ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
+    ],
+)
 def test_schedule_at_is_rfc3339_converted_to_utc(text: str, expected: str) -> None:
     request = OutboundCallRequest.model_validate({"to": "+15551234567", "schedule_at": text})
     assert iso(request.schedule_at) == expected
 
 
-@pytest.mark.parametrize("text", ["2026-06-01", "2026-06-01T14:00:00", "2026-06-01 14:00:00Z", "tomorrow",
-                                  "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00+01:00",
-                                  "9999-12-31T23:59:59-01:00", "2026-06-01T14:00:00+24:00",
-                                  "2026-06-01T14:00:00Z\n", 1780322400])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-06-01",
+        "2026-06-01T14:00:00",
+        "2026-06-01 14:00:00Z",
+        "tomorrow",
+        "2026-13-01T00:00:00Z",
+        "2026-02-30T00:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-06-01T14:00:00+24:00",
+        "2026-06-01T14:00:00Z\n",
+        1780322400,
+    ],
+)
 def test_schedule_at_without_zone_or_not_a_date_time_is_refused(text: object) -> None:
     (issue,) = refusal({"to": "+15551234567", "schedule_at": text})
     assert issue["loc"] == ["body", "schedule_at"] and issue["type"] == "value_error"

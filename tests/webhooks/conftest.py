@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -61,8 +62,6 @@ async def hangup_server() -> AsyncIterator[HangupServer]:
     finally:
         server.close()
         await server.wait_closed()
-
-
 
 
 @pytest.fixture

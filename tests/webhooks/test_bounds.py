@@ -5,7 +5,8 @@ the OS resolver does before judging them private."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -35,8 +36,9 @@ async def test_the_attempt_log_keeps_the_start_of_a_huge_body_and_says_it_was_cu
     assert call["id"] in attempt["request_body"]
 
 
-async def test_a_small_body_is_kept_whole(client: httpx.AsyncClient, api: Any, receiver: Callable[..., Receiver]
-                                          ) -> None:
+async def test_a_small_body_is_kept_whole(
+    client: httpx.AsyncClient, api: Any, receiver: Callable[..., Receiver]
+) -> None:
     r = receiver()
     await api.call((await api.agent(webhook_url=r.url))["id"], BUSY)
     await advance(client, 0)
@@ -63,13 +65,31 @@ async def test_the_attempt_log_drops_the_oldest_attempts_to_stay_within_its_byte
 
 
 PRIVATE = [
-    "https://2130706433/hook", "https://0x7f000001/hook", "https://0177.0.0.1/hook", "https://0/hook",
-    "https://127.1/hook", "https://0x7f.1/hook", "https://127.0.0.1./hook", "https://3232235777/hook",
-    "https://0300.0250.1.1/hook", "https://10.0.0.1/hook", "https://172.16.5.4/hook", "https://169.254.169.254/x",
-    "https://100.64.0.1/hook", "https://localhost/hook", "https://api.localhost/hook", "https://[::1]/hook",
+    "https://2130706433/hook",
+    "https://0x7f000001/hook",
+    "https://0177.0.0.1/hook",
+    "https://0/hook",
+    "https://127.1/hook",
+    "https://0x7f.1/hook",
+    "https://127.0.0.1./hook",
+    "https://3232235777/hook",
+    "https://0300.0250.1.1/hook",
+    "https://10.0.0.1/hook",
+    "https://172.16.5.4/hook",
+    "https://169.254.169.254/x",
+    "https://100.64.0.1/hook",
+    "https://localhost/hook",
+    "https://api.localhost/hook",
+    "https://[::1]/hook",
 ]
-PUBLIC = ["https://hooks.example.com/cb", "https://8.8.8.8/hook", "https://172.32.0.1/hook",
-          "https://10.example.com/hook", "https://localhost.example.com/hook", "https://134744072/hook"]
+PUBLIC = [
+    "https://hooks.example.com/cb",
+    "https://8.8.8.8/hook",
+    "https://172.32.0.1/hook",
+    "https://10.example.com/hook",
+    "https://localhost.example.com/hook",
+    "https://134744072/hook",
+]
 
 
 @pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
@@ -86,8 +106,9 @@ async def test_strict_webhook_urls_refuse_every_spelling_of_a_private_address(
 
 
 @pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
-async def test_strict_webhook_urls_name_the_address_a_numeric_host_means(config: Config,
-                                                                        client: httpx.AsyncClient) -> None:
+async def test_strict_webhook_urls_name_the_address_a_numeric_host_means(
+    config: Config, client: httpx.AsyncClient
+) -> None:
     r = await client.post("/v1/webhook_endpoints", json={"url": "https://0x7f000001/hook"})
     assert r.json() == {"error": "url: 0x7f000001 is 127.0.0.1, a private address (strict webhook URLs are on)"}
 
@@ -100,11 +121,14 @@ async def test_strict_webhook_urls_accept_public_hosts(config: Config, client: h
 
 
 @pytest.mark.parametrize("config", [Config(strict_webhook_urls=True)])
-async def test_strict_webhook_urls_apply_to_an_agents_webhook_url(config: Config, api: Any,
-                                                                  client: httpx.AsyncClient) -> None:
+async def test_strict_webhook_urls_apply_to_an_agents_webhook_url(
+    config: Config, api: Any, client: httpx.AsyncClient
+) -> None:
     number = await api.buy_number()
-    r = await client.post("/v1/agents", json={"name": "A", "type": "outbound", "number_ids": [number["id"]],
-                                              "webhook_url": "https://0177.1/hook"})
+    r = await client.post(
+        "/v1/agents",
+        json={"name": "A", "type": "outbound", "number_ids": [number["id"]], "webhook_url": "https://0177.1/hook"},
+    )
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "webhook_url: 0177.1 is 127.0.0.1, a private address (strict webhook URLs are on)"
 
@@ -140,9 +164,7 @@ async def test_an_answer_over_httpx_is_kept_as_text_not_compressed_bytes(
 OK_KEEP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
-async def test_a_healthy_receiver_gets_more_than_eight_attempts_at_once(
-    client: httpx.AsyncClient, api: Any
-) -> None:
+async def test_a_healthy_receiver_gets_more_than_eight_attempts_at_once(client: httpx.AsyncClient, api: Any) -> None:
     """Each answer widens the receiver's share (up to transport.PER_ORIGIN): once it has
     answered a few, a burst to it goes out with more than 8 attempts in flight together."""
     answered, held, peak = [0], [0], [0]
@@ -182,8 +204,9 @@ async def test_a_healthy_receiver_gets_more_than_eight_attempts_at_once(
 
 
 @pytest.mark.parametrize("config", [Config(webhook_timeout=0.5)])
-async def test_a_receiver_that_times_out_drops_to_the_small_cap(config: Config, client: httpx.AsyncClient,
-                                                                api: Any) -> None:
+async def test_a_receiver_that_times_out_drops_to_the_small_cap(
+    config: Config, client: httpx.AsyncClient, api: Any
+) -> None:
     """A receiver that never answers holds transport.START_CAP attempts until they time out,
     then no more than transport.SMALL_CAP at once."""
     opened: list[int] = []  # how many were open as each connection arrived

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from emulator.runtime import Emulator
 
 from .helpers import (
-    BUSY, COMPLETED, LIFECYCLE, RETURNS, Receiver, advance, by_path, call_of, deliveries, endpoint, ts,
+    BUSY,
+    COMPLETED,
+    LIFECYCLE,
+    RETURNS,
+    Receiver,
+    advance,
+    by_path,
+    call_of,
+    deliveries,
+    endpoint,
+    ts,
 )
 
 ENVELOPE_KEYS = {"id", "type", "created", "api_version", "data"}
@@ -46,7 +57,9 @@ async def test_one_delivery_per_event_and_destination(
 
     hits = by_path(r)
     assert {path: [h.type for h in found] for path, found in hits.items()} == {
-        "/agent": LIFECYCLE, "/every": LIFECYCLE, "/completed": ["call.completed"],
+        "/agent": LIFECYCLE,
+        "/every": LIFECYCLE,
+        "/completed": ["call.completed"],
         "/two": ["call.ringing", "call.answered"],
     }
     # Each (event, destination) is its own delivery: its own id, sent once.

@@ -4,7 +4,8 @@ and the emulator keeps serving (and keeps delivering to everyone else)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,8 +13,20 @@ import pytest
 from emulator.config import Config
 
 from .helpers import (
-    BUSY, COMPLETED, DAY, LIFECYCLE, SCHEDULE, HangupServer, Receiver, advance, attempts, by_path, deliveries,
-    endpoint, get, ts,
+    BUSY,
+    COMPLETED,
+    DAY,
+    LIFECYCLE,
+    SCHEDULE,
+    HangupServer,
+    Receiver,
+    advance,
+    attempts,
+    by_path,
+    deliveries,
+    endpoint,
+    get,
+    ts,
 )
 
 TIMEOUT = 0.1  # the emulator's webhook timeout when the receiver is too slow
@@ -142,11 +155,16 @@ async def test_a_receiver_that_recovers_gets_the_same_event_again(
     assert len({h.body for h in r.hits}) == 1  # byte-identical on every retry
     [row] = await deliveries(client)
     assert (row["status"], row["attempt_count"], row["last_response_status"], row["last_error"]) == (
-        "delivered", 3, 200, None,
+        "delivered",
+        3,
+        200,
+        None,
     )
     assert row["delivered_at"] == row["next_attempt_at"]
     assert [(a["response_status"], a["error"]) for a in await attempts(client)] == [
-        (500, "receiver answered HTTP 500"), (503, "receiver answered HTTP 503"), (200, None),
+        (500, "receiver answered HTTP 500"),
+        (503, "receiver answered HTTP 503"),
+        (200, None),
     ]
 
 
@@ -207,8 +225,12 @@ async def test_a_failing_receiver_does_not_hold_back_other_receivers_or_calls(
     by_url: dict[str, set[str]] = {}
     for row in rows:
         by_url.setdefault(row["url"], set()).add(row["status"])
-    assert by_url == {slow.url: {"pending"}, down.url: {"pending"}, good.url: {"delivered"},
-                      good.base_url + "/inline": {"delivered"}}
+    assert by_url == {
+        slow.url: {"pending"},
+        down.url: {"pending"},
+        good.url: {"delivered"},
+        good.base_url + "/inline": {"delivered"},
+    }
     assert (await get(client, "/_emulator/health"))["status"] == "ok"
 
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -23,8 +23,14 @@ from emulator.server import ServerThread
 from .helpers import API_KEY, COMPLETED, LIFECYCLE, RETURNS, Receiver
 
 DEADLINE = 30.0
-FORWARDED = ("content-type", "callingbox-signature", "callingbox-event-id", "callingbox-event-type",
-             "x-callingbox-event", "x-callingbox-call-id")
+FORWARDED = (
+    "content-type",
+    "callingbox-signature",
+    "callingbox-event-id",
+    "callingbox-event-type",
+    "x-callingbox-event",
+    "x-callingbox-call-id",
+)
 
 
 class Listen:
@@ -35,9 +41,23 @@ class Listen:
         self.stderr_path = stderr_path
         with stderr_path.open("w") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "emulator", "listen", "--base-url", base_url, "--api-key", API_KEY,
-                 "--forward-to", forward_to],
-                stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True, env=env,
+                [
+                    sys.executable,
+                    "-m",
+                    "emulator",
+                    "listen",
+                    "--base-url",
+                    base_url,
+                    "--api-key",
+                    API_KEY,
+                    "--forward-to",
+                    forward_to,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                env=env,
             )
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.lines: list[str] = []
@@ -62,8 +82,9 @@ class Listen:
             except queue.Empty:
                 continue
             if line is None:
-                raise AssertionError(f"listen exited {self.proc.wait()} before {what}; stdout={self.lines} "
-                                     f"stderr={self.stderr()}")
+                raise AssertionError(
+                    f"listen exited {self.proc.wait()} before {what}; stdout={self.lines} stderr={self.stderr()}"
+                )
             self.lines.append(line)
         return self.lines
 
@@ -131,17 +152,25 @@ def test_listen_forwards_signed_events_unchanged_and_cleans_up(
 
         available = api.get("/v1/numbers/available", params={"limit": 1}).json()
         number = api.post("/v1/numbers/purchase", json={"phone_number": available[0]["phone_number"]}).json()
-        agent = api.post("/v1/agents", json={"name": "listen", "type": "outbound", "number_ids": [number["id"]],
-                                             "returns": RETURNS}).json()
+        agent = api.post(
+            "/v1/agents", json={"name": "listen", "type": "outbound", "number_ids": [number["id"]], "returns": RETURNS}
+        ).json()
         call = api.post("/v1/calls", json={"agent_id": agent["id"], "to": COMPLETED}).json()
 
         # Four events, the ringing one answered 500 by the app and retried ~60 virtual seconds later.
         proc.wait_for(lambda ls: answered(200)(ls) == 4 and answered(500)(ls) == 1, "five forwarded attempts")
-        eventually(lambda: not api.get("/v1/webhook_deliveries", params={"status": "pending"}).json()["data"],
-                   "every delivery settled")
+        eventually(
+            lambda: not api.get("/v1/webhook_deliveries", params={"status": "pending"}).json()["data"],
+            "every delivery settled",
+        )
 
-        assert [h.type for h in app.hits] == ["call.queued", "call.ringing", "call.answered", "call.completed",
-                                              "call.ringing"]
+        assert [h.type for h in app.hits] == [
+            "call.queued",
+            "call.ringing",
+            "call.answered",
+            "call.completed",
+            "call.ringing",
+        ]
         logged = httpx.get(live.base_url + "/_emulator/deliveries", timeout=10).json()["data"]
         sent = {(a["delivery_id"], a["attempt"]): a for a in logged}
         assert len(sent) == len(logged) == 5
@@ -160,15 +189,20 @@ def test_listen_forwards_signed_events_unchanged_and_cleans_up(
             pattern = rf"--> {kind} \[[0-9a-f-]{{36}}\] call {call['id']}$"
             assert any(re.search(pattern, line) for line in proc.lines), kind
 
-        rows = {row["event_type"]: row for row in api.get("/v1/webhook_deliveries",
-                                                          params={"endpoint_id": endpoint_id}).json()["data"]}
+        rows = {
+            row["event_type"]: row
+            for row in api.get("/v1/webhook_deliveries", params={"endpoint_id": endpoint_id}).json()["data"]
+        }
         assert {kind: (row["status"], row["attempt_count"]) for kind, row in rows.items()} == {
-            "call.queued": ("delivered", 1), "call.ringing": ("delivered", 2),
-            "call.answered": ("delivered", 1), "call.completed": ("delivered", 1),
+            "call.queued": ("delivered", 1),
+            "call.ringing": ("delivered", 2),
+            "call.answered": ("delivered", 1),
+            "call.completed": ("delivered", 1),
         }
         ringing = [a for a in sent.values() if a["delivery_id"] == rows["call.ringing"]["id"]]
         assert sorted((a["attempt"], a["response_status"], a["response_body"]) for a in ringing) == [
-            (1, 500, "answer 500"), (2, 200, "answer 200"),  # the app's own answers
+            (1, 500, "answer 500"),
+            (2, 200, "answer 200"),  # the app's own answers
         ]
 
         proc.proc.send_signal(signal.SIGINT)
@@ -189,8 +223,7 @@ def test_listen_reports_a_forwarding_failure_as_502_and_cleans_up_on_sigterm(
         proc.wait_for(lambda ls: any("signing secret is" in line for line in ls), "Ready and secret lines")
         available = api.get("/v1/numbers/available", params={"limit": 1}).json()
         number = api.post("/v1/numbers/purchase", json={"phone_number": available[0]["phone_number"]}).json()
-        agent = api.post("/v1/agents", json={"name": "listen", "type": "outbound",
-                                             "number_ids": [number["id"]]}).json()
+        agent = api.post("/v1/agents", json={"name": "listen", "type": "outbound", "number_ids": [number["id"]]}).json()
         api.post("/v1/calls", json={"agent_id": agent["id"], "to": COMPLETED})
         proc.wait_for(lambda ls: any(f"<-- [ERR] POST {closed_url}" in line for line in ls), "a forwarding error")
 

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from emulator.api.app import create_app
+from emulator.api.callingbox import signing
 from emulator.config import Config
 from emulator.runtime import Emulator
 from emulator.server import ServerThread
-from emulator.api.callingbox import signing
 from emulator.webhooks.log import AttemptLog
 
 from .helpers import (
-    API_KEY, BUSY, COMPLETED, LIFECYCLE, RETURNS, Receiver, advance, attempts, default_secret, deliveries, endpoint,
-    get, ts,
+    API_KEY,
+    BUSY,
+    COMPLETED,
+    LIFECYCLE,
+    RETURNS,
+    Receiver,
+    advance,
+    attempts,
+    default_secret,
+    deliveries,
+    endpoint,
+    get,
+    ts,
 )
 
 INLINE_SINK = "http://emulator.test/_emulator/sinks/inline"
@@ -35,8 +47,11 @@ async def test_every_attempt_is_logged_as_sent_and_as_answered(
     rows = {row["id"]: row for row in await deliveries(client)}
     logged = await attempts(client)
     assert [(a["event_type"], a["attempt"], a["response_status"]) for a in logged] == [
-        ("call.queued", 1, 500), ("call.ringing", 1, 200), ("call.answered", 1, 200),
-        ("call.completed", 1, 200), ("call.queued", 2, 200),  # the retry: 60 s +-20 % after the first
+        ("call.queued", 1, 500),
+        ("call.ringing", 1, 200),
+        ("call.answered", 1, 200),
+        ("call.completed", 1, 200),
+        ("call.queued", 2, 200),  # the retry: 60 s +-20 % after the first
     ]
     assert len(logged) == len(r.hits) == 5
     for attempt, hit in zip(logged, r.hits, strict=True):
@@ -44,8 +59,14 @@ async def test_every_attempt_is_logged_as_sent_and_as_answered(
         assert (attempt["call_id"], attempt["endpoint_id"], attempt["url"]) == (call["id"], None, r.url)
         assert attempt["request_body"].encode() == hit.body
         headers = {k.lower(): v for k, v in attempt["request_headers"].items()}
-        for name in ("content-type", "callingbox-signature", "callingbox-event-id", "callingbox-event-type",
-                     "x-callingbox-event", "x-callingbox-call-id"):
+        for name in (
+            "content-type",
+            "callingbox-signature",
+            "callingbox-event-id",
+            "callingbox-event-type",
+            "x-callingbox-event",
+            "x-callingbox-call-id",
+        ):
             assert headers[name] == hit.headers[name], name
         assert attempt["manual"] is False
         assert attempt["latency_ms"] > 0
@@ -145,8 +166,9 @@ async def test_a_forged_signature_is_received_but_not_verified(client: httpx.Asy
         item = answer.json()
         assert (item["verified"], item["verified_with"]) == (False, None), name
         assert error in item["error"], (name, item["error"])
-    genuine = await client.post("/_emulator/sinks/checks", content=body,
-                                headers={"CallingBox-Signature": signing.header(secret, now, body)})
+    genuine = await client.post(
+        "/_emulator/sinks/checks", content=body, headers={"CallingBox-Signature": signing.header(secret, now, body)}
+    )
     assert (genuine.json()["verified"], genuine.json()["verified_with"]) == (True, "org default secret")
     assert len((await get(client, "/_emulator/sinks/checks"))["data"]) == 5
 
@@ -165,16 +187,25 @@ async def test_sinks_list_and_clear(mounted: Emulator, client: httpx.AsyncClient
 async def test_the_printed_sink_url_of_a_live_server() -> None:
     emulator = Emulator(Config())
     with ServerThread(emulator) as server:
-        async with httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": f"Bearer {API_KEY}"},
-                                     timeout=10) as live:
+        async with httpx.AsyncClient(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
+        ) as live:
             sink = f"{server.base_url}/_emulator/sinks/default"
             available = (await live.get("/v1/numbers/available", params={"limit": 1})).json()
             bought = await live.post("/v1/numbers/purchase", json={"phone_number": available[0]["phone_number"]})
             number = bought.json()
-            agent = (await live.post("/v1/agents", json={
-                "name": "live", "type": "outbound", "number_ids": [number["id"]], "webhook_url": sink,
-                "returns": RETURNS,
-            })).json()
+            agent = (
+                await live.post(
+                    "/v1/agents",
+                    json={
+                        "name": "live",
+                        "type": "outbound",
+                        "number_ids": [number["id"]],
+                        "webhook_url": sink,
+                        "returns": RETURNS,
+                    },
+                )
+            ).json()
             call = (await live.post("/v1/calls", json={"agent_id": agent["id"], "to": COMPLETED})).json()
             await advance(live, 120)
             got = (await get(live, "/_emulator/sinks/default"))["data"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,8 +13,21 @@ from emulator.config import Config
 from emulator.runtime import Emulator
 
 from .helpers import (
-    API_KEY, BUSY, COMPLETED, DAY, LIFECYCLE, RETURNS, SCHEDULE, Receiver, advance, attempts, call_of, deliveries,
-    endpoint, get, ts,
+    API_KEY,
+    BUSY,
+    COMPLETED,
+    DAY,
+    LIFECYCLE,
+    RETURNS,
+    SCHEDULE,
+    Receiver,
+    advance,
+    attempts,
+    call_of,
+    deliveries,
+    endpoint,
+    get,
+    ts,
 )
 
 
@@ -63,14 +77,16 @@ async def schedule_of(seed: int, url: str) -> list[float]:
     """The gaps between the eight attempts of one delivery, on a fresh emulator with ``seed``."""
     emulator = Emulator(Config(seed=seed))
     transport = httpx.ASGITransport(app=create_app(emulator))
-    async with httpx.AsyncClient(transport=transport, base_url="http://emulator.test",
-                                 headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://emulator.test", headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as client:
         r = await client.post("/v1/webhook_endpoints", json={"url": url, "enabled_events": ["call.queued"]})
         assert r.status_code == 201, r.text
         available = (await get(client, "/v1/numbers/available", limit=1))[0]
         number = (await client.post("/v1/numbers/purchase", json={"phone_number": available["phone_number"]})).json()
-        agent = (await client.post("/v1/agents", json={"name": "a", "type": "outbound",
-                                                       "number_ids": [number["id"]]})).json()
+        agent = (
+            await client.post("/v1/agents", json={"name": "a", "type": "outbound", "number_ids": [number["id"]]})
+        ).json()
         assert (await client.post("/v1/calls", json={"agent_id": agent["id"], "to": COMPLETED})).status_code == 201
         await advance(client, 3 * DAY)
         sent = [ts(a["sent_at"]) for a in await attempts(client)]
@@ -156,7 +172,9 @@ async def test_auto_disable_after_ten_exhausted_deliveries_and_re_enable(
     await advance(client, 3 * DAY)
     state = await get(client, f"/v1/webhook_endpoints/{hook['id']}")
     assert (state["consecutive_failures"], state["status"], state["disabled_reason"]) == (
-        10, "disabled", "too_many_failures",
+        10,
+        "disabled",
+        "too_many_failures",
     )
     last = max(ts(a["sent_at"]) for a in await attempts(client))
     assert ts(state["disabled_at"]) == pytest.approx(last, abs=0.002)  # at the tenth exhaustion
@@ -172,7 +190,10 @@ async def test_auto_disable_after_ten_exhausted_deliveries_and_re_enable(
     r.status = 200
     enabled = await api.ok("PATCH", f"/v1/webhook_endpoints/{hook['id']}", json={"status": "enabled"})
     assert (enabled["status"], enabled["consecutive_failures"], enabled["disabled_reason"], enabled["disabled_at"]) == (
-        "enabled", 0, None, None,
+        "enabled",
+        0,
+        None,
+        None,
     )
     call = await api.call(agent["id"], BUSY)
     await advance(client, 60)
@@ -197,12 +218,18 @@ async def test_redeliver_an_exhausted_delivery_with_the_same_event_id(
     # Still failing: one more (manual) attempt, back to exhausted, no automatic retries after it.
     again = await api.ok("POST", f"/v1/webhook_deliveries/{exhausted['id']}/redeliver")
     assert (again["id"], again["status"], again["manual_retry_count"], again["attempt_count"]) == (
-        exhausted["id"], "pending", 1, 8,
+        exhausted["id"],
+        "pending",
+        1,
+        8,
     )
     await advance(client, 0)
     row = await get(client, f"/v1/webhook_deliveries/{exhausted['id']}")
     assert (row["status"], row["manual_retry_count"], row["attempt_count"], row["last_response_status"]) == (
-        "exhausted", 1, 8, 500,
+        "exhausted",
+        1,
+        8,
+        500,
     )
     await advance(client, 3 * DAY)
     assert len(r.hits) == 8 + 8 + 1
@@ -214,7 +241,10 @@ async def test_redeliver_an_exhausted_delivery_with_the_same_event_id(
     await advance(client, 0)
     row = await get(client, f"/v1/webhook_deliveries/{exhausted['id']}")
     assert (row["status"], row["manual_retry_count"], row["attempt_count"], row["last_response_status"]) == (
-        "delivered", 2, 8, 200,
+        "delivered",
+        2,
+        8,
+        200,
     )
     assert row["last_error"] is None and row["delivered_at"] is not None
     hit = r.hits[-1]

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,15 @@ from callingbox import BadRequestError
 from callingbox.resources.webhooks import Webhooks
 
 from .helpers import (
-    COMPLETED, DAY, LIFECYCLE, RETURNS, Receiver, advance, by_path, default_secret, endpoint,
+    COMPLETED,
+    DAY,
+    LIFECYCLE,
+    RETURNS,
+    Receiver,
+    advance,
+    by_path,
+    default_secret,
+    endpoint,
 )
 
 SIGNATURE = re.compile(r"^t=(\d+),v1=([0-9a-f]{64})$")
@@ -35,7 +44,10 @@ async def test_inline_deliveries_verify_with_the_orgs_default_secret(
     for hit in inline:
         event = hit.verify(secret)
         assert (event.id, event.type, event.created, event.api_version) == (
-            hit.json["id"], hit.type, hit.json["created"], "2026-04",
+            hit.json["id"],
+            hit.type,
+            hit.json["created"],
+            "2026-04",
         )
         assert event.data["call"]["id"] == call["id"]
         # The scheme by hand: HMAC-SHA256 over "<t>." + raw body, lowercase hex.

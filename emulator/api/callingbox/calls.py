@@ -18,8 +18,17 @@ from emulator.errors import InvalidRequest, NotFound
 CallPage = Page[wire.Call]
 SCENARIO_HEADER = "callingbox-emulator-scenario"
 CALL_FILTERS = ("status", "agent_id", "direction")
-CALL_STATUSES = ("queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled",
-                 "failed")
+CALL_STATUSES = (
+    "queued",
+    "initiated",
+    "ringing",
+    "in_progress",
+    "completed",
+    "no_answer",
+    "busy",
+    "canceled",
+    "failed",
+)
 
 
 def call_out(call: Call) -> wire.Call:
@@ -80,9 +89,9 @@ async def get_call(request: Request) -> Response:
 async def get_call_transcript(request: Request) -> Response:
     org = http.org(request)
     call = http.emulator(request).services.calls.get(org, request.path_params["call_id"])
-    return http.respond(wire.Transcript.model_validate(
-        {"call_id": call.id, "segments": call.transcript}, from_attributes=True
-    ))
+    return http.respond(
+        wire.Transcript.model_validate({"call_id": call.id, "segments": call.transcript}, from_attributes=True)
+    )
 
 
 routes = [

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from emulator.api.callingbox import agents, calls, events, numbers, webhooks
-from emulator.api.callingbox.wire.calls import Segment
 from emulator.api.callingbox.errors import describe, render
 from emulator.api.callingbox.webhook_format import FORMAT
+from emulator.api.callingbox.wire.calls import Segment
 from emulator.api.dialects import Dialect
 from emulator.dialect import Profile
 

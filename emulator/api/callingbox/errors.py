@@ -27,12 +27,16 @@ def describe(exc: EmulatorError) -> str:
     reason, facts = exc.detail.get("reason"), exc.detail
     if reason == "call_hold":
         available, hold = facts["available_milli_cents"], facts["required_milli_cents"]
-        return (f"Calls paused. Your balance is {dollars(available, up=False)} but each call requires a "
-                f"{dollars(hold)} hold (we release it back if no one answers). "
-                f"Add {dollars(hold - available)} or more in credits to keep calling.")
+        return (
+            f"Calls paused. Your balance is {dollars(available, up=False)} but each call requires a "
+            f"{dollars(hold)} hold (we release it back if no one answers). "
+            f"Add {dollars(hold - available)} or more in credits to keep calling."
+        )
     if reason == "number_cost":
-        return (f"Insufficient credits. Your balance is {dollars(facts['available_milli_cents'], up=False)} "
-                f"but this number costs {dollars(facts['required_milli_cents'])} per month.")
+        return (
+            f"Insufficient credits. Your balance is {dollars(facts['available_milli_cents'], up=False)} "
+            f"but this number costs {dollars(facts['required_milli_cents'])} per month."
+        )
     return exc.message
 
 

@@ -55,6 +55,7 @@ async def update_inbound_config(request: Request) -> Response:
     )
     return http.respond(number_out(number))
 
+
 routes = [
     http.route("/v1/numbers", get=list_numbers),
     http.route("/v1/numbers/available", get=search_available_numbers),

@@ -17,8 +17,9 @@ class CallingBoxFormat:
     retry = RETRY
     # Webhook chaos (emulator/webhooks/chaos.py): the signature has a t= to make stale, and
     # takes several v1= values (docs: during a rotation), so every knob applies.
-    chaos_knobs = frozenset({"duplicate", "reorder", "delay_seconds", "stale_timestamp_seconds", "bad_signature",
-                             "both_signatures"})
+    chaos_knobs = frozenset(
+        {"duplicate", "reorder", "delay_seconds", "stale_timestamp_seconds", "bad_signature", "both_signatures"}
+    )
 
     def render(self, delivery: Delivery) -> bytes:
         return render_envelope(delivery)
@@ -49,8 +50,11 @@ class CallingBoxFormat:
 
     def identify(self, headers: dict[str, str]) -> tuple[str | None, str | None, str | None]:
         """(event id, event type, call id) of a received delivery, from its headers."""
-        return (headers.get("callingbox-event-id"), headers.get("callingbox-event-type"),
-                headers.get("x-callingbox-call-id"))
+        return (
+            headers.get("callingbox-event-id"),
+            headers.get("callingbox-event-type"),
+            headers.get("x-callingbox-call-id"),
+        )
 
 
 FORMAT = CallingBoxFormat()

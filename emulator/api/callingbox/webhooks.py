@@ -33,9 +33,7 @@ async def list_webhook_endpoints(request: Request) -> Response:
 async def create_webhook_endpoint(request: Request) -> Response:
     org = http.org(request)
     body = http.parse(wire.CreateWebhookEndpoint, await http.json_object(request))
-    endpoint = http.emulator(request).services.endpoints.create(
-        org, body.url, body.description, body.enabled_events
-    )
+    endpoint = http.emulator(request).services.endpoints.create(org, body.url, body.description, body.enabled_events)
     return http.respond(endpoint_out(endpoint, secret=True), 201)
 
 
@@ -71,8 +69,10 @@ async def rotate_webhook_secret(request: Request) -> Response:
 async def list_webhook_deliveries(request: Request) -> Response:
     org = http.org(request)
     rows, more = http.emulator(request).services.deliveries.page(
-        org, **paging.page_params(request, default=50, high=200, filters=("endpoint_id", "call_id", "status")),
-        endpoint_id=http.query_id(request, "endpoint_id"), call_id=http.query_id(request, "call_id"),
+        org,
+        **paging.page_params(request, default=50, high=200, filters=("endpoint_id", "call_id", "status")),
+        endpoint_id=http.query_id(request, "endpoint_id"),
+        call_id=http.query_id(request, "call_id"),
         status=http.query_choice(request, "status", DELIVERY_STATUSES),
     )
     return http.respond(DeliveryPage(data=[delivery_out(d) for d in rows], has_more=more))
@@ -93,8 +93,12 @@ async def redeliver_webhook_delivery(request: Request) -> Response:
 
 routes = [
     http.route("/v1/webhook_endpoints", get=list_webhook_endpoints, post=create_webhook_endpoint),
-    http.route("/v1/webhook_endpoints/{endpoint_id}", get=get_webhook_endpoint, patch=update_webhook_endpoint,
-               delete=delete_webhook_endpoint),
+    http.route(
+        "/v1/webhook_endpoints/{endpoint_id}",
+        get=get_webhook_endpoint,
+        patch=update_webhook_endpoint,
+        delete=delete_webhook_endpoint,
+    ),
     http.route("/v1/webhook_endpoints/{endpoint_id}/rotate_secret", post=rotate_webhook_secret),
     http.route("/v1/webhook_deliveries", get=list_webhook_deliveries),
     http.route("/v1/webhook_deliveries/{delivery_id}", get=get_webhook_delivery),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Protocol, TypeVar
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from emulator.api.voxbridge.errors import AGENT_NOT_FOUND, NO_DEFAULT_AGENT, VoxError
 
@@ -97,8 +98,10 @@ def resolve(agents: Iterable[A], agent_id: str | None, direction: str = "outboun
         for agent in pool:
             if agent.id.lower() == wanted and agent.is_active:
                 if agent.direction != direction:
-                    raise VoxError("bad_request", f"Agent {agent.id} is an {agent.direction} agent; "
-                                   f"{direction} calls need an {direction} agent")
+                    raise VoxError(
+                        "bad_request",
+                        f"Agent {agent.id} is an {agent.direction} agent; {direction} calls need an {direction} agent",
+                    )
                 return agent
         raise VoxError("not_found", AGENT_NOT_FOUND)
     defaults = [a for a in pool if a.is_default and a.is_active and a.direction == direction]

@@ -16,8 +16,8 @@ import re
 import struct
 import sys
 from array import array
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import Iterator, Sequence
 
 RATE = 8000
 WIDTH = 2  # bytes per sample
@@ -73,13 +73,25 @@ def size(seconds: int) -> int:
 
 def header(seconds: int) -> bytes:
     data = frames(seconds) * WIDTH
-    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVE"
-            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * WIDTH, WIDTH, 8 * WIDTH)
-            + b"data" + struct.pack("<I", data))
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * WIDTH, WIDTH, 8 * WIDTH)
+        + b"data"
+        + struct.pack("<I", data)
+    )
 
 
-def stream(call_id: str, seconds: int, turns: Sequence[tuple[str, float, float]],
-           start: int = 0, end: int | None = None, chunk: int = CHUNK) -> Iterator[bytes]:
+def stream(
+    call_id: str,
+    seconds: int,
+    turns: Sequence[tuple[str, float, float]],
+    start: int = 0,
+    end: int | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[bytes]:
     """Bytes ``[start, end)`` of the file (all of it by default: a Range answer is a slice),
     in chunks of at most ``chunk`` bytes."""
     total = size(seconds)
@@ -90,7 +102,7 @@ def stream(call_id: str, seconds: int, turns: Sequence[tuple[str, float, float]]
     while position < end:
         stop = min(end, position + chunk)
         if position < HEADER_BYTES:
-            piece = head[position:min(stop, HEADER_BYTES)]
+            piece = head[position : min(stop, HEADER_BYTES)]
         else:
             piece = _pcm(spans, position - HEADER_BYTES, stop - HEADER_BYTES)
         position += len(piece)
@@ -113,13 +125,13 @@ def _pcm(spans: list[tuple[int, int, int]], lo: int, hi: int) -> bytes:
         offset = (cursor - span_first) % n
         count = upto - cursor
         reps = -(-(offset + count) // n)
-        parts.append((period * reps)[offset * WIDTH:(offset + count) * WIDTH])
+        parts.append((period * reps)[offset * WIDTH : (offset + count) * WIDTH])
         cursor = upto
     if cursor < last:
         parts.append(bytes((last - cursor) * WIDTH))
     data = b"".join(parts)
     skip = lo - first * WIDTH
-    return data[skip:skip + (hi - lo)]
+    return data[skip : skip + (hi - lo)]
 
 
 def token(secret: str, call_id: str) -> str:
@@ -176,5 +188,9 @@ def answer(seconds: int, range_header: str | None) -> tuple[int, dict[str, str],
     if wanted is None:
         return 200, common | {"Content-Length": str(total)}, 0, total
     start, end = wanted
-    return 206, common | {"Content-Length": str(end - start), "Content-Range": f"bytes {start}-{end - 1}/{total}"}, \
-        start, end
+    return (
+        206,
+        common | {"Content-Length": str(end - start), "Content-Range": f"bytes {start}-{end - 1}/{total}"},
+        start,
+        end,
+    )

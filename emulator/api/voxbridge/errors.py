@@ -9,7 +9,8 @@ could echo a megabyte back), and at most MAX_ISSUES are listed.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -47,8 +48,9 @@ RANGE_NOT_SATISFIABLE = "Requested range is past the end of the recording"
 class VoxError(Exception):
     """A refusal, dialect-shaped: ``kind`` picks the status, ``field`` the 422 ``loc``."""
 
-    def __init__(self, kind: str, message: str, field: str | Sequence[str | int] | None = None,
-                 type_: str = "value_error") -> None:
+    def __init__(
+        self, kind: str, message: str, field: str | Sequence[str | int] | None = None, type_: str = "value_error"
+    ) -> None:
         if kind not in STATUS:
             raise ValueError(f"unknown error kind {kind!r}")
         super().__init__(message)
@@ -63,8 +65,9 @@ def _loc(field: str | Sequence[str | int] | None) -> list[str | int]:
     return list(field)
 
 
-def render(kind: str, message: str, field: str | Sequence[str | int] | None = None,
-           type_: str = "value_error") -> tuple[int, dict[str, Any], dict[str, str]]:
+def render(
+    kind: str, message: str, field: str | Sequence[str | int] | None = None, type_: str = "value_error"
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, body, extra headers) for one refusal."""
     status = STATUS[kind]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}

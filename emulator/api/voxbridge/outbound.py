@@ -7,9 +7,10 @@ The handler stores the result, which fires call.queued, and schedules the first 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, UTC
-from typing import Any, Iterable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from emulator.api.voxbridge import agents, quota
 from emulator.api.voxbridge.errors import VoxError
@@ -42,21 +43,31 @@ class NewCall:
     dial_at: float
 
 
-def plan(request: OutboundCallRequest, pool: Iterable[OutboundAgent], used_minutes: int, monthly_minutes: int,
-         now: float) -> NewCall:
+def plan(
+    request: OutboundCallRequest, pool: Iterable[OutboundAgent], used_minutes: int, monthly_minutes: int, now: float
+) -> NewCall:
     """400 / 404 for the agent, 402 for the quota (in that order, as the docs list the
     steps), 422 for a schedule past the clock's range; else the call to keep."""
     agent = agents.resolve(pool, request.agent_id)
     quota.check(used_minutes, monthly_minutes)
     scheduled = now if request.schedule_at is None else request.schedule_at
     if scheduled > LATEST:
-        raise VoxError("validation", "schedule_at is past 9999-12-24T23:59:59Z, the latest the clock reaches",
-                       "schedule_at")
+        raise VoxError(
+            "validation", "schedule_at is past 9999-12-24T23:59:59Z, the latest the clock reaches", "schedule_at"
+        )
     return NewCall(
-        agent_id=agent.id, direction="outbound", to_number=request.to, from_number=request.from_,
-        client_name=request.client_name, context=dict(request.context or {}), metadata=dict(request.metadata or {}),
+        agent_id=agent.id,
+        direction="outbound",
+        to_number=request.to,
+        from_number=request.from_,
+        client_name=request.client_name,
+        context=dict(request.context or {}),
+        metadata=dict(request.metadata or {}),
         prompt=agents.render_prompt(agent.system_prompt, request.context, request.client_name),
-        voice_id=agent.voice_id, webhook_url=request.webhook_url, max_attempts=request.max_attempts,
-        attempt_count=0, scheduled_at=scheduled,
+        voice_id=agent.voice_id,
+        webhook_url=request.webhook_url,
+        max_attempts=request.max_attempts,
+        attempt_count=0,
+        scheduled_at=scheduled,
         dial_at=max(now, scheduled),  # a time in the past dials at once; scheduled_at keeps what was asked
     )

@@ -4,8 +4,9 @@ parameters are refused (a misspelt ``stauts`` would otherwise list every call)."
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 from emulator.api.voxbridge.errors import VoxError
 from emulator.api.voxbridge.wire import STATUSES
@@ -46,18 +47,24 @@ def _int(seen: dict[str, str], name: str, default: int, low: int, high: int) -> 
     # Digits only and short: int() would take " 5", "5_0" and 5,000-digit strings.
     body = text[1:] if text[:1] == "-" else text
     if not (body.isascii() and body.isdigit()) or len(body) > 12:
-        raise VoxError("validation", "Input should be a valid integer, unable to parse string as an integer",
-                       ["query", name], "int_parsing")
+        raise VoxError(
+            "validation",
+            "Input should be a valid integer, unable to parse string as an integer",
+            ["query", name],
+            "int_parsing",
+        )
     value = int(text)
     if value < low:
-        raise VoxError("validation", f"Input should be greater than or equal to {low}", ["query", name],
-                       "greater_than_equal")
+        raise VoxError(
+            "validation", f"Input should be greater than or equal to {low}", ["query", name], "greater_than_equal"
+        )
     if value > high:
-        raise VoxError("validation", f"Input should be less than or equal to {high}", ["query", name],
-                       "less_than_equal")
+        raise VoxError(
+            "validation", f"Input should be less than or equal to {high}", ["query", name], "less_than_equal"
+        )
     return value
 
 
 def page(newest_first: Sequence[T], query: ListQuery) -> tuple[list[T], int]:
     """(this page's items, total matching): ``newest_first`` is already filtered."""
-    return list(newest_first[query.offset:query.offset + query.limit]), len(newest_first)
+    return list(newest_first[query.offset : query.offset + query.limit]), len(newest_first)

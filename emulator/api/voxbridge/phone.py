@@ -23,14 +23,14 @@ def normalise(value: str) -> str:
         raise ValueError(f"{value!r}: a 10-digit US number cannot start with 0 or 1")
     if not value.startswith("+"):
         if value.isascii() and value.isdigit():
-            raise ValueError(f"{value!r} has {len(value)} digits: give E.164 (+ and country code) "
-                             "or a 10-digit US number")
+            raise ValueError(
+                f"{value!r} has {len(value)} digits: give E.164 (+ and country code) or a 10-digit US number"
+            )
         raise ValueError(f"{value!r} is not a phone number: give E.164 like +15551234567")
     if not E164.fullmatch(value):
         digits = value[1:]
         if digits.isascii() and digits.isdigit():
-            raise ValueError(f"{value!r} has {len(digits)} digits after '+': E.164 allows 7 to 15, "
-                             "the first not 0")
+            raise ValueError(f"{value!r} has {len(digits)} digits after '+': E.164 allows 7 to 15, the first not 0")
         raise ValueError(f"{value!r} is not a phone number: '+' then digits only, like +15551234567")
     if value.startswith("+1") and len(value) != 12:
         raise ValueError(f"{value!r}: a +1 number has exactly 10 digits after +1")

@@ -11,7 +11,6 @@ from emulator.api.voxbridge import statuses
 from emulator.api.voxbridge.wire import CallOut
 from emulator.domain.records import Call
 
-
 # The core's records, read here as they are: only this module reads them for VoxBridge.
 VoxCall = Call
 
@@ -34,15 +33,26 @@ def call_out(call: VoxCall, recording_url: str | None) -> CallOut:
     done = analyzed(call)
     final = statuses.status(call) in ("completed", "failed")
     return CallOut(
-        id=call.id, agent_id=call.agent_id, direction=call.direction, status=statuses.status(call),
-        to_number=call.to_number, from_number=call.from_number, client_name=call.client_name,
-        context=call.context, metadata=call.metadata, disposition=statuses.disposition(call) if final else None,
+        id=call.id,
+        agent_id=call.agent_id,
+        direction=call.direction,
+        status=statuses.status(call),
+        to_number=call.to_number,
+        from_number=call.from_number,
+        client_name=call.client_name,
+        context=call.context,
+        metadata=call.metadata,
+        disposition=statuses.disposition(call) if final else None,
         transcript=statuses.transcript(call.transcript, call.answered_at) if done else None,
         recording_url=recording_url if done else None,
         structured_answers=statuses.structured_answers(call.result, call.result_status) if done else None,
-        attempt_count=call.attempt_count, max_attempts=call.max_attempts,
-        duration_seconds=duration_seconds(call), scheduled_at=call.scheduled_at, started_at=call.started_at,
-        completed_at=call.ended_at if final else None, created_at=call.created_at,
+        attempt_count=call.attempt_count,
+        max_attempts=call.max_attempts,
+        duration_seconds=duration_seconds(call),
+        scheduled_at=call.scheduled_at,
+        started_at=call.started_at,
+        completed_at=call.ended_at if final else None,
+        created_at=call.created_at,
         error_message=statuses.error_message(call),
     )
 

@@ -10,7 +10,8 @@ carry it.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from emulator.api.voxbridge import agents, quota
 from emulator.dialect import ENDED, Change
@@ -47,10 +48,20 @@ def new_agent(ctx: Any, org: Org, fields: dict[str, Any]) -> Agent:
     """A core agent from VoxBridge fields (name, slug, direction, voice_id, system_prompt,
     is_default, is_active); its id is drawn last, once nothing can refuse it."""
     now = ctx.clock.now()
-    agent = Agent(id="", org_id=org.id, user_id=org.user_id, name=fields["name"], type=fields["direction"],
-                  created_at=now, updated_at=now, instructions=fields["system_prompt"], voice=fields["voice_id"],
-                  slug=fields["slug"], is_default=fields["is_default"],
-                  archived_at=None if fields["is_active"] else now)
+    agent = Agent(
+        id="",
+        org_id=org.id,
+        user_id=org.user_id,
+        name=fields["name"],
+        type=fields["direction"],
+        created_at=now,
+        updated_at=now,
+        instructions=fields["system_prompt"],
+        voice=fields["voice_id"],
+        slug=fields["slug"],
+        is_default=fields["is_default"],
+        archived_at=None if fields["is_active"] else now,
+    )
     if agent.is_default:
         clear_defaults(org, agent)
     agent.id = ctx.ids.uuid()

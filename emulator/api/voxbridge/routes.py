@@ -7,7 +7,8 @@ FastAPI-style shape.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -42,6 +43,7 @@ def guarded(fn: Handler) -> Handler:
             return await fn(request)
         except VoxError as error:
             return render(error)
+
     handler.__name__ = fn.__name__
     return handler
 
@@ -76,10 +78,25 @@ async def create_call(request: Request) -> Response:
     emulator = http.emulator(request)
     now = emulator.clock.now()
     new = outbound.plan(body, records.views(org), records.minutes_used(org, now), records.monthly_minutes(org), now)
-    call = Call(id="", org_id=org.id, to_number=new.to_number, from_number=new.from_number, direction="outbound",
-                prompt=new.prompt, language="en", created_at=0.0, updated_at=0.0, agent_id=new.agent_id,
-                instructions=new.prompt, context=new.context, metadata=new.metadata, webhook_url=new.webhook_url,
-                client_name=new.client_name, scheduled_at=new.scheduled_at, max_attempts=new.max_attempts)
+    call = Call(
+        id="",
+        org_id=org.id,
+        to_number=new.to_number,
+        from_number=new.from_number,
+        direction="outbound",
+        prompt=new.prompt,
+        language="en",
+        created_at=0.0,
+        updated_at=0.0,
+        agent_id=new.agent_id,
+        instructions=new.prompt,
+        context=new.context,
+        metadata=new.metadata,
+        webhook_url=new.webhook_url,
+        client_name=new.client_name,
+        scheduled_at=new.scheduled_at,
+        max_attempts=new.max_attempts,
+    )
     try:
         emulator.services.calls.place(org, call, request.headers.get(SCENARIO_HEADER))
     except ProviderRefused:
@@ -98,8 +115,9 @@ async def list_calls(request: Request) -> Response:
     where = (lambda c: statuses.status(c) == wanted) if wanted else None
     rows, total = org.calls.offset_page(query.offset, query.limit, where)
     emulator = http.emulator(request)
-    return http.respond(CallList(items=[call_out(emulator, c) for c in rows], total=total, limit=query.limit,
-                                 offset=query.offset))
+    return http.respond(
+        CallList(items=[call_out(emulator, c) for c in rows], total=total, limit=query.limit, offset=query.offset)
+    )
 
 
 def _call(org: Org, request: Request) -> Call:
@@ -131,8 +149,10 @@ async def get_recording(request: Request) -> Response:
     status, headers, start, end = audio.answer(seconds, request.headers.get("range"))
     if status == 416:
         return JSONResponse({"detail": errors.RANGE_NOT_SATISFIABLE}, 416, headers)
-    turns = [(t.role, t.started_at - (call.answered_at or 0.0), (t.ended_at or t.started_at)
-              - (call.answered_at or 0.0)) for t in call.transcript]
+    turns = [
+        (t.role, t.started_at - (call.answered_at or 0.0), (t.ended_at or t.started_at) - (call.answered_at or 0.0))
+        for t in call.transcript
+    ]
     if request.method == "HEAD":
         return Response(b"", status, headers)
     return StreamingResponse(audio.stream(call.id, seconds, turns, start, end), status, headers)

@@ -8,18 +8,17 @@ control plane's ``{"error": ...}``, like every /_emulator route.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
+from starlette.requests import Request
+from starlette.responses import Response
 
 from emulator.api import http
 from emulator.api.voxbridge import agents, phone, records
+from emulator.api.voxbridge.control import AgentIn, AgentList, AgentOut, AgentPatch, OrgOut, OrgPatch
 from emulator.api.voxbridge.errors import VoxError
 from emulator.api.wire.common import Request as Body
-from emulator.api.voxbridge.control import AgentIn, AgentOut, AgentList, AgentPatch, OrgOut, OrgPatch
 from emulator.domain.records import Agent, Call
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
@@ -32,9 +31,15 @@ def _org(request: Request) -> Org:
 
 
 def org_out(org: Org, now: float) -> OrgOut:
-    return OrgOut(id=org.id, api_key=org.api_key, webhook_secret=org.default_signing_secret,
-                  webhook_url=org.webhook_url, monthly_minutes=records.monthly_minutes(org),
-                  minutes_used=records.minutes_used(org, now), realism=view(org.realism))
+    return OrgOut(
+        id=org.id,
+        api_key=org.api_key,
+        webhook_secret=org.default_signing_secret,
+        webhook_url=org.webhook_url,
+        monthly_minutes=records.monthly_minutes(org),
+        minutes_used=records.minutes_used(org, now),
+        realism=view(org.realism),
+    )
 
 
 def agent_out(agent: Agent) -> AgentOut:
@@ -50,8 +55,10 @@ async def update_org(request: Request) -> Response:
     body = http.parse(OrgPatch, await http.json_object(request))
     changes, switches = body.changes(), Switches.changes(body)  # the realism switches: emulator/realism.py
     if not changes and not switches:
-        raise InvalidRequest("body: send webhook_url, monthly_minutes and/or a realism switch (rate_limit, "
-                             "max_concurrent_calls, calling_hours, do_not_call)")
+        raise InvalidRequest(
+            "body: send webhook_url, monthly_minutes and/or a realism switch (rate_limit, "
+            "max_concurrent_calls, calling_hours, do_not_call)"
+        )
     for key, value in changes.items():
         setattr(org, key, value)
     apply(org.realism, switches)
@@ -109,9 +116,19 @@ async def place_inbound_call(request: Request) -> Response:
         agent = agents.resolve_inbound(records.views(org))
     except VoxError as exc:
         raise InvalidRequest(exc.message) from None
-    call = Call(id="", org_id=org.id, to_number=body.to, from_number=body.from_, direction="inbound",
-                prompt=agent.system_prompt, language="en", created_at=0.0, updated_at=0.0, agent_id=agent.id,
-                instructions=agent.system_prompt)
+    call = Call(
+        id="",
+        org_id=org.id,
+        to_number=body.to,
+        from_number=body.from_,
+        direction="inbound",
+        prompt=agent.system_prompt,
+        language="en",
+        created_at=0.0,
+        updated_at=0.0,
+        agent_id=agent.id,
+        instructions=agent.system_prompt,
+    )
     emulator.services.calls.place(org, call, body.scenario)
     call.scheduled_at = call.created_at  # answered as it rings: nothing to wait for
     return http.respond(http.dialect(request).call_out(call), 201)

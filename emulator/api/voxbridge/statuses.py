@@ -12,7 +12,8 @@ ended), failed (every attempt ended unanswered, or a carrier error, or canceled)
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 FAILED_OUTCOMES = ("no_answer", "busy", "failed", "canceled")
 # Unanswered or failed attempts are redialled (the issue, and the docs' "failed attempts are
@@ -122,8 +123,12 @@ def transcript(turns: Sequence[Turn], answered_at: float | None) -> list[dict[st
     if not turns or answered_at is None:
         return None
     return [
-        {"role": t.role, "text": t.text, "start_seconds": round(max(0.0, t.started_at - answered_at), 3),
-         "end_seconds": None if t.ended_at is None else round(max(0.0, t.ended_at - answered_at), 3)}
+        {
+            "role": t.role,
+            "text": t.text,
+            "start_seconds": round(max(0.0, t.started_at - answered_at), 3),
+            "end_seconds": None if t.ended_at is None else round(max(0.0, t.ended_at - answered_at), 3),
+        }
         for t in turns
     ]
 

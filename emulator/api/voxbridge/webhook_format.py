@@ -8,7 +8,8 @@ secret, which a delivery does not carry): the wiring passes it in.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.api.voxbridge import present, webhooks
 from emulator.domain.records import Delivery

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import random
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Any
 
 EVENTS = ("call.queued", "call.ended", "call.analyzed")

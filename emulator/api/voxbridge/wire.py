@@ -9,11 +9,10 @@ with microseconds only when there are some.
 from __future__ import annotations
 
 import re
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      StringConstraints)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from emulator.api.voxbridge import phone
 from emulator.api.voxbridge.errors import VoxError
@@ -35,8 +34,10 @@ def iso(ts: float | None) -> str | None:
 
 
 # RFC 3339 (the contract's `date-time`): date, T, time, an optional fraction, and a zone.
-INSTANT_PATTERN = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?"
-                   r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+INSTANT_PATTERN = (
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 INSTANT = re.compile(INSTANT_PATTERN)
 # The contract's webhook_url pattern, exactly what the model accepts.
 URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s]*)?$"

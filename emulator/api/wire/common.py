@@ -6,7 +6,9 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-from emulator.instants import OptTimestamp as OptTimestamp, Timestamp as Timestamp, iso as iso
+from emulator.instants import OptTimestamp as OptTimestamp
+from emulator.instants import Timestamp as Timestamp
+from emulator.instants import iso as iso
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 

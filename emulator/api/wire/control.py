@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler,
-                      StringConstraints, TypeAdapter, ValidationInfo, WrapSerializer, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    TypeAdapter,
+    ValidationInfo,
+    WrapSerializer,
+    model_validator,
+)
 
 from emulator.api.wire.common import OptTimestamp, Request, Response, Timestamp, WholeNumber
 from emulator.clock import Clock
@@ -91,8 +102,10 @@ class UpdateOrg(Switches):
     @model_validator(mode="after")
     def _something(self) -> UpdateOrg:
         if not self.model_fields_set:
-            raise ValueError("give balance_milli_cents or a realism switch (rate_limit, max_concurrent_calls, "
-                             "calling_hours, do_not_call)")
+            raise ValueError(
+                "give balance_milli_cents or a realism switch (rate_limit, max_concurrent_calls, "
+                "calling_hours, do_not_call)"
+            )
         return self
 
 

@@ -7,14 +7,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationInfo
 
 from emulator.api.wire.common import Request, Response, Timestamp, UuidStr
-from emulator.webhooks.log import Attempt
 from emulator.dialect import NEUTRAL
+from emulator.webhooks.log import Attempt
 
 STATUSES = ("queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed", "no_answer")
 DAY = 86400.0
 
-Status = Literal["queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed",
-                 "no_answer"]
+Status = Literal[
+    "queued", "initiated", "ringing", "in_progress", "busy", "canceled", "completed", "failed", "no_answer"
+]
 
 
 def _event_name(value: str, info: ValidationInfo) -> str:

@@ -4,8 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
-from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp, UuidStr
 from emulator.api.callingbox.wire.numbers import PhoneNumber
+from emulator.api.wire.common import NonEmpty, OptTimestamp, Request, Response, Timestamp, UuidStr
 from emulator.omittable import Omittable
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]

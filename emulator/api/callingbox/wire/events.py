@@ -26,7 +26,10 @@ def render_envelope(delivery: Delivery) -> bytes:
     """The body of every attempt of ``delivery``: the call as it was at the event."""
     event = delivery.event
     envelope = Envelope(
-        id=delivery.id, type=event.type, created=int(event.created), api_version=API_VERSION,
+        id=delivery.id,
+        type=event.type,
+        created=int(event.created),
+        api_version=API_VERSION,
         data=EventData(call=Call.model_validate(event.call, from_attributes=True)),
     )
     return envelope.__pydantic_serializer__.to_json(envelope)
