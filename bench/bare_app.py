@@ -1,5 +1,8 @@
 """The bare stack: a minimal starlette app with the same routes, the same bearer check and
 constant JSON bodies of the same size as the emulator's answers (no state, no validation).
+The bodies are rendered to bytes once at start and served as they are: the ceiling of the
+stack (uvicorn + starlette) for an app that already has its answer; POST still reads and
+parses the JSON body, as any handler must.
 
 ``BENCH_BARE_BODIES`` names a JSON file {"call": {...}, "list": {...}} captured from the
 emulator by run.py, so both serve equally large bodies; without it a built-in call is used.
@@ -13,7 +16,7 @@ import os
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "Bearer sk_test_emulator"
@@ -57,25 +60,29 @@ BODIES = {"call": CALL, "list": {"data": [CALL] * 25, "has_more": True}}
 if os.environ.get("BENCH_BARE_BODIES"):
     with open(os.environ["BENCH_BARE_BODIES"]) as f:
         BODIES.update(json.load(f))
+# Rendered once, as JSONResponse would (compact separators, UTF-8): the same bytes per request.
+CALL_BYTES = json.dumps(BODIES["call"], ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+LIST_BYTES = json.dumps(BODIES["list"], ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+JSON_TYPE = "application/json"
 
 
 def _denied() -> JSONResponse:
     return JSONResponse({"error": "invalid API key"}, status_code=401)
 
 
-async def get_call(request: Request) -> JSONResponse:
+async def get_call(request: Request) -> Response:
     if request.headers.get("authorization") != TOKEN:
         return _denied()
-    return JSONResponse(BODIES["call"])
+    return Response(CALL_BYTES, media_type=JSON_TYPE)
 
 
-async def calls(request: Request) -> JSONResponse:
+async def calls(request: Request) -> Response:
     if request.headers.get("authorization") != TOKEN:
         return _denied()
     if request.method == "POST":
         json.loads(await request.body())  # read and parse the body, as any handler must
-        return JSONResponse(BODIES["call"], status_code=201)
-    return JSONResponse(BODIES["list"])
+        return Response(CALL_BYTES, status_code=201, media_type=JSON_TYPE)
+    return Response(LIST_BYTES, media_type=JSON_TYPE)
 
 
 app = Starlette(

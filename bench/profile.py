@@ -1,7 +1,7 @@
 """Profile the hot paths with py-spy (pip install py-spy): the server under wrk for
-GET /v1/calls/{id} and POST /v1/calls, and the simulation worker.
+GET /v1/calls/{id}, GET /v1/calls?limit=25 and POST /v1/calls, and the simulation worker.
 
-    python bench/profile.py [--seconds 8] [--only get_call,post_call,simulation]
+    python bench/profile.py [--seconds 8] [--only get_call,list_calls,post_call,simulation]
 
 Writes collapsed stacks (bench/results/profile-<name>.txt, for flamegraph tools or speedscope)
 and prints, per target, the functions with the most samples: self (on top of the stack) and
@@ -84,6 +84,8 @@ def profile_server(endpoint: str, seconds: int) -> Path:
         out = RESULTS / f"profile-{endpoint}.txt"
         if endpoint == "get_call":
             kw = {"url": f"{emu.base_url}/v1/calls/{ids['call_id']}", "headers": AUTH}
+        elif endpoint == "list_calls":
+            kw = {"url": f"{emu.base_url}/v1/calls?limit=25", "headers": AUTH}
         else:
             kw = {"url": f"{emu.base_url}/v1/calls", "script": POST_LUA, "env": {"BENCH_AGENT_ID": ids["agent_id"]}}
         wrk(**kw, seconds=1)  # warm-up
@@ -144,7 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=10_000)
-    parser.add_argument("--only", default="get_call,post_call,simulation")
+    parser.add_argument("--only", default="get_call,list_calls,post_call,simulation")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)

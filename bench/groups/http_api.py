@@ -1,18 +1,23 @@
-"""Group "http": wrk against the emulator, the bare stack and Prism, alternating, several rounds."""
+"""Group "http": wrk against the emulator, the bare stack and Prism, alternating, several rounds;
+then POST /v1/calls against a server already holding 100,000 calls (the scale group's server)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from common import (
     AUTH,
     BENCH,
     HOST,
+    PRISM,
     RESULTS,
+    free_port,
     log,
     mmm,
     ok,
+    spawn,
     start_emulator,
     start_prism,
     start_uvicorn,
@@ -27,6 +32,10 @@ LABEL = {"get_call": "GET /v1/calls/{id}", "list_calls": "GET /v1/calls?limit=25
 POST_LUA = BENCH / "lua" / "post_call.lua"
 PRISM_AGENT = "6b0d549b-6f03-475a-9600-a35a099950d8"
 PRISM_CALL = "0e7a3b8e-3c1f-4a55-9d7e-7d6f0c1e2a10"
+SCALE_WORKER = BENCH / "workers" / "scale_server.py"
+STORED = 100_000  # calls already stored for the POST p99 run
+RATIO_GOAL = 0.85  # emulator req/s / bare req/s, per endpoint (issue 15)
+P99_GOAL = 2.0  # POST p99 with STORED calls / bare POST p99
 
 
 def setup_emulator(base: str, calls: int = 30) -> dict[str, str]:
@@ -57,6 +66,8 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
     seconds = opts["http_seconds"]
     rounds = opts["rounds"]
     conns = 16
+    # Prism is optional (npm install in bench/): without it the run compares emulator and bare only.
+    contenders = CONTENDERS if PRISM.exists() else tuple(c for c in CONTENDERS if c != "prism")
     emu = start_emulator("http-emulator", "--clock", "manual")
     procs = [emu]
     try:
@@ -72,26 +83,29 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         bare = start_uvicorn("http-bare", "bare_app:app", env={"BENCH_BARE_BODIES": str(bodies_file)})
         procs.append(bare)
         wait_http(f"{bare.base_url}/v1/calls/x", popen=bare.popen)
-        prism = start_prism("http-prism")
-        procs.append(prism)
-        wait_http(f"{prism.base_url}/v1/calls/{PRISM_CALL}", headers=AUTH, popen=prism.popen, timeout=60)
-        bases = {"emulator": emu.base_url, "bare": bare.base_url, "prism": prism.base_url}
-        pids = {"emulator": emu.pid, "bare": bare.pid, "prism": prism.pid}
+        bases = {"emulator": emu.base_url, "bare": bare.base_url}
+        pids = {"emulator": emu.pid, "bare": bare.pid}
+        if "prism" in contenders:
+            prism = start_prism("http-prism")
+            procs.append(prism)
+            wait_http(f"{prism.base_url}/v1/calls/{PRISM_CALL}", headers=AUTH, popen=prism.popen, timeout=60)
+            bases["prism"], pids["prism"] = prism.base_url, prism.pid
         ids["bare"] = {"agent_id": PRISM_AGENT, "call_id": ids["emulator"]["call_id"]}
         ids["prism"] = {"agent_id": PRISM_AGENT, "call_id": PRISM_CALL}
         sizes = {k: len(json.dumps(v)) for k, v in bodies.items()}
 
         if not opts.get("quick"):
-            log(f"http: warm-up ({len(CONTENDERS) * len(ENDPOINTS)} x 1 s)")
-            for c in CONTENDERS:
+            log(f"http: warm-up ({len(contenders) * len(ENDPOINTS)} x 1 s)")
+            for c in contenders:
                 for ep in ENDPOINTS:
                     wrk(**_target(c, ep, bases[c], ids[c]), seconds=1, connections=conns)
-        raw: dict[str, dict[str, list[dict[str, Any]]]] = {ep: {c: [] for c in CONTENDERS} for ep in ENDPOINTS}
+        raw: dict[str, dict[str, list[dict[str, Any]]]] = {ep: {c: [] for c in contenders} for ep in ENDPOINTS}
         for r in range(rounds):
             # Fresh emulator state each round, so POSTed calls do not pile up across rounds.
             ok("POST", f"{emu.base_url}/_emulator/reset", {})
             ids["emulator"] = setup_emulator(emu.base_url)
-            order = CONTENDERS[r % 3 :] + CONTENDERS[: r % 3]
+            k = r % len(contenders)
+            order = contenders[k:] + contenders[:k]
             for ep in ENDPOINTS:
                 for c in order:
                     res = wrk(**_target(c, ep, bases[c], ids[c]), seconds=seconds, connections=conns, cpu_pid=pids[c])
@@ -101,6 +115,10 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
                         f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms non2xx {res['non2xx']} "
                         f"cpu {res['server_cpu_us_per_request']:.0f} us/req load {res['loadavg_1m_before']:.1f}"
                     )
+        for p in procs:  # the 100,000-call server runs alone
+            p.stop()
+        procs = []
+        stored = _post_with_stored(opts, seconds, rounds, conns)
     finally:
         for p in procs:
             p.stop()
@@ -109,13 +127,14 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         "seconds": seconds,
         "rounds": rounds,
         "connections": conns,
+        "contenders": list(contenders),
         "body_bytes": sizes,
         "commands": {},
         "endpoints": {},
     }
     for ep in ENDPOINTS:
         out["endpoints"][ep] = {}
-        for c in CONTENDERS:
+        for c in contenders:
             runs = raw[ep][c]
             out["endpoints"][ep][c] = {
                 "rps": summary(x["rps"] for x in runs),
@@ -129,16 +148,68 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
                 "runs": runs,
             }
             out["commands"][f"{ep}/{c}"] = runs[0]["command"].replace(f"{HOST}:", "127.0.0.1:")
-        for other in ("bare", "prism"):
+        for other in contenders[1:]:
             ratios = [a["rps"] / b["rps"] for a, b in zip(raw[ep]["emulator"], raw[ep][other], strict=True) if b["rps"]]
             out["endpoints"][ep][f"ratio_vs_{other}"] = summary(ratios)
     e = out["endpoints"]
+    out["stored"] = {
+        "calls": stored["calls"],
+        "fill_seconds": stored["fill_seconds"],
+        "p99_ms": summary(x["p99_ms"] for x in stored["runs"]),
+        "p50_ms": summary(x["p50_ms"] for x in stored["runs"]),
+        "rps": summary(x["rps"] for x in stored["runs"]),
+        "non2xx": sum(x["non2xx"] for x in stored["runs"]),
+        "runs": stored["runs"],
+    }
+    bare_p99 = e["post_call"]["bare"]["p99_ms"]["median"]
+    stored_p99 = out["stored"]["p99_ms"]["median"]
     out["targets"] = [
-        _target_row("GET /v1/calls/{id} >= 60% of bare", e["get_call"]["ratio_vs_bare"], 0.60),
-        _target_row("GET /v1/calls/{id} >= 3x Prism", e["get_call"]["ratio_vs_prism"], 3.0),
-        _target_row("POST /v1/calls >= 1.5x Prism", e["post_call"]["ratio_vs_prism"], 1.5),
+        _target_row(f"{LABEL[ep]} >= {RATIO_GOAL:.2f}x bare", e[ep]["ratio_vs_bare"], RATIO_GOAL) for ep in ENDPOINTS
     ]
+    out["targets"] += [
+        {
+            "target": f"POST /v1/calls p99 with {stored['calls']:,} calls stored <= {P99_GOAL:g}x bare p99",
+            "value": stored_p99 / bare_p99 if bare_p99 else float("inf"),
+            "goal": P99_GOAL,
+            "pass": bool(bare_p99) and stored_p99 / bare_p99 <= P99_GOAL,
+            "detail": f"median p99 {stored_p99:.2f} ms vs bare {bare_p99:.2f} ms",
+        },
+    ]
+    if "prism" in contenders:
+        out["targets"] += [
+            _target_row("GET /v1/calls/{id} >= 3x Prism", e["get_call"]["ratio_vs_prism"], 3.0),
+            _target_row("POST /v1/calls >= 1.5x Prism", e["post_call"]["ratio_vs_prism"], 1.5),
+        ]
     return out
+
+
+def _post_with_stored(opts: dict[str, Any], seconds: float, rounds: int, conns: int) -> dict[str, Any]:
+    """POST /v1/calls against the scale group's server once it holds STORED terminal calls."""
+    calls = 2_000 if opts.get("quick") else STORED
+    port = free_port()
+    proc = spawn(f"http-stored-{calls}", [sys.executable, str(SCALE_WORKER), "--port", str(port)], port)
+    try:
+        wait_http(f"{proc.base_url}/_emulator/health", popen=proc.popen)
+        log(f"http: filling a server with {calls:,} terminal calls")
+        filled = ok("POST", f"{proc.base_url}/_bench/populate", {"calls": calls, "terminal": True})
+        runs = []
+        for r in range(rounds):
+            res = wrk(
+                f"{proc.base_url}/v1/calls",
+                seconds,
+                connections=conns,
+                script=POST_LUA,
+                env={"BENCH_AGENT_ID": filled["agent_id"]},
+                cpu_pid=proc.pid,
+            )
+            runs.append(res)
+            log(
+                f"http round {r + 1}/{rounds} post_call with {calls:,} stored: {res['rps']:,.0f} req/s "
+                f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms non2xx {res['non2xx']}"
+            )
+    finally:
+        proc.stop()
+    return {"calls": calls, "fill_seconds": filled["seconds"], "runs": runs}
 
 
 def _target_row(name: str, ratio: dict[str, float], goal: float) -> dict[str, Any]:
@@ -153,6 +224,7 @@ def _target_row(name: str, ratio: dict[str, float], goal: float) -> dict[str, An
 
 
 def report(res: dict[str, Any]) -> list[str]:
+    contenders = res.get("contenders", CONTENDERS)
     lines = [
         f"wrk, 1 thread, {res['connections']} connections, {res['seconds']} s per run, {res['rounds']} rounds; "
         "in each round every contender runs each endpoint back to back (order rotated per round) after a 1 s "
@@ -167,17 +239,35 @@ def report(res: dict[str, Any]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for ep in ENDPOINTS:
-        for c in CONTENDERS:
+        for c in contenders:
             d = res["endpoints"][ep][c]
             lines.append(
                 f"| `{LABEL[ep]}` | {c} | {mmm(d['rps'])} | {mmm(d['p50_ms'], 2)} | {mmm(d['p99_ms'], 2)} "
                 f"| {d['non2xx']:,} of {d['requests']:,} | {d['socket_errors']} | {mmm(d['cpu_us'])} |"
             )
-    lines += ["", "| endpoint | emulator / bare (req/s) | emulator / Prism (req/s) |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        "| endpoint | emulator / bare (req/s) | p99 ms emulator vs bare (median) | emulator / Prism (req/s) |",
+        "| --- | --- | --- | --- |",
+    ]
     for ep in ENDPOINTS:
         d = res["endpoints"][ep]
-        lines.append(f"| `{LABEL[ep]}` | {mmm(d['ratio_vs_bare'], 2, 'x')} | {mmm(d['ratio_vs_prism'], 2, 'x')} |")
-    load = summary(x for ep in ENDPOINTS for c in CONTENDERS for x in [res["endpoints"][ep][c]["loadavg"]["median"]])
+        lines.append(
+            f"| `{LABEL[ep]}` | {mmm(d['ratio_vs_bare'], 2, 'x')} | {d['emulator']['p99_ms']['median']:.2f} vs "
+            f"{d['bare']['p99_ms']['median']:.2f} | "
+            + (f"{mmm(d['ratio_vs_prism'], 2, 'x')} |" if "ratio_vs_prism" in d else "(Prism not run) |")
+        )
+    st = res.get("stored")
+    if st:
+        lines += [
+            "",
+            f"POST /v1/calls with {st['calls']:,} terminal calls already stored (`bench/workers/scale_server.py`, "
+            f"filled in-process in {st['fill_seconds']:.0f} s, then alone on the machine; same wrk command, "
+            f"{res['rounds']} runs): {mmm(st['rps'])} req/s, p50 {mmm(st['p50_ms'], 2)} ms, "
+            f"p99 {mmm(st['p99_ms'], 2)} ms, non-2xx {st['non2xx']}; bare POST p99 (above) "
+            f"{res['endpoints']['post_call']['bare']['p99_ms']['median']:.2f} ms.",
+        ]
+    load = summary(x for ep in ENDPOINTS for c in contenders for x in [res["endpoints"][ep][c]["loadavg"]["median"]])
     lines += [
         "",
         "Server CPU µs/req is the server process' user+system CPU time over the run divided by the "

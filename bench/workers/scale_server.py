@@ -83,7 +83,12 @@ def main() -> None:
         gc.collect()
         rows = list(org.calls.oldest_first())
         step = max(1, len(rows) // 1000)
-        answer = {"stored": len(org.calls), "seconds": seconds, "sample_ids": [c.id for c in rows[::step]][:1000]}
+        answer = {
+            "stored": len(org.calls),
+            "seconds": seconds,
+            "agent_id": agent.id,
+            "sample_ids": [c.id for c in rows[::step]][:1000],
+        }
         del org, agent, rows
         return JSONResponse(answer)
 
