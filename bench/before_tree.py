@@ -28,7 +28,8 @@ def edit(rel, old, new):
 
 edit(
     "emulator/server.py",
-    "    gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection\n    _run(server, main())\n",
+    "    heap.install()  # start-up's objects, then each full collection's survivors, stay out of later collections\n"
+    "    _run(server, main())\n",
     "    asyncio.run(main())\n",
 )
 edit(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from emulator import realism
+from emulator import heap, realism
 from emulator.clock import LATEST, Clock, iso
 from emulator.config import DEFAULT_API_KEY, Config
 from emulator.dialect import NEUTRAL, Profile
@@ -168,6 +168,7 @@ class Emulator:
         self._detach()
         self.clock.rewind()
         self._build()
+        heap.thaw()  # the discarded state is a cycle: the next full collection must see it
 
     def _detach(self) -> None:
         """Cut the replaced state's services loose: a webhook attempt still in flight

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import gc
 import logging
 import signal
 import socket
@@ -17,6 +16,7 @@ from typing import Any, Self
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from emulator import heap
 from emulator.api import guard, state
 from emulator.api.app import create_app
 from emulator.api.faults import QUIET_DROPS
@@ -179,7 +179,7 @@ def serve(
             on_ready()
         await task
 
-    gc.freeze()  # what start-up built (modules, schemas, scenarios) stays: keep it out of every collection
+    heap.install()  # start-up's objects, then each full collection's survivors, stay out of later collections
     _run(server, main())
 
 

@@ -231,7 +231,7 @@ def report(res: dict[str, Any]) -> list[str]:
         "warm-up each. Figures: min / **median** / max over the rounds. Emulator: `callingbox-emulator up "
         "--clock manual` (one uvicorn worker, uvloop+httptools, access log off), state reset and rebuilt over "
         "HTTP before each round. Bare: `bench/bare_app.py` under `uvicorn --workers 1 --loop uvloop --http "
-        "httptools --no-access-log`, answering constant bodies of the same size "
+        "httptools --no-access-log`, answering bodies of the same size rendered to bytes once at start "
         f"({res['body_bytes']['call']:,} B for a call, {res['body_bytes']['list']:,} B for the list) with the same "
         "bearer check. Prism: `prism mock openapi.yaml -p PORT -v silent` (static examples).",
         "",

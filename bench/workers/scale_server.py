@@ -102,6 +102,12 @@ def main() -> None:
     app = server.config.app
     app.router.routes.append(Route("/_bench/populate", bench_populate, methods=["POST"]))
     app.router.routes.append(Route("/_bench/rss", bench_rss, methods=["GET"]))
+    try:  # the collector policy `up` installs (a tree from before it has none)
+        from emulator import heap
+    except ImportError:
+        gc.freeze()
+    else:
+        heap.install()
     asyncio.run(server.serve(sockets=[sock]))
 
 
