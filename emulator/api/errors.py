@@ -38,11 +38,14 @@ async def on_emulator_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.EmulatorError)
     dialect: Dialect | None = getattr(request.app.state, "dialect", None)
     if dialect is not None and dialect.profile.is_api(request.url.path):
-        return dialect.render_error(exc)
-    status = STATUS.get(exc.kind, 400)
-    message = dialect.describe_error(exc) if dialect is not None else exc.message
-    # After a 408 the rest of the body may still come: close rather than read it as a request.
-    return error_response(status, message, {"connection": "close"} if status == 408 else None)
+        response = dialect.render_error(exc)
+    else:
+        message = dialect.describe_error(exc) if dialect is not None else exc.message
+        response = error_response(STATUS.get(exc.kind, 400), message)
+    if exc.kind == "timeout":
+        # The rest of a late body may still come: close rather than read it as a request (every shape).
+        response.headers["connection"] = "close"
+    return response
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

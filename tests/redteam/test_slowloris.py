@@ -156,6 +156,35 @@ def test_a_stalled_body_gets_408_and_changes_nothing(server: ServerThread) -> No
     assert httpx.get(server.base_url + "/_emulator/orgs", timeout=10).json() == before
 
 
+@pytest.mark.parametrize(
+    "dialect, key, path, shape",
+    [
+        ("callingbox", "sk_test_emulator", "/v1/calls", b'{"error":'),
+        ("voxbridge", "sk_live_emulator", "/v1/calls/outbound", b'{"detail":'),
+    ],
+)
+def test_a_stalled_api_body_gets_408_in_the_dialects_shape_and_the_connection_closes(
+    dialect: str, key: str, path: str, shape: bytes
+) -> None:
+    """The dialect renders the 408 of its own routes; closing the connection after it is the
+    shared error handler's, whichever shape the answer has."""
+    emulator = Emulator(Config(dialect=dialect, header_timeout=TIMEOUT, body_timeout=TIMEOUT))
+    with ServerThread(emulator) as running:
+        sock = _connect(running)
+        try:
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {key}\r\n".encode()
+                + b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"to": "+1'
+            )
+            answer = _read_until_closed(sock)  # closed: the rest of the body is not read as a request
+        finally:
+            sock.close()
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+        assert answer.partition(b"\r\n\r\n")[2].startswith(shape), answer[:300]
+        assert b"connection: close" in answer.partition(b"\r\n\r\n")[0].lower()
+        assert len(emulator.default_org.calls) == 0
+
+
 def _up(start: Ups, *args: str, soft: int = 256, hard: int | None = None) -> Up:
     """`up` on a free port under an open-files limit of ``soft`` (and ``hard``), once its banner is out."""
 

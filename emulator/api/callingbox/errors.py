@@ -41,7 +41,5 @@ def describe(exc: EmulatorError) -> str:
 
 
 def render(exc: EmulatorError) -> Response:
-    status = STATUS.get(exc.kind, 400)
-    # After a 408 the rest of the body may still come: close rather than read it as a request.
-    headers = {"connection": "close"} if status == 408 else None
-    return JSONResponse({"error": describe(exc)}, status_code=status, headers=headers)
+    # (After a 408 the connection closes: api/errors.py does that for every dialect.)
+    return JSONResponse({"error": describe(exc)}, status_code=STATUS.get(exc.kind, 400))

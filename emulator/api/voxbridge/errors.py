@@ -82,12 +82,11 @@ def render_error(error: VoxError) -> tuple[int, dict[str, Any], dict[str, str]]:
 
 def from_domain(exc: EmulatorError) -> tuple[int, dict[str, Any], dict[str, str]]:
     """A core error (``kind``, ``message``, ``field``) in this dialect's shape. A conflict is
-    a 400 here too (no 409 is documented); after a 408 the connection closes, as the rest of
-    the body may still come."""
+    a 400 here too (no 409 is documented). After a 408 the connection closes: api/errors.py
+    does that for every dialect."""
     kind = exc.kind if exc.kind in STATUS else "bad_request"
     field = None if exc.field is None else ["body", *exc.field.split(".")]
-    status, body, headers = render(kind, exc.message, field)
-    return status, body, headers | ({"Connection": "close"} if status == 408 else {})
+    return render(kind, exc.message, field)
 
 
 def issue(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
