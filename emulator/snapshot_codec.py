@@ -31,13 +31,14 @@ Decoder = Callable[[Any, str], Any]
 
 @functools.cache
 def layout(cls: type) -> tuple[tuple[str, ...], list[tuple[str, Decoder, bool, bool]]]:
-    """The fields kept (not the ``dict[str, Table]`` indexes an import rebuilds), and for each:
-    its decoder, whether it is a Table, whether it is required."""
+    """The fields kept (not the ``dict[str, Table]`` indexes an import rebuilds, nor fields outside
+    ``__init__``, which are process-local like a call's ``rev``), and for each: its decoder, whether
+    it is a Table, whether it is required."""
     hints = get_type_hints(cls)
     kept = [
         f
         for f in fields(cls)
-        if not (get_origin(hints[f.name]) is dict and get_origin(get_args(hints[f.name])[1]) is Table)
+        if f.init and not (get_origin(hints[f.name]) is dict and get_origin(get_args(hints[f.name])[1]) is Table)
     ]
     return tuple(f.name for f in kept), [
         (

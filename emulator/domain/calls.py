@@ -233,6 +233,7 @@ class Calls:
         # Randomness is drawn only for a call that is kept, so refused requests never move
         # the seeded stream: same seed, same ids, however many negative tests ran before.
         call.id = self.ctx.ids.uuid()
+        call.rev += 1  # after every write to a call: renderings of it are keyed by rev
         org.calls.add(call)
         if start is not None:
             start()

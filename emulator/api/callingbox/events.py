@@ -49,3 +49,4 @@ def on_delivery(store: Any, delivery: Any, state: str, error: str | None) -> Non
     call = org.calls.get(delivery.call_id) if org else None
     if call is not None:
         call.webhook_status, call.webhook_error = state, error
+        call.rev += 1

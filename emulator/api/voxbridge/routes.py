@@ -105,6 +105,7 @@ async def create_call(request: Request) -> Response:
         call.scheduled_at = call.created_at
     if call.scenario is not None:  # the answers extraction gives: the scenario's result values
         call.returns = dict.fromkeys(emulator.scenarios.by_name(call.scenario).result or {}, "string")
+    call.rev += 1
     return http.respond(call_out(emulator, call), 201)
 
 

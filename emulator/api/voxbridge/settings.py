@@ -131,6 +131,7 @@ async def place_inbound_call(request: Request) -> Response:
     )
     emulator.services.calls.place(org, call, body.scenario)
     call.scheduled_at = call.created_at  # answered as it rings: nothing to wait for
+    call.rev += 1
     return http.respond(http.dialect(request).call_out(call), 201)
 
 
