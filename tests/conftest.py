@@ -18,11 +18,15 @@ import httpx
 import pytest
 from up_process import Ups
 
+from emulator.api import rendered
 from emulator.api.app import create_app
 from emulator.config import Config
 from emulator.runtime import Emulator
 
 API_KEY = "sk_test_emulator"
+# Every kept call body is checked against a fresh render on each read: a write to a call that
+# did not bump its rev fails whichever test reads the call next (emulator/api/rendered.py).
+rendered.VERIFY = True
 
 
 @pytest.fixture
