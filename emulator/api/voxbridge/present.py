@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.api.voxbridge import statuses
+from emulator.api.voxbridge import audio, statuses
 from emulator.api.voxbridge.wire import CallOut
 from emulator.domain.records import Call
 
@@ -55,6 +55,21 @@ def call_out(call: VoxCall, recording_url: str | None) -> CallOut:
         created_at=call.created_at,
         error_message=statuses.error_message(call),
     )
+
+
+def render(call: VoxCall, link: tuple[str, str]) -> bytes:
+    """The call's CallOut bytes; ``link`` (base URL, the org's signing secret) makes the recording
+    URL, as routes.recording_url does."""
+    url = audio.url(link[0], call.id, link[1]) if analyzed(call) else None
+    out = call_out(call, url)
+    return out.__pydantic_serializer__.to_json(out)
+
+
+def list_bytes(items: list[bytes], total: int, limit: int, offset: int) -> bytes:
+    """What ``CallList(items=..., total=..., limit=..., offset=...)`` serializes to, assembled from
+    the rows' kept bytes: a page rendered afresh was most of a list's cost."""
+    tail = f'],"total":{total},"limit":{limit},"offset":{offset}}}'.encode()
+    return b'{"items":[' + b",".join(items) + tail
 
 
 def event_fields(call: VoxCall, recording_url: str | None) -> dict[str, Any]:

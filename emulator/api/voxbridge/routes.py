@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from emulator.api import http
+from emulator.api import http, rendered
 from emulator.api.voxbridge import audio, auth, errors, outbound, pagination, present, records, statuses
 from emulator.api.voxbridge.errors import VoxError
-from emulator.api.voxbridge.wire import CallList, OutboundCallRequest, path_uuid
+from emulator.api.voxbridge.wire import OutboundCallRequest, path_uuid
 from emulator.domain.records import Call
 from emulator.domain.store import Org
 from emulator.errors import EmulatorError, ProviderRefused
@@ -60,12 +60,22 @@ def recording_url(emulator: Any, call: Call) -> str | None:
     org = emulator.store.orgs.get(call.org_id) if emulator is not None else None
     if org is None:
         return None
-    base = emulator.base_url or f"http://{emulator.config.host}:{emulator.config.port}"
-    return audio.url(base, call.id, org.default_signing_secret)
+    return audio.url(_base(emulator), call.id, org.default_signing_secret)
+
+
+def _base(emulator: Any) -> str:
+    return str(emulator.base_url or f"http://{emulator.config.host}:{emulator.config.port}")
 
 
 def call_out(emulator: Any, call: Call) -> Any:
     return present.call_out(call, recording_url(emulator, call) if present.analyzed(call) else None)
+
+
+def call_bytes(request: Request, org: Org, call: Call) -> bytes:
+    """The call's body, kept from its last change: polling a call re-renders nothing. The
+    recording link's inputs (base URL, the org's secret) are part of the key."""
+    link = (_base(http.emulator(request)), org.default_signing_secret)
+    return rendered.kept(request, present.render).get(call, link)
 
 
 async def create_call(request: Request) -> Response:
@@ -106,7 +116,7 @@ async def create_call(request: Request) -> Response:
     if call.scenario is not None:  # the answers extraction gives: the scenario's result values
         call.returns = dict.fromkeys(emulator.scenarios.by_name(call.scenario).result or {}, "string")
     call.rev += 1
-    return http.respond(call_out(emulator, call), 201)
+    return rendered.respond(call_bytes(request, org, call), 201)  # kept: the read that follows is a hit
 
 
 async def list_calls(request: Request) -> Response:
@@ -115,10 +125,8 @@ async def list_calls(request: Request) -> Response:
     wanted = query.status
     where = (lambda c: statuses.status(c) == wanted) if wanted else None
     rows, total = org.calls.offset_page(query.offset, query.limit, where)
-    emulator = http.emulator(request)
-    return http.respond(
-        CallList(items=[call_out(emulator, c) for c in rows], total=total, limit=query.limit, offset=query.offset)
-    )
+    items = [call_bytes(request, org, c) for c in rows]
+    return rendered.respond(present.list_bytes(items, total, query.limit, query.offset))
 
 
 def _call(org: Org, request: Request) -> Call:
@@ -133,7 +141,7 @@ async def get_call(request: Request) -> Response:
         status, body, _ = errors.render("method", "Method Not Allowed")
         return JSONResponse(body, status, {"Allow": "POST"})
     org = org_of(request)
-    return http.respond(call_out(http.emulator(request), _call(org, request)))
+    return rendered.respond(call_bytes(request, org, _call(org, request)))
 
 
 async def get_recording(request: Request) -> Response:
