@@ -7,7 +7,11 @@ reproducible. Nothing else in the emulator creates randomness.
 from __future__ import annotations
 
 import random
-import uuid
+
+# A version-4 UUID from 128 random bits, as uuid.UUID(int=..., version=4) makes it: the version
+# nibble set to 4 and the variant bits to 10. Done on the int and formatted directly (3x faster).
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 class Ids:
@@ -16,7 +20,8 @@ class Ids:
         self.random = random.Random(seed)
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+        h = "%032x" % (self.random.getrandbits(128) & _V4_CLEAR | _V4_SET)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def hex(self, chars: int) -> str:
         return f"{self.random.getrandbits(chars * 4):0{chars}x}"
