@@ -75,7 +75,9 @@ class Failures:
 
 class Scheduler:
     def __init__(self, steps: dict[str, Callable[..., Any]] | None = None) -> None:
-        self._heap: list[Job] = []
+        # (due, seq, job): tuples compare in C, a Job's __lt__ in Python (the heap's main cost);
+        # seq is unique, so a job itself is never compared.
+        self._heap: list[tuple[float, int, Job]] = []
         # Registered steps by stable name: snapshots and restores name jobs by these, never by
         # the methods behind them.
         self.steps: dict[str, Callable[..., Any]] = dict(steps or {})
@@ -85,13 +87,13 @@ class Scheduler:
         self.on_schedule: Callable[[float], None] | None = None
 
     def __len__(self) -> int:
-        return sum(1 for job in self._heap if not job.cancelled)
+        return sum(1 for _, _, job in self._heap if not job.cancelled)
 
     def at(self, due: float, fn: Callable[..., Any], *args: Any) -> Job:
         if not due <= MAX_TIME:  # NaN too
             raise InvalidRequest(f"this would schedule a step past {iso(MAX_TIME)}, the latest time the clock reaches")
         job = Job(due, next(self._seq), fn, args)
-        heapq.heappush(self._heap, job)
+        heapq.heappush(self._heap, (due, job.seq, job))
         if self.on_schedule is not None:
             self.on_schedule(due)
         return job
@@ -107,19 +109,20 @@ class Scheduler:
 
     def jobs(self) -> list[Job]:
         """The live jobs in the order they will run (for a snapshot)."""
-        return sorted(job for job in self._heap if not job.cancelled)
+        return [job for _, _, job in sorted(self._heap) if not job.cancelled]
 
     def next_due(self) -> float | None:
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0].due if self._heap else None
+        heap = self._heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def pop_due(self, now: float) -> Job | None:
         """The earliest job due at or before ``now``, removed from the heap."""
         due = self.next_due()
         if due is None or due > now:
             return None
-        return heapq.heappop(self._heap)
+        return heapq.heappop(self._heap)[2]
 
     def run(self, job: Job) -> bool:
         """Run one popped job (unless cancelled); False when it raised (recorded, not re-raised)."""
