@@ -25,6 +25,7 @@ from emulator.api import (
     waits,
 )
 from emulator.api.errors import HANDLERS
+from emulator.api.front import FrontMiddleware
 from emulator.api.guard import GuardMiddleware, Policy, policy_for
 from emulator.api.realism import RateLimitMiddleware
 from emulator.runtime import Emulator
@@ -35,15 +36,18 @@ def create_app(
     dialect: str | dialects.Dialect | None = None,
     lifespan: Any = None,
     policy: Policy | None = None,
+    front: bool = True,
 ) -> Starlette:
     """The app over ``emulator``, serving ``dialect`` (a name or a Dialect; the default
     one when None) beside the shared control plane. ``lifespan`` (the server's) drives
     realtime jobs; in-process use needs none, since tests move the clock themselves.
-    ``policy``: what the server trusts (Host names, token); the default is in-process use's."""
+    ``policy``: what the server trusts (Host names, token); the default is in-process use's.
+    ``front``: False sends every request down the full stack (the answers are the same; tests compare)."""
     speaks = dialects.get(dialect)
     if speaks.bind is not None:
         speaks = speaks.bind(emulator)
     emulator.use_profile(speaks.profile)  # before any request: its keys, secrets and events
+    trusted = policy or policy_for(emulator.config)
     app = Starlette(
         lifespan=lifespan,
         routes=[
@@ -65,7 +69,16 @@ def create_app(
         # The guard first: a refused request touches nothing, not even the journal.
         # The journal outside the faults: a faulted request is journaled as the client saw it.
         middleware=[
-            Middleware(GuardMiddleware, policy=policy or policy_for(emulator.config)),
+            # Outermost: the hot routes, when nothing below would act on them, skip the rest.
+            Middleware(
+                FrontMiddleware,
+                emulator=emulator,
+                routes=speaks.routes,
+                hot=speaks.hot if front else (),
+                policy=trusted,
+                handlers=HANDLERS,
+            ),
+            Middleware(GuardMiddleware, policy=trusted),
             Middleware(journal.JournalMiddleware, emulator=emulator),
             # Before the faults: a request over its org's rate limit is refused as it comes.
             Middleware(RateLimitMiddleware, emulator=emulator, dialect=speaks),

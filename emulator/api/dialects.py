@@ -39,6 +39,9 @@ class Dialect:
     # secret): create_app serves what this returns. None: the dialect as it is.
     bind: Callable[[Any], Dialect] | None = None
     control_openapi: str | None = None  # its additions to the control plane's contract (conformance)
+    # (method, path template) of its most polled routes: the front serves them without the
+    # middleware stack when nothing armed would act on them (emulator/api/front.py).
+    hot: tuple[tuple[str, str], ...] = ()
 
 
 def get(dialect: str | Dialect | None = None) -> Dialect:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emulator.api import http
 from emulator.api.wire.common import Timestamp
 from emulator.api.wire.control import Cleared
+from emulator.domain.store import Org
 from emulator.errors import InvalidRequest
 from emulator.journal import Entry
 from emulator.runtime import Emulator
@@ -33,12 +34,12 @@ def is_api(scope: Scope, emulator: Emulator) -> bool:
     return scope["type"] == "http" and emulator.profile.is_api(scope["path"])
 
 
-def _org_id(emulator: Emulator, headers: list[tuple[bytes, bytes]]) -> str | None:
+def org_of(emulator: Emulator, headers: list[tuple[bytes, bytes]]) -> Org | None:
+    """The org whose key the request carries as ``Bearer <key>`` (the first Authorization header)."""
     for name, value in headers:
         if name == b"authorization":
             scheme, _, key = value.decode("latin-1").partition(" ")
-            org = emulator.store.orgs_by_key.get(key.strip()) if scheme.lower() == "bearer" else None
-            return org.id if org is not None else None
+            return emulator.store.orgs_by_key.get(key.strip()) if scheme.lower() == "bearer" else None
     return None
 
 
@@ -50,53 +51,57 @@ class JournalMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not is_api(scope, self.emulator):
             return await self.app(scope, receive, send)
-        emulator = self.emulator
-        journal = emulator.journal  # looked up per request: reset makes a new one
-        entry = journal.open(
-            scope["method"],
-            scope["path"],
-            scope["query_string"].decode("latin-1"),
-            emulator.clock.now(),
-            _org_id(emulator, scope["headers"]),
-        )
-        started = time.perf_counter()
-        complete = False
+        org = org_of(self.emulator, scope["headers"])
+        await journaled(self.emulator, org.id if org is not None else None, self.app, scope, receive, send)
 
-        async def receive_() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and message.get("body"):
-                entry.keep_request(message["body"])
-            return message
 
-        async def send_(message: Message) -> None:
-            nonlocal complete
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            elif message["type"] == "http.response.body":
-                if message.get("body"):
-                    entry.keep_response(message["body"])
-                complete = not message.get("more_body", False)
-            await send(message)
+async def journaled(
+    emulator: Emulator, org_id: str | None, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Run ``app`` on one API request, journaling it as the client saw it (also used by the front,
+    which serves the hottest routes without the middleware stack)."""
+    journal = emulator.journal  # looked up per request: reset makes a new one
+    entry = journal.open(
+        scope["method"], scope["path"], scope["query_string"].decode("latin-1"), emulator.clock.now(), org_id
+    )
+    started = time.perf_counter()
+    complete = False
 
-        try:
-            await self.app(scope, receive_, send_)
-        except BaseException as exc:
-            # Not started: the server error middleware answers 500. Started: the
-            # connection is closed mid-answer, so the client got no status. A client
-            # that left mid-body gets nothing either (the guard ends it quietly).
-            if isinstance(exc, ClientDisconnect):
-                entry.status, entry.error = None, "the client disconnected before its request body was complete"
-                raise
-            if entry.status is None:
-                entry.status = 500
-            elif not complete:
-                entry.status = None
-            entry.error = str(exc) or type(exc).__name__
+    async def receive_() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and message.get("body"):
+            entry.keep_request(message["body"])
+        return message
+
+    async def send_(message: Message) -> None:
+        nonlocal complete
+        if message["type"] == "http.response.start":
+            entry.status = message["status"]
+        elif message["type"] == "http.response.body":
+            if message.get("body"):
+                entry.keep_response(message["body"])
+            complete = not message.get("more_body", False)
+        await send(message)
+
+    try:
+        await app(scope, receive_, send_)
+    except BaseException as exc:
+        # Not started: the server error middleware answers 500. Started: the
+        # connection is closed mid-answer, so the client got no status. A client
+        # that left mid-body gets nothing either (the guard ends it quietly).
+        if isinstance(exc, ClientDisconnect):
+            entry.status, entry.error = None, "the client disconnected before its request body was complete"
             raise
-        finally:
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            entry.fault_id = scope.get(FAULT_KEY)
-            journal.add(entry)
+        if entry.status is None:
+            entry.status = 500
+        elif not complete:
+            entry.status = None
+        entry.error = str(exc) or type(exc).__name__
+        raise
+    finally:
+        entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        entry.fault_id = scope.get(FAULT_KEY)
+        journal.add(entry)
 
 
 class EntryOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator.domain.store import Org
+from emulator.api.journal import org_of
 from emulator.realism import RateLimited
 from emulator.runtime import Emulator
 
@@ -24,7 +24,7 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.emulator.profile.is_api(scope["path"]):
             return await self.app(scope, receive, send)
-        org = self._org(scope)
+        org = org_of(self.emulator, scope["headers"])
         limit = org.realism.get("rate_limit") if org is not None else None
         if org is None or limit is None:
             return await self.app(scope, receive, send)  # unknown keys get the handler's 401
@@ -36,11 +36,3 @@ class RateLimitMiddleware:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-    def _org(self, scope: Scope) -> Org | None:
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, key = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    return self.emulator.store.orgs_by_key.get(key.strip())
-        return None

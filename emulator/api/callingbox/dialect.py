@@ -37,4 +37,6 @@ DIALECT = Dialect(
     segment_out=lambda s: Segment.model_validate(s, from_attributes=True),
     delivery_out=webhooks.delivery_out,
     endpoint_out=webhooks.endpoint_out,
+    # Polled in loops by clients waiting on a call, and the create every test starts with.
+    hot=(("GET", "/v1/calls/{call_id}"), ("GET", "/v1/calls"), ("POST", "/v1/calls")),
 )

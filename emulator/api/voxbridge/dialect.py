@@ -63,6 +63,8 @@ DIALECT = Dialect(
     name="voxbridge",
     profile=_profile(),
     routes=[*routes.routes, *settings.routes],
+    # Polled in loops by clients waiting on a call, and the create every test starts with.
+    hot=(("POST", "/v1/calls/outbound"), ("GET", "/v1/calls"), ("GET", "/v1/calls/{call_id}")),
     render_error=_render,
     describe_error=lambda exc: exc.message,
     openapi="api/voxbridge/openapi.yaml",  # inside the package: shipped in the wheel as it is
