@@ -11,6 +11,7 @@ from typing import Any
 from common import BENCH, TREE, log, mmm, summary
 
 WORKER = BENCH / "workers" / "simulation.py"
+GOAL = 5.0  # seconds of wall time for the run (issue 15: 10,000 calls to terminal < 5 s)
 
 
 def run(opts: dict[str, Any]) -> dict[str, Any]:
@@ -46,10 +47,10 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         "rss_growth_mib": summary((x["rss_peak_kib"] - x["rss_before_kib"]) / 1024 for x in runs),
         "targets": [
             {
-                "target": f"{n:,} calls all terminal in < 10 s wall",
+                "target": f"{n:,} calls all terminal in < {GOAL:g} s wall",
                 "value": wall["median"],
-                "goal": 10,
-                "pass": wall["median"] < 10 and all(x["all_terminal"] for x in runs),
+                "goal": GOAL,
+                "pass": wall["median"] < GOAL and all(x["all_terminal"] for x in runs),
                 "detail": f"seconds, min/median/max {wall['min']:.2f} / {wall['median']:.2f} / {wall['max']:.2f}",
             }
         ],
