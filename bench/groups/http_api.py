@@ -1,5 +1,7 @@
 """Group "http": wrk against the emulator, the bare stack and Prism, alternating, several rounds;
-then POST /v1/calls against a server already holding 100,000 calls (the scale group's server)."""
+then POST /v1/calls against a server already holding 100,000 calls (the scale group's server);
+then the same three paths under the VoxBridge dialect (groups/http_voxbridge.py) and the event
+stream (groups/http_stream.py), each against its bare counterpart."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from typing import Any
 from common import (
     AUTH,
     BENCH,
-    HOST,
     PRISM,
     RESULTS,
     free_port,
@@ -26,6 +27,8 @@ from common import (
     wrk,
 )
 
+from groups.alternate import alternate, figures, ratio_row, warm_up
+
 ENDPOINTS = ("get_call", "list_calls", "post_call")
 CONTENDERS = ("emulator", "bare", "prism")
 LABEL = {"get_call": "GET /v1/calls/{id}", "list_calls": "GET /v1/calls?limit=25", "post_call": "POST /v1/calls"}
@@ -36,6 +39,7 @@ SCALE_WORKER = BENCH / "workers" / "scale_server.py"
 STORED = 100_000  # calls already stored for the POST p99 run
 RATIO_GOAL = 0.85  # emulator req/s / bare req/s, per endpoint (issue 15)
 P99_GOAL = 2.0  # POST p99 with STORED calls / bare POST p99
+CONNS = 16  # wrk connections
 
 
 def setup_emulator(base: str, calls: int = 30) -> dict[str, str]:
@@ -63,9 +67,9 @@ def _target(contender: str, endpoint: str, base: str, ids: dict[str, str]) -> di
 
 
 def run(opts: dict[str, Any]) -> dict[str, Any]:
-    seconds = opts["http_seconds"]
-    rounds = opts["rounds"]
-    conns = 16
+    from groups import http_stream, http_voxbridge  # they build on this module's setup
+
+    opts = {**opts, "conns": CONNS}
     # Prism is optional (npm install in bench/): without it the run compares emulator and bare only.
     contenders = CONTENDERS if PRISM.exists() else tuple(c for c in CONTENDERS if c != "prism")
     emu = start_emulator("http-emulator", "--clock", "manual")
@@ -94,63 +98,39 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
         ids["prism"] = {"agent_id": PRISM_AGENT, "call_id": PRISM_CALL}
         sizes = {k: len(json.dumps(v)) for k, v in bodies.items()}
 
-        if not opts.get("quick"):
-            log(f"http: warm-up ({len(contenders) * len(ENDPOINTS)} x 1 s)")
-            for c in contenders:
-                for ep in ENDPOINTS:
-                    wrk(**_target(c, ep, bases[c], ids[c]), seconds=1, connections=conns)
-        raw: dict[str, dict[str, list[dict[str, Any]]]] = {ep: {c: [] for c in contenders} for ep in ENDPOINTS}
-        for r in range(rounds):
-            # Fresh emulator state each round, so POSTed calls do not pile up across rounds.
+        def target(c: str, ep: str) -> dict[str, Any]:
+            return _target(c, ep, bases[c], ids[c])
+
+        def fresh() -> None:  # fresh emulator state each round, so POSTed calls do not pile up across rounds
             ok("POST", f"{emu.base_url}/_emulator/reset", {})
             ids["emulator"] = setup_emulator(emu.base_url)
-            k = r % len(contenders)
-            order = contenders[k:] + contenders[:k]
-            for ep in ENDPOINTS:
-                for c in order:
-                    res = wrk(**_target(c, ep, bases[c], ids[c]), seconds=seconds, connections=conns, cpu_pid=pids[c])
-                    raw[ep][c].append(res)
-                    log(
-                        f"http round {r + 1}/{rounds} {ep:10} {c:8} {res['rps']:>9,.0f} req/s "
-                        f"p50 {res['p50_ms']:.2f} ms p99 {res['p99_ms']:.2f} ms non2xx {res['non2xx']} "
-                        f"cpu {res['server_cpu_us_per_request']:.0f} us/req load {res['loadavg_1m_before']:.1f}"
-                    )
-        for p in procs:  # the 100,000-call server runs alone
+
+        if not opts.get("quick"):
+            log(f"http: warm-up ({len(contenders) * len(ENDPOINTS)} x 1 s)")
+            warm_up(target, contenders, ENDPOINTS, CONNS)
+        raw = alternate("http", target, contenders, ENDPOINTS, pids, opts, fresh)
+        for p in procs:  # the 100,000-call server, the other dialect and the stream run alone
             p.stop()
         procs = []
-        stored = _post_with_stored(opts, seconds, rounds, conns)
+        stored = _post_with_stored(opts, opts["http_seconds"], opts["rounds"], CONNS)
+        voxbridge = http_voxbridge.run(opts)
+        stream = http_stream.run(opts)
     finally:
         for p in procs:
             p.stop()
 
+    endpoints, commands = figures(raw, contenders)
     out: dict[str, Any] = {
-        "seconds": seconds,
-        "rounds": rounds,
-        "connections": conns,
+        "seconds": opts["http_seconds"],
+        "rounds": opts["rounds"],
+        "connections": CONNS,
         "contenders": list(contenders),
         "body_bytes": sizes,
-        "commands": {},
-        "endpoints": {},
+        "commands": commands,
+        "endpoints": endpoints,
+        "voxbridge": voxbridge,
+        "stream": stream,
     }
-    for ep in ENDPOINTS:
-        out["endpoints"][ep] = {}
-        for c in contenders:
-            runs = raw[ep][c]
-            out["endpoints"][ep][c] = {
-                "rps": summary(x["rps"] for x in runs),
-                "p50_ms": summary(x["p50_ms"] for x in runs),
-                "p99_ms": summary(x["p99_ms"] for x in runs),
-                "non2xx": sum(x["non2xx"] for x in runs),
-                "cpu_us": summary(x["server_cpu_us_per_request"] for x in runs),
-                "loadavg": summary(x["loadavg_1m_before"] for x in runs),
-                "socket_errors": sum(x["socket_errors"] for x in runs),
-                "requests": sum(x["requests"] for x in runs),
-                "runs": runs,
-            }
-            out["commands"][f"{ep}/{c}"] = runs[0]["command"].replace(f"{HOST}:", "127.0.0.1:")
-        for other in contenders[1:]:
-            ratios = [a["rps"] / b["rps"] for a, b in zip(raw[ep]["emulator"], raw[ep][other], strict=True) if b["rps"]]
-            out["endpoints"][ep][f"ratio_vs_{other}"] = summary(ratios)
     e = out["endpoints"]
     out["stored"] = {
         "calls": stored["calls"],
@@ -164,7 +144,7 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
     bare_p99 = e["post_call"]["bare"]["p99_ms"]["median"]
     stored_p99 = out["stored"]["p99_ms"]["median"]
     out["targets"] = [
-        _target_row(f"{LABEL[ep]} >= {RATIO_GOAL:.2f}x bare", e[ep]["ratio_vs_bare"], RATIO_GOAL) for ep in ENDPOINTS
+        ratio_row(f"{LABEL[ep]} >= {RATIO_GOAL:.2f}x bare", e[ep]["ratio_vs_bare"], RATIO_GOAL) for ep in ENDPOINTS
     ]
     out["targets"] += [
         {
@@ -175,10 +155,11 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
             "detail": f"median p99 {stored_p99:.2f} ms vs bare {bare_p99:.2f} ms",
         },
     ]
+    out["targets"] += voxbridge["targets"] + stream["targets"]
     if "prism" in contenders:
         out["targets"] += [
-            _target_row("GET /v1/calls/{id} >= 3x Prism", e["get_call"]["ratio_vs_prism"], 3.0),
-            _target_row("POST /v1/calls >= 1.5x Prism", e["post_call"]["ratio_vs_prism"], 1.5),
+            ratio_row("GET /v1/calls/{id} >= 3x Prism", e["get_call"]["ratio_vs_prism"], 3.0),
+            ratio_row("POST /v1/calls >= 1.5x Prism", e["post_call"]["ratio_vs_prism"], 1.5),
         ]
     return out
 
@@ -210,17 +191,6 @@ def _post_with_stored(opts: dict[str, Any], seconds: float, rounds: int, conns: 
     finally:
         proc.stop()
     return {"calls": calls, "fill_seconds": filled["seconds"], "runs": runs}
-
-
-def _target_row(name: str, ratio: dict[str, float], goal: float) -> dict[str, Any]:
-    return {
-        "target": name,
-        "value": ratio["median"],
-        "goal": goal,
-        "pass": ratio["median"] >= goal,
-        "detail": f"ratio of req/s per round, min/median/max {ratio['min']:.2f} / {ratio['median']:.2f} / "
-        f"{ratio['max']:.2f}",
-    }
 
 
 def report(res: dict[str, Any]) -> list[str]:
@@ -267,6 +237,14 @@ def report(res: dict[str, Any]) -> list[str]:
             f"p99 {mmm(st['p99_ms'], 2)} ms, non-2xx {st['non2xx']}; bare POST p99 (above) "
             f"{res['endpoints']['post_call']['bare']['p99_ms']['median']:.2f} ms.",
         ]
+    if "voxbridge" in res:
+        from groups import http_voxbridge
+
+        lines += ["", *http_voxbridge.report(res["voxbridge"])]
+    if "stream" in res:
+        from groups import http_stream
+
+        lines += ["", *http_stream.report(res["stream"])]
     load = summary(x for ep in ENDPOINTS for c in contenders for x in [res["endpoints"][ep][c]["loadavg"]["median"]])
     lines += [
         "",
@@ -279,5 +257,6 @@ def report(res: dict[str, Any]) -> list[str]:
         "```",
     ]
     lines += [f"{k}: {v}" for k, v in res["commands"].items()]
+    lines += [f"voxbridge {k}: {v}" for k, v in res.get("voxbridge", {}).get("commands", {}).items()]
     lines += ["```"]
     return lines
