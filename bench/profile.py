@@ -17,6 +17,7 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -32,6 +33,19 @@ def _frame(entry: str) -> str:
     where = where.rstrip(")")
     short = "/".join(where.split("/")[-2:]).split(":")[0]
     return f"{name} ({short})"
+
+
+def top_self(path: Path, top: int = 10) -> dict[str, Any]:
+    """The frames with the most self time (on top of the stack), as shares of all samples."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f for f in stack.split(";") if f]
+        if frames and count.isdigit():
+            counts[_frame(frames[-1])] += int(count)
+            total += int(count)
+    return {"samples": total, "top": [[f, 100 * n / total] for f, n in counts.most_common(top)] if total else []}
 
 
 def summarize(path: Path, top: int = 25) -> str:
@@ -77,11 +91,12 @@ def summarize(path: Path, top: int = 25) -> str:
     return "\n".join(out)
 
 
-def profile_server(endpoint: str, seconds: int) -> Path:
-    emu = start_emulator(f"profile-{endpoint}", "--clock", "manual")
+def profile_server(endpoint: str, seconds: int, tree: str | None = None, tag: str = "") -> Path:
+    """py-spy on `up --clock manual` (of ``tree``, else the installed emulator) while wrk drives ``endpoint``."""
+    emu = start_emulator(f"profile-{endpoint}{tag}", "--clock", "manual", tree=tree)
     try:
         ids = setup_emulator(emu.base_url)
-        out = RESULTS / f"profile-{endpoint}.txt"
+        out = RESULTS / f"profile-{endpoint}{tag}.txt"
         if endpoint == "get_call":
             kw = {"url": f"{emu.base_url}/v1/calls/{ids['call_id']}", "headers": AUTH}
         elif endpoint == "list_calls":

@@ -1,6 +1,6 @@
 """Run every benchmark and write BENCHMARKS.md (and raw JSON under bench/results/).
 
-    python bench/run.py                 # everything (about 11 minutes on 2 cores)
+    python bench/run.py                 # everything (about 10 minutes on 2 cores; --before-tree: about 14)
     python bench/run.py --quick         # smoke variant (< ~60 s); writes bench/results/BENCHMARKS.quick.md
     python bench/run.py --only http     # one group (or several: --only http,scale); the other groups'
                                         # figures are taken from the last full run's JSON
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PRISM, RESULTS, ROOT, log, machine  # noqa: E402
 
 GROUPS = ("http", "scale", "simulation", "webhooks", "start_reset", "fixture")
-EXTRA = ("before_after",)  # only with --before-tree
+EXTRA = ("before_after", "profile")  # with --before-tree (profile also alone: the installed tree only)
 TITLES = {
     "http": "1. HTTP throughput and latency (wrk)",
     "scale": "2. Scale: latency and memory with many stored calls",
@@ -36,9 +36,10 @@ TITLES = {
     "start_reset": "5. Start-up and reset",
     "fixture": "6. pytest fixture overhead",
     "before_after": "Before/after the perf fixes",
+    "profile": "Profiles before and after (py-spy, self time)",
 }
 FULL = {
-    "http_seconds": 10,
+    "http_seconds": 5,  # per wrk run, as issue 15 measured (-d5s): three dialect/stream comparisons fit the budget
     "rounds": 3,
     "scale_sizes": [1_000, 10_000, 100_000],
     "scale_seconds": 10,
@@ -67,7 +68,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _module(group: str) -> Any:
-    from groups import before_after, fixture, http_api, scale, simulation, start_reset, webhooks
+    from groups import before_after, fixture, http_api, profiles, scale, simulation, start_reset, webhooks
 
     return {
         "http": http_api,
@@ -77,20 +78,22 @@ def _module(group: str) -> Any:
         "start_reset": start_reset,
         "fixture": fixture,
         "before_after": before_after,
+        "profile": profiles,
     }[group]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short smoke variant (< ~60 s)")
-    parser.add_argument("--only", default="", help=f"comma-separated groups: {', '.join(GROUPS)}")
+    parser.add_argument("--only", default="", help=f"comma-separated groups: {', '.join(GROUPS + EXTRA)}")
     parser.add_argument("--rounds", type=int, help="rounds per comparison (default 3; quick 1)")
     parser.add_argument("--no-markdown", action="store_true", help="write JSON only")
     parser.add_argument(
         "--before-tree",
         metavar="DIR",
         help="a copy of the repository's emulator/ (+ scenarios/, openapi.yaml) without the perf "
-        "fixes: adds the before_after group (installed emulator vs DIR, alternating)",
+        "fixes (bench/before_tree.py, or `git archive <commit>` unpacked): adds the before_after group "
+        "(installed emulator vs DIR, alternating) and the profile group (py-spy of both)",
     )
     parser.add_argument(
         "--render",
@@ -103,8 +106,8 @@ def main() -> int:
         log(f"wrote {MARKDOWN} from {LATEST}")
         return 0
     groups = [g.strip() for g in args.only.split(",") if g.strip()] or list(GROUPS)
-    if args.before_tree and "before_after" not in groups:
-        groups.append("before_after")
+    if args.before_tree:  # before vs after, and the profiles of both
+        groups += [g for g in EXTRA if g not in groups]
     if "before_after" in groups and not args.before_tree:
         parser.error("before_after needs --before-tree DIR")
     unknown = [g for g in groups if g not in GROUPS + EXTRA]

@@ -162,8 +162,8 @@ def run(opts: dict[str, Any]) -> dict[str, Any]:
 
 def report(res: dict[str, Any]) -> list[str]:
     lines = [
-        '*before* = this same tree with the perf fixes listed under "Profiles and the perf fixes" undone (a copy of `emulator/`, run through '
-        "`BENCH_EMULATOR_TREE`); *after* = the tree as it is. Both run in the same `run.py` invocation, "
+        f"*before* = the emulator in `--before-tree {res['before_tree']}` (run through `BENCH_EMULATOR_TREE`); "
+        "*after* = the installed tree as it is. Both run in the same `run.py` invocation, "
         f"alternating, {res['rounds']} rounds ({res['seconds']} s per wrk run; the simulation and webhook workers "
         "as in groups 3 and 4, paced, 0 % failing).",
         "",
