@@ -45,6 +45,7 @@ class Rendered:
         self.render = render
         self.budget = budget
         self.size = 0  # bytes counted against the budget
+        self.renders = 0  # misses: bodies rendered to be kept (VERIFY's checks are not counted)
         # Keyed by id(call): the entry holds the call, so no other live object can have its id.
         self._entries: OrderedDict[int, tuple[Any, int, Any, bytes]] = OrderedDict()
 
@@ -62,6 +63,7 @@ class Rendered:
                 _verify(call, entry[3], self.render(call, extra))
             return entry[3]
         body = self.render(call, extra)
+        self.renders += 1
         self._keep(key, (call, call.rev, extra, body), entry)
         return body
 
