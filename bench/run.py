@@ -116,7 +116,7 @@ def main() -> int:
     if shutil.which("wrk") is None and ("http" in groups or "scale" in groups):
         parser.error("wrk is not installed: apt-get install -y wrk")
     if not PRISM.exists():
-        log(f"warning: {PRISM} missing (npm install in bench/); Prism comparisons will fail")
+        log(f"note: {PRISM} missing (npm install in bench/); the Prism comparisons are reported as not run")
     opts = dict(QUICK if args.quick else FULL)
     if args.rounds:
         opts["rounds"] = args.rounds
@@ -140,7 +140,7 @@ def main() -> int:
             res["quick"] = args.quick
             results[group] = res
             for t in res.get("targets", []):
-                log(f"   {'PASS' if t['pass'] else 'MISS'}  {t['target']}: {t['value']:.3g} (goal {t['goal']:g})")
+                log(f"   {_verdict(t)}  {t['target']}: {t['value']:.3g} (goal {t['goal']:g})")
         except Exception as exc:  # report the rest anyway
             import traceback
 
@@ -166,6 +166,10 @@ def main() -> int:
         log(f"wrote {target}")
     log(f"raw results: {RESULTS / name}; total {time.time() - started:.0f} s")
     return 1 if failures else 0
+
+
+def _verdict(target: dict[str, Any]) -> str:
+    return "not run" if target.get("not_run") else "PASS" if target["pass"] else "MISS"
 
 
 def render(doc: dict[str, Any], quick: bool) -> str:
@@ -200,8 +204,14 @@ def render(doc: dict[str, Any], quick: bool) -> str:
             out.append(f"| {g} | (group failed: {res['error']}) | | **ERROR** |")
             continue
         for t in res.get("targets", []):
-            verdict = "PASS" if t["pass"] else "**MISS**"
-            value = f"{t['value']:,.0f}" if abs(t["value"]) >= 100 else f"{t['value']:.3g}"
+            verdict = {"PASS": "PASS", "MISS": "**MISS**", "not run": "not run"}[_verdict(t)]
+            value = (
+                "n/a"
+                if t["value"] != t["value"]
+                else f"{t['value']:,.0f}"
+                if abs(t["value"]) >= 100
+                else f"{t['value']:.3g}"
+            )
             out.append(f"| {g} | {t['target']} | {value} ({t['detail']}) | {verdict} |")
     soak_file = RESULTS / "soak-latest.json"
     if soak_file.exists():  # the soak's checks, from its last run (bench/soak.py)
