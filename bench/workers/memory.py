@@ -24,12 +24,14 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from scale_server import populate, rss_kib, setup  # noqa: E402
 
+from emulator.api import dialects  # noqa: E402
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
 
 
 def measure(base: int, calls: int, terminal: bool, traced: bool) -> tuple[int, int]:
-    emulator = Emulator(Config(clock="manual"))
+    # The default dialect's profile, as `up` gives it (its events, hence the snapshots each call keeps).
+    emulator = Emulator(Config(clock="manual"), profile=dialects.get(None).profile)
     org, agent = setup(emulator)
     if traced:
         tracemalloc.start()

@@ -34,6 +34,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bench/, after th
 
 from common import percentile  # noqa: E402
 
+from emulator.api import dialects  # noqa: E402
 from emulator.config import Config  # noqa: E402
 from emulator.runtime import Emulator  # noqa: E402
 
@@ -47,7 +48,9 @@ def receiver(method: str, url: str) -> object:
 
 
 async def main(args: argparse.Namespace) -> dict:
-    emulator = Emulator(Config(clock="manual", webhook_timeout=args.timeout))
+    # The default dialect's profile, as `up` gives it: its events and its webhook format (the receiver
+    # reads CallingBox's delivery headers).
+    emulator = Emulator(Config(clock="manual", webhook_timeout=args.timeout), profile=dialects.get(None).profile)
     s = emulator.services
     org = emulator.default_org
     org.balance_milli_cents = 10**15
