@@ -67,6 +67,18 @@ class Rendered:
         self._keep(key, (call, call.rev, extra, body), entry)
         return body
 
+    def many(self, calls: Iterable[Any], extra: Any = None) -> list[bytes]:
+        """``[self.get(c, extra) for c in calls]``, with the hit path inlined: a page is 25 reads."""
+        entries, touch, out = self._entries, self._entries.move_to_end, []
+        for call in calls:
+            entry = entries.get(id(call))
+            if entry is not None and entry[0] is call and entry[1] == call.rev and entry[2] == extra and not VERIFY:
+                touch(id(call))
+                out.append(entry[3])
+            else:
+                out.append(self.get(call, extra))
+        return out
+
     def clear(self) -> None:
         self._entries.clear()
         self.size = 0

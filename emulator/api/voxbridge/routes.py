@@ -74,8 +74,12 @@ def call_out(emulator: Any, call: Call) -> Any:
 def call_bytes(request: Request, org: Org, call: Call) -> bytes:
     """The call's body, kept from its last change: polling a call re-renders nothing. The
     recording link's inputs (base URL, the org's secret) are part of the key."""
-    link = (_base(http.emulator(request)), org.default_signing_secret)
-    return rendered.kept(request, present.render).get(call, link)
+    return rendered.kept(request, present.render).get(call, _link(request, org))
+
+
+def _link(request: Request, org: Org) -> tuple[str, str]:
+    """What a recording link is made of: part of a kept body's key."""
+    return _base(http.emulator(request)), org.default_signing_secret
 
 
 async def create_call(request: Request) -> Response:
@@ -125,7 +129,7 @@ async def list_calls(request: Request) -> Response:
     wanted = query.status
     where = (lambda c: statuses.status(c) == wanted) if wanted else None
     rows, total = org.calls.offset_page(query.offset, query.limit, where)
-    items = [call_bytes(request, org, c) for c in rows]
+    items = rendered.kept(request, present.render).many(rows, _link(request, org))
     return rendered.respond(present.list_bytes(items, total, query.limit, query.offset))
 
 
