@@ -215,7 +215,12 @@ def report(res: dict[str, Any]) -> list[str]:
         "HTTP before each round. Bare: `bench/bare_app.py` under `uvicorn --workers 1 --loop uvloop --http "
         "httptools --no-access-log`, answering bodies of the same size rendered to bytes once at start "
         f"({res['body_bytes']['call']:,} B for a call, {res['body_bytes']['list']:,} B for the list) with the same "
-        "bearer check. Prism: `prism mock openapi.yaml -p PORT -v silent` (static examples).",
+        "bearer check. "
+        + (
+            "Prism: `prism mock openapi.yaml -p PORT -v silent` (static examples)."
+            if "prism" in contenders
+            else "Prism: not installed here, not run."
+        ),
         "",
         "| endpoint | contender | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU µs/req |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
