@@ -124,6 +124,8 @@ class Feed:
         self.bytes += size
         while self.bytes > self.max_bytes and self.oldest_seq < item.seq:
             self._forget_oldest()
+        if not self.readers:  # the usual case: nobody is streaming
+            return item
         oldest = self.oldest_seq
         for reader in list(self.readers):
             if reader.next_seq < oldest:
