@@ -210,7 +210,10 @@ def gated(plan: Callable[[Any, Any], Any], store: Callable[[], Any]) -> Callable
     def planner(call: Any, header: Any) -> Any:
         org = store().orgs.get(call.org_id)
         if org is not None and org.realism and call.direction == "outbound":
-            in_flight = sum(1 for c in org.calls.oldest_first() if c.direction == "outbound" and c.status in IN_FLIGHT)
+            # A walk over every stored call: only where a cap will read it (do-not-call alone does not).
+            capped = org.realism.get("max_concurrent_calls") is not None
+            calls = org.calls.oldest_first() if capped else ()
+            in_flight = sum(1 for c in calls if c.direction == "outbound" and c.status in IN_FLIGHT)
             check_dispatch(org.realism, call.to_number, in_flight)
         return plan(call, header)
 
