@@ -55,6 +55,7 @@ def _bend(emulator: Emulator, call_id: str) -> None:
         call = org.calls.get(call_id)
         if call is not None:
             call.reservation_status = "bent"
+            call.rev += 1  # as every write to a call does: reads serve the call's kept bytes until it moves
             return
     raise AssertionError(f"call {call_id} not stored")
 
