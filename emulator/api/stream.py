@@ -126,10 +126,12 @@ def resume_point(request: Request) -> int | None:
     return int(raw)
 
 
-def matcher(request: Request) -> Callable[[Item], bool]:
+def matcher(request: Request) -> Callable[[Item], bool] | None:
     http.only_params(request, "org_id", "call_id", "type", "last_event_id", "token")
     org_id, call_id = http.query_id(request, "org_id"), http.query_id(request, "call_id")
     types = type_filter(request)
+    if org_id is None and call_id is None and types is None:
+        return None  # every item: no call per item
     # Strict: an org or call filter keeps only items of that org or call (clock changes belong to none).
     return lambda i: (
         (org_id is None or i.org_id == org_id)
@@ -238,12 +240,10 @@ class EventStream:
     def _batch(self, reader: Reader) -> bytes:
         """The reader's next messages (replayed or live alike), up to about BATCH_BYTES: the
         server buffers at most that much before a send waits for the client."""
-        parts, size = [], 0
-        while size < BATCH_BYTES and (item := self.feed.next(reader)) is not None:
-            text = render(self.feed, item, self.present)
-            self.last_id = item.seq
-            parts.append(text)
-            size += len(text)
+        feed, present = self.feed, self.present
+        parts, last = feed.take(reader, BATCH_BYTES, lambda item: render(feed, item, present))
+        if last is not None:
+            self.last_id = last
         return b"".join(parts)
 
     async def _send(self, send: Send, body: bytes) -> None:

@@ -70,7 +70,7 @@ class Reader:
     publish, and when the reader is dropped: ``ended`` then says why ("lagged": its next
     item left the ring; "shutdown": the server is stopping)."""
 
-    def __init__(self, match: Callable[[Item], bool], wake: Callable[[], None], next_seq: int) -> None:
+    def __init__(self, match: Callable[[Item], bool] | None, wake: Callable[[], None], next_seq: int) -> None:
         self.match, self.wake, self.next_seq = match, wake, next_seq
         self.ended: str | None = None
 
@@ -156,7 +156,7 @@ class Feed:
         self.publish(event.type, event, event.call.org_id, event.call.id, event.created)
 
     def subscribe(
-        self, match: Callable[[Item], bool], wake: Callable[[], None], after: int | None = None
+        self, match: Callable[[Item], bool] | None, wake: Callable[[], None], after: int | None = None
     ) -> tuple[Reader, int]:
         """A reader from the item after ``after`` (from now on when None), and how many items
         it missed: older than the ring, or -1 when ``after`` is from the future (another run)."""
@@ -177,9 +177,27 @@ class Feed:
         while reader.next_seq <= self.last_seq and reader.ended is None:
             item = self._ring[reader.next_seq % self.size]
             reader.next_seq += 1
-            if item is not None and reader.match(item):
+            if item is not None and (reader.match is None or reader.match(item)):
                 return item
         return None
+
+    def take(self, reader: Reader, budget: int, text: Callable[[Item], bytes]) -> tuple[list[bytes], int | None]:
+        """The messages (``text`` of each item) of the reader's next matching items, up to about
+        ``budget`` bytes, moving its cursor; and the last one's seq (None: it was up to date).
+        One loop over the ring for a whole batch: a replay sends thousands of items."""
+        ring, size, last, match = self._ring, self.size, self.last_seq, reader.match
+        parts: list[bytes] = []
+        seq, taken = reader.next_seq, None
+        while seq <= last and budget > 0 and reader.ended is None:
+            item = ring[seq % size]
+            seq += 1
+            if item is not None and (match is None or match(item)):
+                message = item.text if item.text is not None else text(item)
+                parts.append(message)
+                budget -= len(message)
+                taken = item.seq
+        reader.next_seq = seq
+        return parts, taken
 
     def unsubscribe(self, reader: Reader) -> None:
         if reader in self.readers:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.domain.events import Feed
+from emulator.domain.events import Feed, Item
 
 
 def feed(size: int) -> Feed:
@@ -82,3 +82,29 @@ def test_bytes_are_bounded_too() -> None:
     assert f.bytes == 1100
     f.publish("clock.changed", {}, size=0)
     assert f.bytes == 600 and f.oldest_seq == 4
+
+
+def test_a_batch_takes_matching_items_in_order_up_to_its_byte_budget_and_renders_each_once() -> None:
+    f = feed(20)
+    every, _ = f.subscribe(None, lambda: None, after=0)
+    odd, _ = f.subscribe(lambda i: i.seq % 2 == 1, lambda: None, after=0)
+    for n in range(10):
+        f.publish("clock.changed", {"n": n})
+    rendered: list[int] = []
+
+    def text(item: Item) -> bytes:
+        rendered.append(item.seq)
+        message = b"m%02d;" % item.seq  # 4 bytes each
+        f.rendered(item, message)
+        return message
+
+    parts, last = f.take(every, 10, text)
+    assert parts == [b"m01;", b"m02;", b"m03;"] and last == 3  # 12 bytes: the item that crosses the budget goes too
+    parts, last = f.take(odd, 100, text)
+    assert parts == [b"m01;", b"m03;", b"m05;", b"m07;", b"m09;"] and last == 9
+    assert rendered == [1, 2, 3, 5, 7, 9]  # 1 and 3 were kept from the first reader's batch
+    parts, last = f.take(every, 100, text)
+    assert [p[1:3] for p in parts] == [b"%02d" % n for n in range(4, 11)] and last == 10
+    assert f.take(every, 100, text) == ([], None)  # up to date
+    f.publish("clock.changed", {"n": 10})
+    assert f.take(every, 100, text) == ([b"m11;"], 11)
