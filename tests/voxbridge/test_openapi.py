@@ -129,6 +129,10 @@ BODIES = [
     {"to": "+15551234567", "webhook_url": "https://hooks.example"},
     {"to": "+15551234567", "webhook_url": "ftp://hooks.example"},
     {"to": "+15551234567", "webhook_url": "https://hooks example/x"},
+    # Python's \s also takes \x1c-\x1f and the contract's ECMA \s does not: the pattern names its set.
+    {"to": "+15551234567", "webhook_url": "http://[5beD117]:8765??\u00df\u001f"},
+    {"to": "+15551234567", "webhook_url": "http://h.example/\u00df\U000c8821?q=\u3000"},
+    {"to": "+15551234567", "webhook_url": "http://h.example/a\u007fb"},
     {"to": "+15551234567", "client_name": "x" * 255},
     {"to": "+15551234567", "client_name": "x" * 256},
     {"to": "+15551234567", "context": None, "metadata": None, "from": None, "client_name": None},

@@ -39,8 +39,9 @@ INSTANT_PATTERN = (
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 INSTANT = re.compile(INSTANT_PATTERN)
-# The contract's webhook_url pattern, exactly what the model accepts.
-URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s]*)?$"
+# The contract's webhook_url pattern, exactly what the model accepts. The path's characters are
+# an explicit set (no ASCII control or space): Python's \s and the contract's ECMA \s differ.
+URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\u0000-\u0020\u007f]*)?$"
 URL = re.compile(URL_PATTERN)
 UUID = re.compile(UUID_PATTERN)
 
