@@ -97,6 +97,9 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.emulator = emulator
     app.state.dialect = speaks
+    # Also as plain attributes: read on every request, and an attribute is one lookup where
+    # starlette's State goes through a Python __getattr__ (http.emulator, http.dialect).
+    app.__dict__.update(emulator=emulator, dialect=speaks)
     extra = [speaks.control_openapi] if speaks.control_openapi else []  # checked before the shared one
     conformance.install(emulator, [speaks.openapi, *extra, resources.CONTROL])  # --conformance: off, warn or strict
     return app

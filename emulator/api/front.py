@@ -29,7 +29,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.api.guard import Policy, Refused, check
+from emulator.api.http import ORG_KEY
 from emulator.api.journal import journaled, org_of
+from emulator.domain.store import Org
 from emulator.runtime import Emulator
 
 HANDLERS_KEY = "starlette.exception_handlers"  # where ExceptionMiddleware leaves its handlers for routes
@@ -90,11 +92,12 @@ class FrontMiddleware:
         if found is None or org is None:
             return await self.app(scope, receive, send)
         route, params = found
-        # What the router and the exception middleware would have put in the scope.
+        # What the router and the exception middleware would have put in the scope; and the org,
+        # so the handler's http.org is this lookup, not a second parse of the header.
         scope["endpoint"], scope["path_params"] = route.endpoint, {**scope.get("path_params", {}), **params}
-        scope[HANDLERS_KEY] = self.handlers
+        scope[HANDLERS_KEY], scope[ORG_KEY] = self.handlers, org
         try:
-            await journaled(self.emulator, org, route.app, scope, receive, send)
+            await journaled(self.emulator, org.id, route.app, scope, receive, send)
         except ClientDisconnect:
             return  # the client left mid-body: as the guard ends it, quietly
 
@@ -113,8 +116,8 @@ class FrontMiddleware:
             return step.route, {key: convert[key].convert(value) for key, value in match.groupdict().items()}
         return None
 
-    def _org(self, scope: Scope) -> str | None:
-        """The org's id when nothing armed would act on the request, else None (the full stack serves it)."""
+    def _org(self, scope: Scope) -> Org | None:
+        """The key's org when nothing armed would act on the request, else None (the full stack serves it)."""
         emulator = self.emulator
         if emulator.faults or emulator.conformance is not None:
             return None
@@ -125,4 +128,4 @@ class FrontMiddleware:
         org = org_of(emulator, scope["headers"])
         if org is None or org.realism.get("rate_limit") is not None:
             return None  # a bad key: the handler's 401 via the stack; a rate limit: its bucket
-        return org.id
+        return org

@@ -16,18 +16,21 @@ import pytest
 
 from emulator.api import guard
 from emulator.api.app import create_app
+from emulator.clock import Clock
 from emulator.config import Config
 from emulator.runtime import Emulator
 
 Step = tuple[str, str, dict[str, Any]]
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
+START = 1_790_000_000.0  # 2026-09-21, on the virtual clock
 
 
 class Twin:
     """One emulator and a client bound to it, with or without the front."""
 
     def __init__(self, dialect: str, front: bool, key: str) -> None:
-        self.emulator = Emulator(Config(conformance="off"))
+        # One start for both twins (a clock started at wall time would differ across a second).
+        self.emulator = Emulator(Config(conformance="off"), clock=Clock(start=START))
         app = create_app(self.emulator, dialect, front=front)
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
