@@ -92,6 +92,9 @@ class Table(Generic[T]):
         start = len(self._rows) - 1
         if after is not None:
             start = self._cursor(after, words[0]) - 1
+        if where is None and not self._dead:  # no filter, no tombstones: the page is a slice
+            low = max(0, start + 1 - limit)
+            return cast(list[T], self._rows[low : start + 1][::-1]), low > 0
         return self._walk(start, -1, limit, where)
 
     def offset_page(self, offset: int, limit: int, where: Callable[[T], bool] | None = None) -> tuple[list[T], int]:

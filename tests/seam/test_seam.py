@@ -63,6 +63,29 @@ def test_a_large_offset_page_reads_only_its_rows() -> None:
     assert [r.id for r in rows] == [f"r{i}" for i in range(9, -1, -1)] and total == 200_000
 
 
+@pytest.mark.parametrize(
+    "gone", [[], [0, 3, 9, 150, 199], list(range(120))], ids=["no tombstones", "a few", "compacted"]
+)
+def test_cursor_pages_walk_every_row_once_in_order_with_or_without_tombstones(gone: list[int]) -> None:
+    table = table_of(200)
+    for i in gone:
+        table.remove(f"r{i}")
+    alive = [f"r{i}" for i in reversed(range(200)) if i not in gone]
+    for limit in (1, 7, 25, len(alive), len(alive) + 1):
+        seen: list[str] = []
+        after = None
+        while True:
+            rows, more = table.page(limit=limit, after=after)
+            seen += [r.id for r in rows]
+            assert more == (len(seen) < len(alive))  # the last page says so, and no other
+            if not more:
+                break
+            after = rows[-1].id
+        assert seen == alive
+    rows, more = table.page(limit=5, before=alive[10])  # backwards: the five just newer, oldest last
+    assert [r.id for r in rows] == alive[5:10] and more
+
+
 def test_cursor_words_come_from_the_caller() -> None:
     table = table_of(3)
     with pytest.raises(Exception) as raised:
