@@ -47,22 +47,52 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Alarm:
+    """The driver's sleep: until a deadline, or until a job is scheduled that is due sooner.
+
+    A bare future and one timer per sleep: ``asyncio.wait_for`` on an event makes a task per
+    sleep, and every placed call schedules a job (a wake per POST under load). A job due after
+    the planned wake-up does not wake the driver at all."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, emulator: Emulator) -> None:
+        self.loop, self.clock = loop, emulator.clock
+        self.future: asyncio.Future[None] | None = None
+        self.until = 0.0  # loop time of the planned wake-up
+
+    def scheduled(self, due: float) -> None:
+        future = self.future
+        if future is not None and not future.done() and self.loop.time() + self.clock.seconds_until(due) < self.until:
+            future.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        self.future = future = self.loop.create_future()
+        self.until = self.loop.time() + seconds
+        timer = self.loop.call_later(seconds, _settle, future)
+        try:
+            await future
+        finally:
+            timer.cancel()
+            self.future = None
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 async def _drive(emulator: Emulator) -> None:
     """Realtime driver: run scheduler jobs as virtual time reaches them.
 
-    It sleeps until the next job is due, and is woken when a sooner one is
+    It sleeps until the next job is due (at most 0.25 s), and is woken when a sooner one is
     scheduled (a new call), so a high ``--speed`` stays on time.
     """
-    wake = asyncio.Event()
-    emulator.scheduler.on_schedule = lambda due: wake.set()
+    alarm = _Alarm(asyncio.get_running_loop(), emulator)
+    emulator.scheduler.on_schedule = alarm.scheduled
     try:
         while True:
             emulator.run_due()
             due = emulator.scheduler.next_due()
-            wait = 0.25 if due is None else min(0.25, emulator.clock.seconds_until(due))
-            wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), wait)
+            await alarm.sleep(0.25 if due is None else min(0.25, emulator.clock.seconds_until(due)))
     finally:
         emulator.scheduler.on_schedule = None
 
