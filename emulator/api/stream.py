@@ -164,17 +164,22 @@ class EventStream:
 
     def __init__(self) -> None:
         self.wake = asyncio.Event()  # something to send
-        self.stop = asyncio.Event()  # the client left, or the reader was cut off
+        self.halted = False  # the client left, or the reader was cut off
         self.left = False
         self.last_id: int | None = None  # of the last message handed to the server
+        self.task: asyncio.Task[Any] | None = None  # the one answering: cancelled to drop a stalled reader
+        self.sending = False  # a send is under way (waiting on a full socket, perhaps)
+        self.dropping = False
+        self.drop_timer: asyncio.TimerHandle | None = None
 
     def poke(self) -> None:
         self.wake.set()
         if self.reader.ended is not None:
-            self.stop.set()
+            self._stopped()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         reader, missed = self.reader, self.missed
+        self.task = asyncio.current_task()
         watcher = asyncio.ensure_future(self._watch(receive))
         try:
             await send(
@@ -207,6 +212,8 @@ class EventStream:
         finally:
             self.feed.unsubscribe(reader)
             watcher.cancel()
+            if self.drop_timer is not None:
+                self.drop_timer.cancel()
 
     async def _pump(self, reader: Reader, send: Send) -> None:
         while not self.left:
@@ -248,26 +255,46 @@ class EventStream:
 
     async def _send(self, send: Send, body: bytes) -> None:
         """Send, unless the client stopped reading and its reader was cut off meanwhile:
-        then drop the connection (a reader that never reads must not hold one open)."""
-        sending = asyncio.ensure_future(send({"type": "http.response.body", "body": body, "more_body": True}))
-        if not sending.done():
-            stopped = asyncio.ensure_future(self.stop.wait())
-            await asyncio.wait({sending, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            if not sending.done():  # cut off or gone while the socket is full: a little grace, then drop
-                await asyncio.wait({sending}, timeout=DROP_GRACE)
-            if not sending.done():
-                sending.cancel()
-                raise ConnectionDropped("event-stream reader stopped reading")
-        sending.result()
+        then drop the connection (a reader that never reads must not hold one open).
+
+        The send is awaited directly (it returns at once unless the socket is full); a stop
+        while it waits arms a drop after DROP_GRACE (``_stopped``) that cancels this task."""
+        self.sending = True
+        if self.halted:  # the overflow notice, say: it gets the same grace
+            self._arm_drop()
+        try:
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+        except asyncio.CancelledError:
+            if self.dropping and self.task is not None:  # our own drop, not the server's cancellation
+                self.task.uncancel()
+                raise ConnectionDropped("event-stream reader stopped reading") from None
+            raise
+        finally:
+            self.sending = False
+
+    def _stopped(self) -> None:
+        """The client left or its reader was cut off: a send still waiting on a full socket, or
+        any later one, gets DROP_GRACE to finish, then the connection is dropped."""
+        self.halted = True
+        if self.sending:
+            self._arm_drop()
+
+    def _arm_drop(self) -> None:
+        if self.drop_timer is None and self.task is not None:
+            self.drop_timer = asyncio.get_running_loop().call_later(DROP_GRACE, self._drop)
+
+    def _drop(self) -> None:
+        if self.sending and self.task is not None:
+            self.dropping = True
+            self.task.cancel()
 
     async def _watch(self, receive: Receive) -> None:
         message_: Message = {}
         while message_.get("type") != "http.disconnect":
             message_ = await receive()
         self.left = True
-        self.stop.set()
         self.wake.set()
+        self._stopped()
 
 
 routes = [http.route("/_emulator/events/stream", get=stream)]
