@@ -108,3 +108,27 @@ def test_a_batch_takes_matching_items_in_order_up_to_its_byte_budget_and_renders
     assert f.take(every, 100, text) == ([], None)  # up to date
     f.publish("clock.changed", {"n": 10})
     assert f.take(every, 100, text) == ([b"m11;"], 11)
+
+
+def test_a_reader_of_everything_gets_the_same_batches_from_rendered_runs_as_item_by_item() -> None:
+    f = feed(20)
+    for n in range(33):  # the ring wrapped: items 14..33 are held, from slot 14 round to slot 13
+        f.publish("clock.changed", {"n": n})
+
+    def text(item: Item) -> bytes:
+        message = b"m%d;" % item.seq + b"x" * (item.seq % 7)  # sizes vary
+        f.rendered(item, message)
+        return message
+
+    first, _ = f.subscribe(lambda i: True, lambda: None, after=0)  # item by item: renders as it goes
+    half, _ = f.subscribe(None, lambda: None, after=0)
+    assert f.take(half, 30, text)[0][0].startswith(b"m14;")  # half rendered by a reader of everything
+    expected = []
+    while parts := f.take(first, 25, text)[0]:
+        expected.append(parts)
+    everything, _ = f.subscribe(None, lambda: None, after=0)  # all rendered now: runs of slices
+    got = []
+    while (taken := f.take(everything, 25, text))[0]:
+        got.append(taken[0])
+        assert taken[1] == int(taken[0][-1][1:].split(b";")[0])  # the last item's seq
+    assert got == expected and b"".join(b"".join(p) for p in got).count(b";") == 20
