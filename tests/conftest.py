@@ -25,7 +25,7 @@ from emulator.runtime import Emulator
 
 API_KEY = "sk_test_emulator"
 # Every kept call body is checked against a fresh render on each read: a write to a call that
-# did not bump its rev fails whichever test reads the call next (emulator/api/rendered.py).
+# did not touch it (records.touch) fails whichever test reads the call next (emulator/api/rendered.py).
 rendered.VERIFY = True
 
 

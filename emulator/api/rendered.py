@@ -4,9 +4,14 @@ Why: a call changes a handful of times and is read many times (clients poll it),
 rendering it (model_validate from the record, then to_json) was most of a read's cost.
 
 An entry is ``(call, rev, extra, body)``; it serves a read only when the call is the very
-object it was rendered from (identity: after a reset a new call can carry the same seeded id
-and rev), its ``rev`` has not moved (every write to a call bumps ``Call.rev``), and ``extra``
-(any other input of the rendering, such as what a link in it is made of) is the same.
+object it was rendered from (identity: after a reset a new call can carry the same seeded id),
+its ``rev`` has not moved (every write to a call is followed by ``records.touch``, which
+gives it a new revision, higher than any before), and ``extra`` (any other input of the
+rendering, such as what a link in it is made of) is the same.
+
+A list page is kept the same way (``page``), while its table has had no row added or removed
+and no call at all has been touched since (the last revision handed out): a poll of a list
+that did not change is a dict lookup. Pages have their own byte budget (PAGE_BUDGET).
 
 Bounded by bytes, not entries: at most ``budget`` bytes (each entry counts its body plus
 ENTRY_OVERHEAD), so it never grows with the number of calls stored; when room is needed, the
@@ -17,19 +22,23 @@ but not kept.
 
 VERIFY (off by default; the test suite turns it on) re-renders on every hit and raises
 StaleRendering, naming the call and the field that differs, when the kept bytes are not
-what a fresh render gives: a write that forgot to bump ``rev`` shows up there.
+what a fresh render gives (for pages too): a write that forgot its ``touch`` shows up there.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.domain.records import REVISIONS
+
 DEFAULT_BUDGET = 8 * 1024 * 1024  # 8 MiB: ~5,000 calls of ~1.5 KB, far more than any poll loop reads
+PAGE_BUDGET = 4 * 1024 * 1024  # kept list pages: ~30 pages of 100 calls, ~150 of 25
 ENTRY_OVERHEAD = 224  # bytes an entry costs beyond its body: the tuple, key, dict slot, bytes header (~212 measured)
 VERIFY = False
 
@@ -37,7 +46,7 @@ Render = Callable[[Any, Any], bytes]  # (call, extra) -> the call's wire bytes
 
 
 class StaleRendering(AssertionError):
-    """Kept bytes differ from a fresh render: a write to the call did not bump its rev."""
+    """Kept bytes differ from a fresh render: a write to the call did not touch it (records.touch)."""
 
 
 class Rendered:
@@ -50,6 +59,11 @@ class Rendered:
         self.renders = 0  # misses: bodies rendered to be kept (VERIFY's checks are not counted)
         # Keyed by id(call): the entry holds the call, so no other live object can have its id.
         self._entries: dict[int, tuple[Any, int, Any, bytes]] = {}  # in the order kept
+        # List pages: (table, its version, the last revision of any call, body), by (table, query, extra).
+        # The table is held weakly: a page kept after a reset must not keep the old state's calls alive.
+        self._pages: dict[tuple[int, bytes, Any], tuple[weakref.ref[Any], int, int, bytes]] = {}
+        self.page_size = 0
+        self.pages_built = 0  # list pages made (a kept one served is not counted)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -79,9 +93,36 @@ class Rendered:
                 out.append(self.get(call, extra))
         return out
 
+    def page(self, table: Any, query: bytes, extra: Any, build: Callable[[], bytes]) -> bytes:
+        """A list page's bytes (``build`` makes them, or raises for a bad query: nothing kept), kept
+        while nothing it shows can have changed: the same table object at the same version (no
+        row added or removed) and no write to any call since (the last revision handed out).
+        A poll of an unchanged list is then a dict lookup, whatever its query."""
+        key = (id(table), query, extra)  # another table may get a dead one's id: the entry's ref tells
+        entry = self._pages.get(key)
+        version, revision = table.version, REVISIONS.last  # as they are before the page is made
+        if entry is not None and entry[0]() is table and entry[1] == version and entry[2] == revision:
+            if VERIFY and entry[3] != build():
+                raise StaleRendering(f"list page {query!r}: kept bytes are stale (a write to a call did not touch it)")
+            return entry[3]
+        body = build()
+        self.pages_built += 1
+        if entry is not None:
+            del self._pages[key]
+            self.page_size -= len(entry[3]) + ENTRY_OVERHEAD
+        cost = len(body) + ENTRY_OVERHEAD
+        if cost <= PAGE_BUDGET:
+            self._pages[key] = (weakref.ref(table), version, revision, body)
+            self.page_size += cost
+            while self.page_size > PAGE_BUDGET:
+                evicted = self._pages.pop(next(iter(self._pages)))
+                self.page_size -= len(evicted[3]) + ENTRY_OVERHEAD
+        return body
+
     def clear(self) -> None:
         self._entries.clear()
-        self.size = 0
+        self._pages.clear()
+        self.size = self.page_size = 0
 
     def _keep(self, key: int, entry: tuple[Any, int, Any, bytes], old: tuple[Any, int, Any, bytes] | None) -> None:
         if old is not None:
@@ -138,5 +179,5 @@ def _verify(call: Any, kept: bytes, fresh: bytes) -> None:
     names = sorted(k for k in {*old, *new} if old.get(k) != new.get(k)) if isinstance(old, dict) else []
     raise StaleRendering(
         f"call {getattr(call, 'id', '?')}: kept bytes are stale in {', '.join(names) or 'their layout'} "
-        f"(a write to the call did not bump its rev)"
+        f"(a write to the call did not touch it)"
     )

@@ -18,7 +18,7 @@ from emulator.dialect import STATUS, Change
 from emulator.domain.context import Context
 from emulator.domain.money import CALL_HOLD_MILLI_CENTS, dollars
 from emulator.domain.phone import check_us_e164
-from emulator.domain.records import Agent, Call, Event
+from emulator.domain.records import Agent, Call, Event, touch
 from emulator.domain.rules import VOICEMAIL_ACTIONS, check_choice, check_language, check_returns, check_tools, check_url
 from emulator.domain.store import Org
 from emulator.errors import InsufficientCredits, InvalidRequest, NotFound
@@ -247,7 +247,7 @@ class Calls:
         # Randomness is drawn only for a call that is kept, so refused requests never move
         # the seeded stream: same seed, same ids, however many negative tests ran before.
         call.id = self.ctx.ids.uuid()
-        call.rev += 1  # after every write to a call: renderings of it are keyed by rev
+        touch(call)  # after every write to a call: renderings of it are keyed by rev
         org.calls.add(call)
         if start is not None:
             start()

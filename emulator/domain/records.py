@@ -101,11 +101,30 @@ class Call:
     scheduled_at: float | None = None  # the first dial waits until then (None: dial at once)
     attempt_count: int = 0  # dial attempts started
     max_attempts: int = 1  # unanswered or failed attempts are redialled until this many were made
-    # Bumped (``call.rev += 1``) after every write to the fields above, so a reader can tell a
+    # Moved (``touch(call)``) after every write to the fields above, so a reader can tell a
     # rendering of this call is current with one int compare (emulator/api/rendered.py).
     # Explicit, not a __setattr__ hook: a hook makes every construction and write several times
     # slower. Process-local: not an __init__ field, so snapshots and event copies leave it out.
     rev: int = field(default=0, init=False, compare=False, repr=False)
+
+
+class Revisions:
+    """The last revision handed out to any call: it moves with every write to any call, so one
+    int compare tells a rendering of many calls (a list page) that none of them changed."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+
+REVISIONS = Revisions()
+
+
+def touch(call: Call) -> None:
+    """After every write to a call's fields: a new revision, higher than any handed out before."""
+    REVISIONS.last += 1
+    call.rev = REVISIONS.last
 
 
 @dataclass(slots=True)

@@ -37,6 +37,7 @@ class Table(Generic[T]):
         self._rows: list[T | None] = []
         self._pos: dict[str, int] = {}
         self._dead = 0  # tombstones in _rows
+        self.version = 0  # moves with every row added or removed (a kept page is current while it holds)
 
     def __len__(self) -> int:
         return len(self._pos)
@@ -45,6 +46,7 @@ class Table(Generic[T]):
         return ident in self._pos
 
     def add(self, row: T) -> T:
+        self.version += 1
         self._pos[row.id] = len(self._rows)
         self._rows.append(row)
         return row
@@ -55,6 +57,7 @@ class Table(Generic[T]):
 
     def remove(self, ident: str) -> None:
         # A tombstone keeps every other row's position valid (until the next rebuild).
+        self.version += 1
         self._rows[self._pos.pop(ident)] = None
         self._dead += 1
         if self._dead > 64 and self._dead > len(self._pos):

@@ -16,7 +16,7 @@ from emulator.dialect import ENDED, RESULT, Change, redial_pending
 from emulator.domain.calls import Calls
 from emulator.domain.context import Context
 from emulator.domain.money import charge_for
-from emulator.domain.records import Call
+from emulator.domain.records import Call, touch
 from emulator.errors import ProviderRefused
 from emulator.simulation import lifecycle, results
 from emulator.simulation.registry import Registry
@@ -62,7 +62,7 @@ class Engine:
             detail = scenario.error.message if scenario.error and scenario.error.message else None
             raise ProviderRefused(detail or "The telephony provider could not place the call.")
         call.scenario = scenario.name
-        call.rev += 1
+        touch(call)
         return lambda: self._start(call, scenario)
 
     def _start(self, call: Call, scenario: Scenario) -> None:
@@ -94,7 +94,7 @@ class Engine:
         if org is not None:
             org.held_milli_cents += call.hold_milli_cents
         call.status, call.reservation_status, call.updated_at = "queued", "reserved", self.ctx.clock.now()
-        call.rev += 1
+        touch(call)
         self.calls.changed(call, before, "queued")
         self._start(call, sc)
 
@@ -113,7 +113,7 @@ class Engine:
         for key, value in fields.items():
             setattr(call, key, value)
         call.updated_at = self.ctx.clock.now()
-        call.rev += 1
+        touch(call)
         self.calls.changed(call, before, status)  # the dialect names the event, if any
 
     def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
@@ -150,7 +150,7 @@ class Engine:
         if call.voicemail_action == "leave_message":
             text = sc.transcript[0].text if sc.transcript else VOICEMAIL_MESSAGE
             call.transcript = results.segments([("agent", text)], self.ctx.clock.now(), sc.timing.talk)
-            call.rev += 1
+            touch(call)
             return self._after(sc.timing.talk, "end", call, "no_answer", sc)
         self._end(call, "no_answer", sc)
 
@@ -164,7 +164,7 @@ class Engine:
         for key, value in self._ending(call, "completed", sc).items():
             setattr(call, key, value)
         call.updated_at = self.ctx.clock.now()
-        call.rev += 1
+        touch(call)
         self.calls.signal(Change(ENDED, call))
         self._after(sc.timing.extraction, "extract", call, sc, seed)
 

@@ -14,6 +14,7 @@ import pytest
 
 from emulator.api.app import create_app
 from emulator.config import Config
+from emulator.domain.records import touch
 from emulator.runtime import Emulator
 
 KEY = "sk_test_emulator"
@@ -55,7 +56,7 @@ def _bend(emulator: Emulator, call_id: str) -> None:
         call = org.calls.get(call_id)
         if call is not None:
             call.reservation_status = "bent"
-            call.rev += 1  # as every write to a call does: reads serve the call's kept bytes until it moves
+            touch(call)  # as every write to a call does: reads serve the call's kept bytes until it moves
             return
     raise AssertionError(f"call {call_id} not stored")
 

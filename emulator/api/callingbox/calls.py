@@ -89,8 +89,13 @@ async def list_calls(request: Request) -> Response:
     """Newest first. ``status``, ``agent_id`` and ``direction`` filter (an emulator extension:
     the docs offer these filters in the dashboard only)."""
     org = http.org(request)
-    rows, more = org.calls.page(**_list_query(request))
-    return rendered.respond(page_bytes(request, rows, more))
+
+    def build() -> bytes:
+        rows, more = org.calls.page(**_list_query(request))
+        return page_bytes(request, rows, more)
+
+    # Kept while no call changed and none came or went: polling an unchanged list renders nothing.
+    return rendered.respond(rendered.kept(request, _render).page(org.calls, request.scope["query_string"], None, build))
 
 
 def _list_query(request: Request) -> dict[str, Any]:

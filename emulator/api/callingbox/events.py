@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.dialect import STATUS, Change
+from emulator.domain.records import touch
 
 EVENT_TYPES = (
     "call.queued",
@@ -49,4 +50,4 @@ def on_delivery(store: Any, delivery: Any, state: str, error: str | None) -> Non
     call = org.calls.get(delivery.call_id) if org else None
     if call is not None:
         call.webhook_status, call.webhook_error = state, error
-        call.rev += 1
+        touch(call)

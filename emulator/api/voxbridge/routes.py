@@ -18,7 +18,7 @@ from emulator.api import http, rendered
 from emulator.api.voxbridge import audio, auth, errors, outbound, pagination, present, records, statuses
 from emulator.api.voxbridge.errors import VoxError
 from emulator.api.voxbridge.wire import OutboundCallRequest, path_uuid
-from emulator.domain.records import Call
+from emulator.domain.records import Call, touch
 from emulator.domain.store import Org
 from emulator.errors import EmulatorError, ProviderRefused
 from emulator.runtime import Emulator
@@ -119,18 +119,23 @@ async def create_call(request: Request) -> Response:
         call.scheduled_at = call.created_at
     if call.scenario is not None:  # the answers extraction gives: the scenario's result values
         call.returns = dict.fromkeys(emulator.scenarios.by_name(call.scenario).result or {}, "string")
-    call.rev += 1
+    touch(call)
     return rendered.respond(call_bytes(request, org, call), 201)  # kept: the read that follows is a hit
 
 
 async def list_calls(request: Request) -> Response:
     org = org_of(request)
-    query = pagination.parse(request.query_params.multi_items())
-    wanted = query.status
-    where = (lambda c: statuses.status(c) == wanted) if wanted else None
-    rows, total = org.calls.offset_page(query.offset, query.limit, where)
-    items = rendered.kept(request, present.render).many(rows, _link(request, org))
-    return rendered.respond(present.list_bytes(items, total, query.limit, query.offset))
+    link, kept = _link(request, org), rendered.kept(request, present.render)
+
+    def build() -> bytes:
+        query = pagination.parse(request.query_params.multi_items())
+        wanted = query.status
+        where = (lambda c: statuses.status(c) == wanted) if wanted else None
+        rows, total = org.calls.offset_page(query.offset, query.limit, where)
+        return present.list_bytes(kept.many(rows, link), total, query.limit, query.offset)
+
+    # Kept while no call changed and none came or went: polling an unchanged list renders nothing.
+    return rendered.respond(kept.page(org.calls, request.scope["query_string"], link, build))
 
 
 def _call(org: Org, request: Request) -> Call:

@@ -19,7 +19,7 @@ from emulator.api.voxbridge import agents, phone, records
 from emulator.api.voxbridge.control import AgentIn, AgentList, AgentOut, AgentPatch, OrgOut, OrgPatch
 from emulator.api.voxbridge.errors import VoxError
 from emulator.api.wire.common import Request as Body
-from emulator.domain.records import Agent, Call
+from emulator.domain.records import Agent, Call, touch
 from emulator.domain.store import Org
 from emulator.errors import InvalidRequest, NotFound
 from emulator.omittable import Omittable
@@ -131,7 +131,7 @@ async def place_inbound_call(request: Request) -> Response:
     )
     emulator.services.calls.place(org, call, body.scenario)
     call.scheduled_at = call.created_at  # answered as it rings: nothing to wait for
-    call.rev += 1
+    touch(call)
     return http.respond(http.dialect(request).call_out(call), 201)
 
 
