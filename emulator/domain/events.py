@@ -12,10 +12,8 @@ ids keep rising and a reader's resume point stays meaningful.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any, cast
 
 from emulator.dialect import Change
@@ -211,21 +209,25 @@ class Feed:
 
     def _rendered_run(self, reader: Reader, budget: int) -> tuple[list[bytes], int | None] | None:
         """``take`` for a reader of every item, when its next batch is all rendered and in one
-        stretch of the ring: a slice, its running sizes and a bisection, all in C (a replay of
-        thousands of items is a few slices). The same batch the loop would take; None when this
-        does not apply (then the loop takes it)."""
+        stretch of the ring: a slice of the texts and a count of their sizes, with no item looked
+        at (a replay sends thousands). The same batch the loop would take; None when this does
+        not apply (then the loop takes it)."""
         seq = reader.next_seq
         if seq > self.last_seq:
             return [], None
         start, waiting = seq % self.size, self.last_seq - seq + 1
         window = self._texts[start : start + min(RUN, waiting)]  # stops at the ring's end
-        if None in window:
+        if not all(window):  # one not rendered yet (texts are never empty): a truth test, not == None
             return None
-        run = cast(list[bytes], window)
-        count = bisect_left(list(accumulate(map(len, run))), budget) + 1
-        if count > len(run) and len(run) < waiting:
-            return None  # the budget lies past the slice (the ring wrapped, or small items): the loop goes on
-        count = min(count, len(run))
+        run, count = cast(list[bytes], window), 0
+        for text in run:  # sizes only: no item, no filter
+            count += 1
+            budget -= len(text)
+            if budget <= 0:
+                break
+        else:
+            if len(run) < waiting:
+                return None  # the budget lies past the slice (the ring wrapped, or small items): the loop goes on
         reader.next_seq = seq + count
         return run[:count], seq + count - 1
 
