@@ -258,7 +258,7 @@ def render(doc: dict[str, Any], quick: bool) -> str:
             out += ["", (STATIC / "soak.md").read_text().rstrip()]
     else:
         out += ["No soak result yet: run `python bench/soak.py`."]
-    for extra in ("perf_fixes.md",):  # the first perf pass: its profiles and fixes
+    for extra in ("perf_fixes.md", "perf_request_path.md"):  # each perf pass: its profiles and fixes
         path = STATIC / extra
         if path.exists():
             out += ["", path.read_text().rstrip()]
