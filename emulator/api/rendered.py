@@ -49,42 +49,70 @@ class StaleRendering(AssertionError):
     """Kept bytes differ from a fresh render: a write to the call did not touch it (records.touch)."""
 
 
+class Budgeted:
+    """Entries in the order kept, each costing its body (the entry's last item) plus
+    ENTRY_OVERHEAD: past ``budget`` bytes the oldest go, and one over the whole budget is not kept."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.size = budget, 0
+        self.entries: dict[Any, tuple[Any, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def put(self, key: Any, entry: tuple[Any, ...]) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= _cost(old)
+        if _cost(entry) > self.budget:
+            return
+        self.entries[key] = entry
+        self.size += _cost(entry)
+        while self.size > self.budget:
+            self.size -= _cost(self.entries.pop(next(iter(self.entries))))
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
+def _cost(entry: tuple[Any, ...]) -> int:
+    return len(entry[-1]) + ENTRY_OVERHEAD
+
+
 class Rendered:
-    """The wire bytes of calls, as ``render`` makes them, kept per call object."""
+    """The wire bytes of calls, as ``render`` makes them, kept per call object; and list pages."""
 
     def __init__(self, render: Render, budget: int = DEFAULT_BUDGET) -> None:
         self.render = render
-        self.budget = budget
-        self.size = 0  # bytes counted against the budget
         self.renders = 0  # misses: bodies rendered to be kept (VERIFY's checks are not counted)
-        # Keyed by id(call): the entry holds the call, so no other live object can have its id.
-        self._entries: dict[int, tuple[Any, int, Any, bytes]] = {}  # in the order kept
-        # List pages: (table, its version, the last revision of any call, body), by (table, query, extra).
-        # The table is held weakly: a page kept after a reset must not keep the old state's calls alive.
-        self._pages: dict[tuple[int, bytes, Any], tuple[weakref.ref[Any], int, int, bytes]] = {}
-        self.page_size = 0
+        # (call, rev, extra, body) by id(call): the entry holds the call, so no other live object has its id.
+        self.bodies = Budgeted(budget)
+        # (table, its version, the last revision of any call, body) by (id(table), query, extra). The
+        # table is held weakly: a page kept after a reset must not keep the old state's calls alive.
+        self.pages = Budgeted(PAGE_BUDGET)
         self.pages_built = 0  # list pages made (a kept one served is not counted)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.bodies)
 
     def get(self, call: Any, extra: Any = None) -> bytes:
         """The call's bytes: kept ones while current (a dict lookup, an identity and an int
         compare), else a fresh render, kept."""
-        key = id(call)
-        entry = self._entries.get(key)
+        entry = self.bodies.entries.get(id(call))
         if entry is not None and entry[0] is call and entry[1] == call.rev and entry[2] == extra:
             if VERIFY:
                 _verify(call, entry[3], self.render(call, extra))
-            return entry[3]
+            body: bytes = entry[3]
+            return body
         body = self.render(call, extra)
         self.renders += 1
-        self._keep(key, (call, call.rev, extra, body), entry)
+        self.bodies.put(id(call), (call, call.rev, extra, body))
         return body
 
     def many(self, calls: Iterable[Any], extra: Any = None) -> list[bytes]:
         """``[self.get(c, extra) for c in calls]``, with the hit path inlined: a page is 25 reads."""
-        entries, out = self._entries, []
+        entries, out = self.bodies.entries, []
         for call in calls:
             entry = entries.get(id(call))
             if entry is not None and entry[0] is call and entry[1] == call.rev and entry[2] == extra and not VERIFY:
@@ -99,43 +127,21 @@ class Rendered:
         row added or removed) and no write to any call since (the last revision handed out).
         A poll of an unchanged list is then a dict lookup, whatever its query."""
         key = (id(table), query, extra)  # another table may get a dead one's id: the entry's ref tells
-        entry = self._pages.get(key)
+        entry = self.pages.entries.get(key)
         version, revision = table.version, REVISIONS.last  # as they are before the page is made
         if entry is not None and entry[0]() is table and entry[1] == version and entry[2] == revision:
             if VERIFY and entry[3] != build():
                 raise StaleRendering(f"list page {query!r}: kept bytes are stale (a write to a call did not touch it)")
-            return entry[3]
+            kept: bytes = entry[3]
+            return kept
         body = build()
         self.pages_built += 1
-        if entry is not None:
-            del self._pages[key]
-            self.page_size -= len(entry[3]) + ENTRY_OVERHEAD
-        cost = len(body) + ENTRY_OVERHEAD
-        if cost <= PAGE_BUDGET:
-            self._pages[key] = (weakref.ref(table), version, revision, body)
-            self.page_size += cost
-            while self.page_size > PAGE_BUDGET:
-                evicted = self._pages.pop(next(iter(self._pages)))
-                self.page_size -= len(evicted[3]) + ENTRY_OVERHEAD
+        self.pages.put(key, (weakref.ref(table), version, revision, body))
         return body
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._pages.clear()
-        self.size = self.page_size = 0
-
-    def _keep(self, key: int, entry: tuple[Any, int, Any, bytes], old: tuple[Any, int, Any, bytes] | None) -> None:
-        if old is not None:
-            del self._entries[key]
-            self.size -= len(old[3]) + ENTRY_OVERHEAD
-        cost = len(entry[3]) + ENTRY_OVERHEAD
-        if cost > self.budget:
-            return
-        self._entries[key] = entry
-        self.size += cost
-        while self.size > self.budget:
-            evicted = self._entries.pop(next(iter(self._entries)))
-            self.size -= len(evicted[3]) + ENTRY_OVERHEAD
+        self.bodies.clear()
+        self.pages.clear()
 
 
 def kept(request: Request, render: Render) -> Rendered:

@@ -117,7 +117,7 @@ class Engine:
         self.calls.changed(call, before, status)  # the dialect names the event, if any
 
     def _initiate(self, call: Call, sc: Scenario, seed: int) -> None:
-        call.attempt_count += 1  # _move bumps rev
+        call.attempt_count += 1  # _move touches the call
         self._move(call, "initiated")
         self._after(CONNECT_DELAY, "connect", call, sc, seed)
 

@@ -60,7 +60,7 @@ async def test_the_kept_bytes_stay_within_the_budget_and_the_oldest_go_first(cb:
     first = await cb_place(cb)
     body = (await cb.client.get(f"/v1/calls/{first['id']}")).content
     budget = 8 * (len(body) + rendered.ENTRY_OVERHEAD)  # room for eight calls
-    cb.kept.budget = budget
+    cb.kept.bodies.budget = budget
     agent_id = first["agent_id"]
     ids = [first["id"]] + [
         (await cb.ok("POST", "/v1/calls", 201, json={"agent_id": agent_id, "to": "+15005550006"}))["id"]
@@ -69,10 +69,10 @@ async def test_the_kept_bytes_stay_within_the_budget_and_the_oldest_go_first(cb:
     for call_id in ids:
         r = await cb.client.get(f"/v1/calls/{call_id}")
         assert r.content == cb_call(cb.record(call_id))
-        assert cb.kept.size <= budget
+        assert cb.kept.bodies.size <= budget
     assert 6 <= len(cb.kept) <= 8  # bodies differ by a few bytes: about eight fit, never more
     page = await cb.client.get("/v1/calls", params={"limit": 25})  # a page bigger than the budget still answers
-    assert page.status_code == 200 and len(page.json()["data"]) == 25 and cb.kept.size <= budget
+    assert page.status_code == 200 and len(page.json()["data"]) == 25 and cb.kept.bodies.size <= budget
 
     renders = cb.kept.renders
     await cb.client.get(f"/v1/calls/{ids[0]}")  # long gone: rendered again
@@ -84,12 +84,12 @@ async def test_the_kept_bytes_stay_within_the_budget_and_the_oldest_go_first(cb:
 async def test_a_body_bigger_than_the_whole_budget_is_served_and_not_kept(cb: Served) -> None:
     call = await cb_place(cb)
     await cb.client.get(f"/v1/calls/{call['id']}")
-    cb.kept.budget = 100
+    cb.kept.bodies.budget = 100
     cb.kept.clear()
     for _ in range(2):
         r = await cb.client.get(f"/v1/calls/{call['id']}")
         assert r.content == cb_call(cb.record(call["id"]))
-    assert len(cb.kept) == 0 and cb.kept.size == 0
+    assert len(cb.kept) == 0 and cb.kept.bodies.size == 0
 
 
 async def test_verify_names_the_call_and_field_a_write_changed_without_a_bump(cb: Served) -> None:

@@ -52,7 +52,7 @@ async def test_a_bad_query_is_refused_each_time_and_nothing_is_kept(cb: Served) 
     for _ in range(2):
         r = await cb.client.get("/v1/calls", params={"limit": 0})
         assert r.status_code == 400 and "limit" in r.json()["error"]
-    assert all(query != b"limit=0" for _, query, _ in cb.kept._pages)
+    assert all(query != b"limit=0" for _, query, _ in cb.kept.pages.entries)
 
 
 async def test_after_a_reset_the_same_query_gets_the_new_state(cb: Served) -> None:
@@ -98,11 +98,11 @@ async def test_voxbridge_pages_follow_changes_and_the_recording_link(vox: Served
     assert r.status_code == 422 and isinstance(r.json()["detail"], list)
 
 
-async def test_pages_stay_within_their_byte_budget(cb: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_pages_stay_within_their_byte_budget(cb: Served) -> None:
     await place(cb, 5)
     one = len((await cb.client.get("/v1/calls", params={"limit": 1})).content)
-    monkeypatch.setattr(rendered, "PAGE_BUDGET", 3 * (one + rendered.ENTRY_OVERHEAD) + 10)
+    cb.kept.pages.budget = 3 * (one + rendered.ENTRY_OVERHEAD) + 10
     for limit in range(1, 6):
         await cb.client.get("/v1/calls", params={"limit": limit})
-        assert cb.kept.page_size <= rendered.PAGE_BUDGET
-    assert len(cb.kept._pages) <= 3
+        assert cb.kept.pages.size <= cb.kept.pages.budget
+    assert len(cb.kept.pages) <= 3

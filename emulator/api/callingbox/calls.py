@@ -45,10 +45,10 @@ def call_bytes(request: Request, call: Call) -> bytes:
     return rendered.kept(request, _render).get(call)
 
 
-def page_bytes(request: Request, rows: list[Call], more: bool) -> bytes:
+def page_bytes(kept: rendered.Rendered, rows: list[Call], more: bool) -> bytes:
     """What ``CallPage(data=rows, has_more=more)`` serializes to, assembled from the rows' kept
     bytes: a page of 25 rendered afresh was most of a list's cost."""
-    return rendered.join(b'{"data":[', rendered.kept(request, _render).many(rows), _TAILS[more])
+    return rendered.join(b'{"data":[', kept.many(rows), _TAILS[more])
 
 
 _TAILS = {True: b'],"has_more":true}', False: b'],"has_more":false}'}
@@ -88,14 +88,14 @@ def _dispatch(request: Request, org: Org, raw: dict[str, Any], scenario: str | N
 async def list_calls(request: Request) -> Response:
     """Newest first. ``status``, ``agent_id`` and ``direction`` filter (an emulator extension:
     the docs offer these filters in the dashboard only)."""
-    org = http.org(request)
+    org, kept = http.org(request), rendered.kept(request, _render)
 
     def build() -> bytes:
         rows, more = org.calls.page(**_list_query(request))
-        return page_bytes(request, rows, more)
+        return page_bytes(kept, rows, more)
 
     # Kept while no call changed and none came or went: polling an unchanged list renders nothing.
-    return rendered.respond(rendered.kept(request, _render).page(org.calls, request.scope["query_string"], None, build))
+    return rendered.respond(kept.page(org.calls, request.scope["query_string"], None, build))
 
 
 def _list_query(request: Request) -> dict[str, Any]:

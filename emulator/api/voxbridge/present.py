@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.api import rendered
 from emulator.api.voxbridge import audio, statuses
 from emulator.api.voxbridge.wire import CallOut
 from emulator.domain.records import Call
@@ -68,8 +69,7 @@ def render(call: VoxCall, link: tuple[str, str]) -> bytes:
 def list_bytes(items: list[bytes], total: int, limit: int, offset: int) -> bytes:
     """What ``CallList(items=..., total=..., limit=..., offset=...)`` serializes to, assembled from
     the rows' kept bytes: a page rendered afresh was most of a list's cost."""
-    tail = f'],"total":{total},"limit":{limit},"offset":{offset}}}'.encode()
-    return b'{"items":[' + b",".join(items) + tail
+    return rendered.join(b'{"items":[', items, f'],"total":{total},"limit":{limit},"offset":{offset}}}'.encode())
 
 
 def event_fields(call: VoxCall, recording_url: str | None) -> dict[str, Any]:
